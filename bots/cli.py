@@ -1,0 +1,197 @@
+"""The ``muralist`` command: the one composition root. Each subcommand builds only what it needs."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.config import Settings
+
+cli = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="muralist: safe Stable Diffusion for chat communities.")
+db_cli = typer.Typer(no_args_is_help=True, help="Database schema (Alembic).")
+cli.add_typer(db_cli, name="db")
+
+DataDir = Annotated[Path | None,
+                    typer.Option("--data-dir", help="Where the embedded database, models and pictures live.")]
+
+
+def _settings(data_dir: Path | None = None) -> Settings:
+    overrides = {"data_dir": data_dir} if data_dir is not None else {}
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _setup_logging(settings: Settings, verbose: bool = False) -> None:
+    """Everything to a log file under the data dir; only safety warnings and errors on the terminal."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    file_handler = logging.FileHandler(settings.data_dir / "muralist.log", encoding="utf-8")
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(file_handler)
+    loud = logging.StreamHandler(sys.stderr)
+    loud.setLevel(logging.INFO if verbose else logging.WARNING)
+    loud.addFilter(lambda r: verbose or r.name.startswith("safety") or r.levelno >= logging.ERROR)
+    root.addHandler(loud)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    return typer.Exit(code=2)
+
+
+def _runtime(settings: Settings, embedded_worker: bool | None = None):  # type: ignore[no-untyped-def]
+    from core.pipelines import ModelLoadError
+    from core.runtime import build_runtime
+    from core.storage.db import SchemaNotReady
+    from safety.image_check import ImageCheckUnavailable
+
+    try:
+        return build_runtime(settings, embedded_worker=embedded_worker)
+    except SchemaNotReady as exc:
+        raise _fail(str(exc)) from None
+    except ImageCheckUnavailable as exc:
+        raise _fail(f"Refusing to start: the image safety check is unavailable ({exc}). Fix the install; for "
+                    f"development only, MURALIST_UNSAFE_SKIP_IMAGE_CHECK=1 overrides this.") from None
+    except ModelLoadError as exc:
+        raise _fail(f"Refusing to start: {exc}") from None
+
+
+def _run_console(settings: Settings, user: str | None, banner: bool) -> None:
+    from bots.console.bot import ConsoleBot, tty_progress
+    from core.delivery import Delivery
+    from core.domain import Requester
+
+    _setup_logging(settings)
+    interactive = sys.stdin.isatty()
+    if banner:
+        typer.echo("muralist demo — embedded mode: SQLite, in-process worker, the miniature model (its pictures "
+                   "are noise; see README to use a real checkpoint).\nStarting…", err=True)
+    runtime = _runtime(settings)
+    name = user or os.environ.get("USER") or getpass.getuser() or "local"
+    bot = ConsoleBot(runtime.service, runtime.waiter,
+                     Delivery(runtime.repo, runtime.service.clock, "console", f"console:{os.getpid()}"),
+                     Requester("console", name, chat_id="console", display_name=name),
+                     job_timeout=settings.job_timeout_s,
+                     progress_factory=tty_progress() if interactive else None)
+    try:
+        if interactive:
+            typer.echo("Type /help for commands, /license then /accept to begin, Ctrl-D to quit.", err=True)
+        while True:
+            try:
+                line = input("you> ") if interactive else sys.stdin.readline()
+            except EOFError:
+                break
+            if not interactive and line == "":
+                break
+            bot.handle(line, emit=lambda reply: print(reply, flush=True))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.close()
+
+
+@cli.command()
+def console(data_dir: DataDir = None,
+            user: Annotated[str | None, typer.Option(help="Your user name in this terminal chat.")] = None) -> None:
+    """The terminal chat bot. Interactive on a terminal; reads one command per line when piped."""
+    _run_console(_settings(data_dir), user, banner=False)
+
+
+@cli.command()
+def demo(data_dir: DataDir = None) -> None:
+    """The terminal chat bot on the embedded default, with a short introduction."""
+    _run_console(_settings(data_dir), None, banner=True)
+
+
+@cli.command()
+def worker(
+    pool: Annotated[str | None, typer.Option(help="Celery pool: solo or threads (default from settings).")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Threads for the threads pool.")] = None,
+    loglevel: Annotated[str, typer.Option()] = "INFO",
+) -> None:
+    """A Celery worker process for one GPU: loads the model and the image check once, then serves its model's queue."""
+    from core.runtime import build_bus, build_runner
+    from core.storage.db import build_engine, ensure_schema, session_factory
+    from core.storage.repositories import SqlJobRepository
+    from core.worker import app, configure, set_runner
+
+    settings = _settings()
+    if settings.embedded:
+        raise _fail("`muralist worker` serves a shared broker: set MURALIST_BROKER_URL (e.g. "
+                    "redis://127.0.0.1:6379/0). Without one, every bot command runs its own embedded worker.")
+    from core.models_registry import model_spec
+
+    spec = model_spec(settings)
+    engine = build_engine(settings)
+    from core.storage.db import SchemaNotReady
+
+    try:
+        ensure_schema(engine, auto_migrate=False)
+    except SchemaNotReady as exc:
+        raise _fail(str(exc)) from None
+    repo = SqlJobRepository(session_factory(engine))
+    from core.pipelines import ModelLoadError
+    from safety.image_check import ImageCheckUnavailable
+
+    try:
+        set_runner(build_runner(settings, repo, build_bus(settings)))
+    except ImageCheckUnavailable as exc:
+        raise _fail(f"Refusing to start: the image safety check is unavailable ({exc}). For development only, "
+                    f"MURALIST_UNSAFE_SKIP_IMAGE_CHECK=1 overrides this.") from None
+    except ModelLoadError as exc:
+        raise _fail(f"Refusing to start: {exc}") from None
+    configure(settings, spec.queue)
+    chosen_pool = pool or settings.worker_pool
+    argv = ["worker", "--pool", chosen_pool, "--queues", spec.queue, "--loglevel", loglevel,
+            "--prefetch-multiplier", "1", "--without-gossip", "--without-mingle"]
+    if chosen_pool != "solo":
+        argv += ["--concurrency", str(concurrency or settings.worker_concurrency)]
+    app.worker_main(argv)
+
+
+@db_cli.command("upgrade")
+def db_upgrade(data_dir: DataDir = None) -> None:
+    """Apply all migrations (creates the schema on a fresh database)."""
+    from core.storage.db import build_engine, current_revision, upgrade
+
+    engine = build_engine(_settings(data_dir))
+    upgrade(engine)
+    typer.echo(f"Database {engine.url.render_as_string(hide_password=True)} is at revision {current_revision(engine)}.")
+
+
+@db_cli.command("current")
+def db_current(data_dir: DataDir = None) -> None:
+    """Show the database's schema revision and the code's."""
+    from core.storage.db import build_engine, current_revision, head_revision
+
+    engine = build_engine(_settings(data_dir))
+    typer.echo(f"database: {current_revision(engine) or '(not migrated)'}; code: {head_revision()}")
+
+
+@cli.command()
+def bench(
+    quick: Annotated[bool, typer.Option(help="Fewer jobs (16) for a fast look.")] = False,
+    jobs: Annotated[int | None, typer.Option("-n", "--jobs", help="Jobs per side.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the numbers here as JSON.")] = None,
+    png_out: Annotated[Path | None, typer.Option("--png", help="Chart path (default: next to --json).")] = None,
+) -> None:
+    """Throughput of the full stack (service → broker → worker → pipeline → check → database) vs a bare loop."""
+    from bots.bench import run_bench
+
+    n = jobs or (16 if quick else 64)
+    run_bench(n, json_out, png_out)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

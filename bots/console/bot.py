@@ -1,0 +1,142 @@
+"""Console chat bot: a line of text in, lines of text out. It only translates between text and ``core``.
+
+``ConsoleBot.handle(line)`` returns the reply lines, so a test is one line (errbot's in-memory backend idea).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.command_syntax import parse_imagine
+from core.delivery import Delivery, JobWaiter
+from core.domain import Accepted, Decision, GenerationRequest, Job, JobStatus, Requester
+from core.params import InvalidParams
+from core.service import GenerationService
+
+log = logging.getLogger(__name__)
+
+HELP = """\
+Commands:
+  /license                 show the model licence (you must accept it once)
+  /accept                  accept the licence
+  /imagine <prompt> [--negative TEXT] [--seed N] [--steps N] [--size WxH] [--cfg X] [--count N]
+                           make pictures; each is printed as the path of a PNG file
+  /quota                   pictures used and left today
+  /history                 your last jobs
+  /help                    this text"""
+
+
+@dataclass
+class ConsoleBot:
+    service: GenerationService
+    waiter: JobWaiter
+    delivery: Delivery
+    requester: Requester
+    job_timeout: float = 600.0
+    progress_factory: Callable[[], Callable[[int, int], None]] | None = None
+
+    def handle(self, line: str, emit: Callable[[str], None] | None = None) -> list[str]:
+        """Reply lines for one input line, also passed to ``emit`` as soon as each is known (the "accepted" line
+        comes before the pictures). Never raises: a failure becomes one sentence (details go to the log)."""
+        replies: list[str] = []
+
+        def say(reply: str) -> None:
+            replies.append(reply)
+            if emit is not None:
+                emit(reply)
+
+        for reply in self._handle(line, say):
+            say(reply)
+        return replies
+
+    def _handle(self, line: str, say: Callable[[str], None]) -> list[str]:
+        text = line.strip()
+        if not text:
+            return []
+        if not text.startswith("/"):
+            return ["Commands start with a slash: try /imagine a red fox in the snow, or /help."]
+        command, _, rest = text.partition(" ")
+        handler = self._commands().get(command.lower())
+        if handler is None:
+            return [f"Unknown command {command[:40]}; type /help for the list."]
+        try:
+            return handler(rest, say)
+        except Exception:
+            log.exception("console command failed: %r", text[:200])
+            return ["Something went wrong on our side and was logged; nothing you asked for was charged twice."]
+
+    def _commands(self) -> dict[str, Callable[[str, Callable[[str], None]], list[str]]]:
+        return {"/help": lambda _r, _s: [HELP], "/license": self.show_licence, "/licence": self.show_licence,
+                "/accept": self.accept, "/imagine": self.imagine, "/quota": self.quota, "/history": self.history}
+
+    def show_licence(self, _: str, _say: Callable[[str], None]) -> list[str]:
+        return [self.service.licence_text()]
+
+    def accept(self, _: str, _say: Callable[[str], None]) -> list[str]:
+        return [self.service.accept_licence(self.requester)]
+
+    def quota(self, _: str, _say: Callable[[str], None]) -> list[str]:
+        return [self.service.describe_quota(self.requester)]
+
+    def history(self, _: str, _say: Callable[[str], None]) -> list[str]:
+        jobs = self.service.history(self.requester, limit=10)
+        if not jobs:
+            return ["No jobs yet: try /imagine a lighthouse at dusk."]
+        return [f"{j.id}  {j.created_at:%Y-%m-%d %H:%M}  {j.status.value:<7} {j.count} pic  {j.prompt[:60]}"
+                for j in jobs]
+
+    def imagine(self, rest: str, say: Callable[[str], None]) -> list[str]:
+        try:
+            params = parse_imagine(rest)
+        except InvalidParams as exc:
+            return [str(exc)]
+        outcome = self.service.submit(GenerationRequest(self.requester, params))
+        if not isinstance(outcome, Accepted):
+            return [outcome.message]
+        say(outcome.message)
+        progress = self.progress_factory() if self.progress_factory else None
+        job = self.waiter.wait(outcome.job_id, self.job_timeout, progress)
+        if job is None:
+            return [f"Job {outcome.job_id} is still running; its pictures will show in /history."]
+        lines: list[str] = []
+        self.delivery.deliver(job, lambda j: self._render(j, lines))
+        return lines
+
+    @staticmethod
+    def _render(job: Job, lines: list[str]) -> list[str]:
+        if job.status is JobStatus.FAILED:
+            lines.append(f"Job {job.id} failed on the worker; your quota for it was refunded.")
+            return []
+        for image in job.images:
+            if image.path is None:
+                lines.append(f"Picture {image.index + 1} was blocked by the image check and not kept.")
+                continue
+            lines.append(image.path)
+            if image.decision is Decision.REVIEW:
+                lines.append(f"Picture {image.index + 1} may be sensitive: it is marked for a moderator's review.")
+            elif image.decision is Decision.UNCHECKED:
+                lines.append(f"Picture {image.index + 1} was NOT safety-checked (development setting).")
+        return [image.path for image in job.images if image.path]
+
+
+def tty_progress(stream: object = sys.stderr) -> Callable[[], Callable[[int, int], None]]:
+    """A tqdm bar per job on the terminal (stderr, so piped stdout stays one path per line)."""
+    from tqdm import tqdm
+
+    def factory() -> Callable[[int, int], None]:
+        bar: dict[str, tqdm] = {}
+
+        def update(step: int, total: int) -> None:
+            if "bar" not in bar:
+                bar["bar"] = tqdm(total=total, desc="generating", unit="step", leave=False, file=stream)
+            bar["bar"].n = step
+            bar["bar"].refresh()
+            if step >= total:
+                bar["bar"].close()
+
+        return update
+
+    return factory

@@ -1,0 +1,71 @@
+"""Text command syntax shared by text-first adapters (console, Telegram): ``<prompt> [--flag value]...``.
+
+Prompts contain apostrophes and quotes, so this is not shlex: the prompt is everything before the first ``--flag``,
+and each flag's value runs to the next flag.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.domain import GenerationParams
+from core.params import InvalidParams
+
+FLAGS = ("negative", "seed", "steps", "size", "cfg", "count")
+_FLAG = re.compile(r"(?:^|\s)--([A-Za-z][\w-]*)(?=\s|$|=)=?")
+
+
+def _as_int(flag: str, raw: str) -> int:
+    try:
+        return int(raw, 10)
+    except ValueError:
+        raise InvalidParams(f"--{flag} needs a whole number, not {raw!r}.") from None
+
+
+def _as_float(flag: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidParams(f"--{flag} needs a number, not {raw!r}.") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InvalidParams(f"--{flag} needs a finite number.")
+    return value
+
+
+def _as_size(raw: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{1,5})\s*[xX×*]\s*(\d{1,5})", raw)
+    if not match:
+        raise InvalidParams(f"--size needs WIDTHxHEIGHT, e.g. 512x512, not {raw!r}.")
+    return int(match.group(1)), int(match.group(2))
+
+
+def parse_imagine(text: str) -> GenerationParams:
+    """Parse the argument text of ``/imagine``. Raises :class:`InvalidParams` on unknown or malformed flags."""
+    matches = list(_FLAG.finditer(text))
+    prompt = text[: matches[0].start()] if matches else text
+    values: dict[str, str] = {}
+    for i, match in enumerate(matches):
+        flag = match.group(1).lower()
+        if flag not in FLAGS:
+            raise InvalidParams(f"Unknown option --{flag}. Options: " + ", ".join(f"--{f}" for f in FLAGS) + ".")
+        if flag in values:
+            raise InvalidParams(f"--{flag} is given twice.")
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        value = text[match.end() : end].strip()
+        if not value:
+            raise InvalidParams(f"--{flag} needs a value.")
+        values[flag] = value
+
+    width = height = None
+    if "size" in values:
+        width, height = _as_size(values["size"])
+    return GenerationParams(
+        prompt=prompt.strip(),
+        negative_prompt=values.get("negative", ""),
+        seed=_as_int("seed", values["seed"]) if "seed" in values else None,
+        steps=_as_int("steps", values["steps"]) if "steps" in values else None,
+        width=width,
+        height=height,
+        cfg=_as_float("cfg", values["cfg"]) if "cfg" in values else None,
+        count=_as_int("count", values["count"]) if "count" in values else 1,
+    )

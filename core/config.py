@@ -1,0 +1,79 @@
+"""Settings, read only from the environment (prefix ``MURALIST_``, nested fields with ``__``).
+
+The embedded default needs no settings at all: SQLite under the data dir, an in-memory broker with a worker thread in
+the same process, and the miniature pipeline. Setting ``MURALIST_BROKER_URL`` switches to production transport.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MINIATURE = "miniature"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MURALIST_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Path("muralist-data")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite under data_dir")
+    broker_url: str | None = Field(default=None, description="Celery broker; unset = embedded in-memory + thread")
+    events_url: str | None = Field(default=None, description="Redis URL for events; default: broker_url if redis")
+
+    model: str = Field(default=MINIATURE, description="'miniature', a hub id or a local diffusers folder")
+    model_licence: str = "creativeml-openrail-m"
+    device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
+    licence_text_path: Path | None = None
+
+    quota_daily_images: int = Field(default=25, ge=0)
+    max_prompt_chars: int = Field(default=1000, ge=1)
+    max_queued_jobs_per_user: int = Field(default=3, ge=1)
+
+    image_review_threshold: float = Field(default=0.40, ge=0.0, le=1.0)
+    image_block_threshold: float = Field(default=0.80, ge=0.0, le=1.0)
+    # Development only: lets a worker start without the image classifier. Every job then logs a loud warning and
+    # its pictures are treated as "review", never as "safe".
+    unsafe_skip_image_check: bool = False
+
+    worker_pool: Literal["solo", "threads"] = "threads"
+    worker_concurrency: int = Field(default=2, ge=1)
+    job_timeout_s: float = Field(default=600.0, gt=0)
+
+    discord_token: SecretStr | None = None
+    telegram_token: SecretStr | None = None
+
+    @property
+    def embedded(self) -> bool:
+        """True when no broker is configured: everything runs in this one process."""
+        return not self.broker_url
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'muralist.db').resolve()}"
+
+    @property
+    def resolved_events_url(self) -> str | None:
+        if self.events_url:
+            return self.events_url
+        if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
+            return self.broker_url
+        return None
+
+    @property
+    def images_dir(self) -> Path:
+        return self.data_dir / "images"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

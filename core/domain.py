@@ -1,0 +1,135 @@
+"""The neutral vocabulary every adapter speaks: frozen dataclasses and enums, stdlib only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from safety.verdict import Decision, Verdict
+
+__all__ = ["Decision", "Verdict"]  # re-exported: adapters speak one vocabulary
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+FINAL_STATUSES = frozenset({JobStatus.DONE, JobStatus.FAILED})
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asked, in platform terms. ``user_id`` is the platform's own id, kept as text."""
+
+    platform: str
+    user_id: str
+    chat_id: str | None = None
+    display_name: str | None = None
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    prompt: str
+    negative_prompt: str = ""
+    seed: int | None = None
+    steps: int | None = None
+    width: int | None = None
+    height: int | None = None
+    cfg: float | None = None
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    requester: Requester
+    params: GenerationParams
+    model: str | None = None
+    # Per-context policy (e.g. a channel marked NSFW); the safety layer decides what it may relax.
+    nsfw_allowed: bool = False
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    index: int
+    seed: int
+    width: int
+    height: int
+    sha256: str
+    decision: Decision
+    nsfw_score: float | None
+    path: str | None  # None when the picture was blocked: it never leaves the worker
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    user_id: int
+    platform: str
+    chat_id: str | None
+    status: JobStatus
+    model: str
+    prompt: str
+    negative_prompt: str
+    seed: int
+    steps: int
+    width: int
+    height: int
+    cfg: float
+    count: int
+    created_at: datetime
+    finished_at: datetime | None = None
+    error: str | None = None
+    images: tuple[ImageRecord, ...] = ()
+
+
+# --- outcomes of submit -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accepted:
+    job_id: str
+    position: int
+    params: GenerationParams
+
+    @property
+    def message(self) -> str:
+        ahead = "you are next" if self.position <= 1 else f"position {self.position} in the queue"
+        return f"Job {self.job_id} accepted ({ahead})."
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A refusal a user can read. ``code`` is stable for adapters and tests; ``message`` is one clear sentence."""
+
+    code: str
+    message: str
+    details: dict[str, object] = field(default_factory=dict)
+
+
+Outcome = Accepted | Rejected
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    used: int
+    limit: int
+    resets_at: datetime
+    queued_jobs: int
+
+    @property
+    def left(self) -> int:
+        return max(0, self.limit - self.used)
+
+
+def utc_day(now: datetime) -> str:
+    """The quota period a charge counts against: the UTC calendar day."""
+    return now.date().isoformat()
+
+
+def next_midnight(now: datetime) -> datetime:
+    return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)

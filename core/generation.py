@@ -1,0 +1,106 @@
+"""The worker's job runner, free of Celery so it can be unit-tested: load the job, run the pipeline, check every
+picture, store what may leave, record verdicts, finish — idempotent on the job id."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from PIL import Image
+
+from core import __version__
+from core.domain import Decision, ImageRecord, Job, Verdict
+from core.events import FINISHED, PROGRESS
+from core.pipelines import TextToImageInput, TextToImageOutput
+from core.ports import Clock, EventBus, ImageStore, JobRepository
+
+log = logging.getLogger(__name__)
+
+
+class Pipeline(Protocol):
+    def __call__(self, spec: TextToImageInput,
+                 progress: Callable[[int, int], None] | None = None) -> TextToImageOutput: ...
+
+
+class Checker(Protocol):
+    def check(self, images: Any) -> list[Verdict]: ...
+
+
+class RunResult(StrEnum):
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # already finished: a redelivered task does nothing
+
+
+@dataclass
+class ProgressThrottle:
+    """Publish at most every ``interval`` seconds (and always the last step) so chat edits stay within rate limits."""
+
+    bus: EventBus
+    job_id: str
+    interval: float = 0.5
+    _last: float = 0.0
+
+    def __call__(self, step: int, total: int) -> None:
+        now = time.monotonic()
+        if step == total or now - self._last >= self.interval:
+            self._last = now
+            self.bus.publish(PROGRESS, {"job_id": self.job_id, "step": step, "total": total})
+
+
+def _metadata(job: Job, seed: int) -> dict[str, str]:
+    return {"Software": f"muralist {__version__}", "AI-Generated": "true", "Prompt": job.prompt,
+            "NegativePrompt": job.negative_prompt, "Seed": str(seed), "Model": job.model, "JobId": job.id,
+            "Steps": str(job.steps), "CFG": f"{job.cfg:g}"}
+
+
+class JobRunner:
+    def __init__(self, repo: JobRepository, pipeline: Pipeline, checker: Checker, store: ImageStore, bus: EventBus,
+                 clock: Clock) -> None:
+        self.repo = repo
+        self.pipeline = pipeline
+        self.checker = checker
+        self.store = store
+        self.bus = bus
+        self.clock = clock
+
+    def run(self, job_id: str) -> RunResult:
+        job = self.repo.start_job(job_id, self.clock.now())
+        if job is None:
+            log.info("job %s is already finished or unknown; redelivery ignored", job_id)
+            return RunResult.SKIPPED
+        try:
+            out = self.pipeline(
+                TextToImageInput(job.prompt, job.negative_prompt, job.seed, job.steps, job.width, job.height, job.cfg,
+                                 job.count),
+                ProgressThrottle(self.bus, job.id))
+            # Fail closed: if the check raises, the job fails and no picture is stored.
+            verdicts = self.checker.check(out.images)
+            if len(verdicts) != len(out.images):
+                raise RuntimeError("the image check returned the wrong number of verdicts")
+            records = [self._keep(job, i, image, seed, verdict)
+                       for i, (image, seed, verdict) in enumerate(zip(out.images, out.seeds, verdicts, strict=True))]
+        except Exception as exc:
+            log.exception("job %s failed", job_id)
+            if self.repo.fail_job(job_id, f"{type(exc).__name__}: {exc}", refund=True):
+                self.bus.publish(FINISHED, {"job_id": job_id, "status": "failed"})
+            return RunResult.FAILED
+        if not self.repo.finish_job(job_id, records, verdicts, self.clock.now()):
+            log.info("job %s was finished by another delivery of the same task", job_id)
+            return RunResult.SKIPPED
+        self.bus.publish(FINISHED, {"job_id": job_id, "status": "done"})
+        return RunResult.DONE
+
+    def _keep(self, job: Job, index: int, image: Image.Image, seed: int, verdict: Verdict) -> ImageRecord:
+        score = verdict.scores.get("nsfw")
+        if verdict.decision is Decision.BLOCK:
+            # A blocked picture never leaves the worker: only its fingerprint and verdict are kept.
+            digest = hashlib.sha256(image.tobytes()).hexdigest()
+            return ImageRecord(index, seed, image.width, image.height, digest, verdict.decision, score, None)
+        path, digest = self.store.save(image, _metadata(job, seed))
+        return ImageRecord(index, seed, image.width, image.height, digest, verdict.decision, score, path)

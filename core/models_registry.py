@@ -1,0 +1,53 @@
+"""What each model accepts and where its jobs queue. One queue per model lets a worker serve only what it loaded."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from core.config import MINIATURE, Settings
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    source: str  # "miniature", a hub id or a local path
+    licence_id: str
+    default_size: int
+    max_side: int
+    max_pixels: int
+    default_steps: int
+    max_steps: int
+    default_cfg: float
+
+    @property
+    def queue(self) -> str:
+        return "muralist." + re.sub(r"[^a-z0-9_.-]+", "-", self.name.lower()).strip("-")
+
+
+def model_spec(settings: Settings) -> ModelSpec:
+    """The model this deployment serves. The miniature is small and fast; real checkpoints get SD 1.x limits."""
+    if settings.model == MINIATURE:
+        return ModelSpec(
+            name=MINIATURE,
+            source=MINIATURE,
+            licence_id=settings.model_licence,
+            default_size=128,
+            max_side=512,
+            max_pixels=512 * 512,
+            default_steps=8,
+            max_steps=50,
+            default_cfg=7.5,
+        )
+    name = settings.model.rstrip("/").split("/")[-1] or settings.model
+    return ModelSpec(
+        name=name,
+        source=settings.model,
+        licence_id=settings.model_licence,
+        default_size=512,
+        max_side=1024,
+        max_pixels=768 * 768,
+        default_steps=25,
+        max_steps=100,
+        default_cfg=7.5,
+    )

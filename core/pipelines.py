@@ -1,0 +1,199 @@
+"""Diffusers pipelines for the worker. torch and diffusers are imported here only, and lazily, so bot processes
+start fast and never touch CUDA.
+
+The default model is a *miniature* Stable Diffusion: the real StableDiffusionPipeline with a tiny UNet, VAE, CLIP text
+encoder and a byte-level tokenizer, built from small configs with seeded random weights and cached on disk. Every
+stage of the real pipeline runs; the pictures are noise.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+log = logging.getLogger(__name__)
+
+MINIATURE_VERSION = "miniature-v1"
+MINIATURE_SEED = 20221022
+
+
+class ModelLoadError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class TextToImageInput:
+    prompt: str
+    negative_prompt: str
+    seed: int
+    steps: int
+    width: int
+    height: int
+    cfg: float
+    count: int
+
+
+@dataclass(frozen=True)
+class TextToImageOutput:
+    images: list[Image.Image]
+    seeds: list[int]
+    device: str
+
+
+def _bytes_to_unicode() -> dict[int, str]:
+    """GPT-2's reversible byte → printable-character table, which CLIP's BPE tokenizer is built on."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    chars = printable[:]
+    extra = 0
+    for b in range(256):
+        if b not in printable:
+            printable.append(b)
+            chars.append(256 + extra)
+            extra += 1
+    return dict(zip(printable, map(chr, chars), strict=True))
+
+
+def _write_tokenizer_files(folder: Path) -> tuple[Path, Path, dict[str, int]]:
+    """A byte-level CLIP tokenizer with no merges: every character is a token, so any text (emoji, CJK) encodes."""
+    vocab: dict[str, int] = {}
+    for ch in _bytes_to_unicode().values():
+        vocab[ch] = len(vocab)
+    for ch in _bytes_to_unicode().values():
+        vocab[ch + "</w>"] = len(vocab)
+    vocab["<|startoftext|>"] = len(vocab)
+    vocab["<|endoftext|>"] = len(vocab)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    (folder / "merges.txt").write_text("#version: 0.2\n", encoding="utf-8")
+    return folder / "vocab.json", folder / "merges.txt", vocab
+
+
+def build_miniature(dest: Path) -> Path:
+    """Build the miniature SD into ``dest`` (atomically) unless it is already there. Returns ``dest``."""
+    if (dest / "model_index.json").is_file():
+        return dest
+    import torch
+    from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=dest.parent))
+    try:
+        vocab_file, merges_file, vocab = _write_tokenizer_files(tmp / "_tok")
+        tokenizer = CLIPTokenizer(vocab_file=str(vocab_file), merges_file=str(merges_file), model_max_length=77)
+        torch.manual_seed(MINIATURE_SEED)
+        text_encoder = CLIPTextModel(CLIPTextConfig(
+            vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_attention_heads=4, num_hidden_layers=2,
+            max_position_embeddings=77, projection_dim=32, bos_token_id=vocab["<|startoftext|>"],
+            eos_token_id=vocab["<|endoftext|>"], pad_token_id=vocab["<|endoftext|>"]))
+        unet = UNet2DConditionModel(
+            sample_size=16, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
+            down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+            up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+            cross_attention_dim=32, norm_num_groups=8, attention_head_dim=8)
+        # Four blocks, like SD's VAE, so latents are 1/8 of the picture and sizes follow SD's multiple-of-8 rule.
+        vae = AutoencoderKL(
+            in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(8, 16, 16, 16), layers_per_block=1,
+            down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4, norm_num_groups=8,
+            sample_size=128)
+        scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                                           num_train_timesteps=1000, steps_offset=1)
+        pipe = StableDiffusionPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
+                                       scheduler=scheduler, safety_checker=None, feature_extractor=None,
+                                       requires_safety_checker=False)
+        shutil.rmtree(tmp / "_tok")
+        pipe.save_pretrained(tmp)
+        (tmp / "MINIATURE.txt").write_text(f"{MINIATURE_VERSION}: random weights, pictures are noise\n")
+        try:
+            tmp.rename(dest)
+        except OSError:  # another process finished first; theirs is identical
+            if not (dest / "model_index.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
+def pick_device(preference: str = "auto") -> str:
+    import torch
+
+    if preference != "auto":
+        return preference
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def load_pipeline(source: str, models_dir: Path, device: str = "auto") -> Any:
+    """Load a StableDiffusionPipeline once: 'miniature', a local diffusers folder, or a hub id (operator's choice)."""
+    import torch
+    from diffusers import StableDiffusionPipeline
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    for lib in (diffusers_logging, transformers_logging):  # keep the chat console free of loader progress bars
+        lib.disable_progress_bar()
+        lib.set_verbosity_error()
+    dev = pick_device(device)
+    dtype = torch.float16 if dev == "cuda" else torch.float32
+    path: str | Path = build_miniature(models_dir / MINIATURE_VERSION) if source == "miniature" else source
+    try:
+        # Our own image check replaces diffusers' safety checker (it is graded, logged and fails closed).
+        pipe = StableDiffusionPipeline.from_pretrained(
+            path, dtype=dtype, safety_checker=None, requires_safety_checker=False,
+            local_files_only=source == "miniature" or Path(source).exists())
+    except Exception as exc:
+        raise ModelLoadError(f"Could not load the model {source!r}: {exc}") from exc
+    pipe = pipe.to(dev)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class TextToImage:
+    """One loaded pipeline per worker process. A lock makes it safe to share between worker threads: diffusers
+    schedulers keep per-call state, so two calls must never interleave."""
+
+    def __init__(self, pipe: Any) -> None:
+        self.pipe = pipe
+        self.lock = threading.Lock()
+
+    @classmethod
+    def load(cls, source: str, models_dir: Path, device: str = "auto") -> TextToImage:
+        return cls(load_pipeline(source, models_dir, device))
+
+    @property
+    def device(self) -> str:
+        return str(self.pipe.device)
+
+    def __call__(self, spec: TextToImageInput, progress: ProgressCallback | None = None) -> TextToImageOutput:
+        import torch
+
+        seeds = [(spec.seed + i) % 2**32 for i in range(spec.count)]
+        # CPU generators make a seed give the same picture on any device.
+        generators = [torch.Generator("cpu").manual_seed(s) for s in seeds]
+
+        def on_step_end(_pipe: Any, step: int, _t: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+            if progress is not None:
+                progress(step + 1, spec.steps)
+            return kwargs
+
+        with self.lock, torch.inference_mode():
+            out = self.pipe(
+                prompt=[spec.prompt] * spec.count, negative_prompt=[spec.negative_prompt] * spec.count or None,
+                num_inference_steps=spec.steps, width=spec.width, height=spec.height, guidance_scale=spec.cfg,
+                generator=generators, callback_on_step_end=on_step_end)
+        return TextToImageOutput(images=list(out.images), seeds=seeds, device=self.device)

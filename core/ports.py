@@ -1,0 +1,74 @@
+"""The ports the service and the worker depend on. Adapters (SQLAlchemy, Celery, Redis, disk) implement them;
+unit tests use the in-memory fakes in :mod:`core.fakes`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from PIL import Image
+
+from core.domain import ImageRecord, Job, QuotaStatus, Requester, Verdict
+from core.params import ResolvedParams
+
+
+@dataclass(frozen=True)
+class NewJob:
+    user_id: int
+    requester: Requester
+    params: ResolvedParams
+    model: str
+    queue: str
+    nsfw_allowed: bool
+
+
+@dataclass(frozen=True)
+class QuotaRefusal:
+    used: int
+    limit: int
+    queued: int
+    resets_at: datetime
+    reason: str  # "daily" | "queued"
+
+
+class JobRepository(Protocol):
+    def find_user(self, platform: str, external_id: str) -> int | None: ...
+    def ensure_user(self, requester: Requester) -> int: ...
+    def record_acceptance(self, user_id: int, requester: Requester, licence_id: str, licence_version: str,
+                          text_sha256: str, app_version: str) -> None: ...
+    def has_accepted(self, user_id: int, licence_id: str, text_sha256: str) -> bool: ...
+    def record_prompt_verdict(self, user_id: int | None, verdict: Verdict, prompt: str, job_id: str | None) -> None: ...
+    def create_job(self, new: NewJob, *, daily_limit: int, max_queued: int, now: datetime) -> str | QuotaRefusal: ...
+    def queue_position(self, job_id: str) -> int: ...
+    def fail_job(self, job_id: str, error: str, *, refund: bool) -> bool: ...
+    def quota_status(self, user_id: int, *, daily_limit: int, now: datetime) -> QuotaStatus: ...
+    def get_job(self, job_id: str) -> Job | None: ...
+    def history(self, user_id: int, limit: int) -> list[Job]: ...
+    def start_job(self, job_id: str, now: datetime) -> Job | None: ...
+    def finish_job(self, job_id: str, images: list[ImageRecord], verdicts: list[Verdict], now: datetime) -> bool: ...
+    def claim_delivery(self, job_id: str, platform: str, claimed_by: str) -> bool: ...
+    def mark_delivered(self, job_id: str, message_ids: list[str], now: datetime) -> None: ...
+    def undelivered_jobs(self, platform: str, limit: int = 50) -> list[str]: ...
+
+
+class Dispatcher(Protocol):
+    def enqueue(self, job_id: str, queue: str) -> None: ...
+
+
+class ImageStore(Protocol):
+    def save(self, image: Image.Image, metadata: dict[str, str]) -> tuple[str, str]:
+        """Write a PNG; return (absolute path, sha256)."""
+        ...
+
+
+class EventBus(Protocol):
+    def publish(self, topic: str, payload: dict[str, Any]) -> None: ...
+    def subscribe(self, topic: str, handler: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        """Register a handler; return a function that unregisters it."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...

@@ -1,0 +1,85 @@
+"""Wiring shared by every front door: database, service, event bus, dispatcher and — in the embedded default — a
+Celery worker thread in this process. ``bots/cli.py`` chooses what to build; this module knows how."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from core.config import Settings
+from core.delivery import JobWaiter
+from core.events import InMemoryEventBus, RedisEventBus
+from core.generation import JobRunner
+from core.models_registry import ModelSpec, model_spec
+from core.ports import EventBus
+from core.service import GenerationService, Limits, SystemClock
+from core.storage.db import build_engine, ensure_schema, session_factory
+from core.storage.images import LocalImageStore
+from core.storage.repositories import SqlJobRepository
+from core.worker import CeleryDispatcher, EmbeddedWorker, configure, set_runner
+from safety.image_check import Thresholds, load_image_checker
+from safety.license import get_licence
+from safety.prompt_filter import PromptFilter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    repo: SqlJobRepository
+    service: GenerationService
+    bus: EventBus
+    spec: ModelSpec
+    waiter: JobWaiter
+    worker: EmbeddedWorker | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+        self.engine.dispose()
+
+
+def build_bus(settings: Settings) -> EventBus:
+    url = settings.resolved_events_url
+    return RedisEventBus(url) if url else InMemoryEventBus()
+
+
+def build_runner(settings: Settings, repo: SqlJobRepository, bus: EventBus) -> JobRunner:
+    """The heavy half: image checker first (fail closed, and cheap to fail), then the pipeline."""
+    from core.pipelines import TextToImage
+
+    thresholds = Thresholds(settings.image_review_threshold, settings.image_block_threshold)
+    checker = load_image_checker(thresholds, unsafe_skip=settings.unsafe_skip_image_check)
+    spec = model_spec(settings)
+    pipeline = TextToImage.load(spec.source, settings.models_dir, settings.device)
+    return JobRunner(repo, pipeline, checker, LocalImageStore(settings.images_dir), bus, SystemClock())
+
+
+def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) -> Runtime:
+    """Open the database (migrating the embedded SQLite file, refusing an unmigrated server database), build the
+    service, and start an in-process worker when no broker is configured."""
+    engine = build_engine(settings)
+    ensure_schema(engine, auto_migrate=engine.url.get_backend_name() == "sqlite")
+    repo = SqlJobRepository(session_factory(engine))
+    bus = build_bus(settings)
+    spec = model_spec(settings)
+    configure(settings, spec.queue)
+    service = GenerationService(
+        repo, CeleryDispatcher(), PromptFilter(), spec, get_licence(spec.licence_id),
+        Limits(settings.quota_daily_images, settings.max_queued_jobs_per_user, settings.max_prompt_chars))
+    runtime = Runtime(settings, engine, repo, service, bus, spec, JobWaiter(repo, bus))
+    if settings.embedded if embedded_worker is None else embedded_worker:
+        try:
+            set_runner(build_runner(settings, repo, bus))
+            runtime.worker = EmbeddedWorker([spec.queue], settings.worker_pool, settings.worker_concurrency)
+            runtime.worker.start()
+        except BaseException:
+            engine.dispose()
+            raise
+    return runtime

@@ -1,0 +1,142 @@
+"""The generation service: every adapter's single entry point.
+
+``submit`` runs the gates in a fixed order — licence → params → prompt filter → quota — and only then writes the job
+and its quota reservation in one transaction and enqueues ``generate(job_id)``. A refusal is one clear sentence and
+changes nothing (a blocked prompt's verdict is logged: every decision is).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from core import __version__
+from core.domain import (
+    Accepted,
+    Decision,
+    GenerationRequest,
+    Job,
+    Outcome,
+    QuotaStatus,
+    Rejected,
+    Requester,
+    next_midnight,
+)
+from core.models_registry import ModelSpec
+from core.params import InvalidParams, check_params
+from core.ports import Clock, Dispatcher, JobRepository, NewJob, QuotaRefusal
+from safety.license import Licence, render
+from safety.prompt_filter import PromptFilter
+
+log = logging.getLogger(__name__)
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Limits:
+    daily_images: int = 25
+    max_queued_jobs: int = 3
+    max_prompt_chars: int = 1000
+
+
+def _until(when: datetime, now: datetime) -> str:
+    minutes = max(0, int((when - now).total_seconds() // 60))
+    return f"{minutes // 60}h {minutes % 60:02d}m"
+
+
+class GenerationService:
+    def __init__(self, repo: JobRepository, dispatcher: Dispatcher, prompt_filter: PromptFilter, spec: ModelSpec,
+                 licence: Licence, limits: Limits, clock: Clock | None = None) -> None:
+        self.repo = repo
+        self.dispatcher = dispatcher
+        self.prompt_filter = prompt_filter
+        self.spec = spec
+        self.licence = licence
+        self.limits = limits
+        self.clock = clock or SystemClock()
+
+    # --- licence --------------------------------------------------------------------------------------------------
+
+    def licence_text(self) -> str:
+        return render(self.licence)
+
+    def accept_licence(self, requester: Requester) -> str:
+        user_id = self.repo.ensure_user(requester)
+        if self.repo.has_accepted(user_id, self.licence.id, self.licence.sha256):
+            return f"You have already accepted {self.licence.name}; /imagine is ready."
+        self.repo.record_acceptance(user_id, requester, self.licence.id, self.licence.version, self.licence.sha256,
+                                    __version__)
+        return f"Thank you: you accepted {self.licence.name} ({self.licence.version}). You can now use /imagine."
+
+    # --- submit ---------------------------------------------------------------------------------------------------
+
+    def submit(self, request: GenerationRequest) -> Outcome:
+        requester = request.requester
+        user_id = self.repo.find_user(requester.platform, requester.user_id)
+        if user_id is None or not self.repo.has_accepted(user_id, self.licence.id, self.licence.sha256):
+            return Rejected("licence", f"Before your first picture, read the model licence with /license and accept "
+                                       f"it with /accept ({self.licence.name}).")
+        if request.model not in (None, self.spec.name):
+            return Rejected("model", f"The model {request.model!r} is not served here; available: {self.spec.name}.")
+        try:
+            params = check_params(request.params, self.spec, max_prompt_chars=self.limits.max_prompt_chars)
+        except InvalidParams as exc:
+            return Rejected("params", str(exc))
+
+        verdict = self.prompt_filter.check(params.prompt, params.negative_prompt, nsfw_allowed=request.nsfw_allowed)
+        if verdict.decision is Decision.BLOCK:
+            self.repo.record_prompt_verdict(user_id, verdict, params.prompt, None)
+            named = ", ".join(c.replace("_", " × ") for c in verdict.categories)
+            return Rejected("prompt", f"This prompt was blocked by the content rules ({named}); nothing was generated "
+                                      f"and no quota was used.", {"categories": list(verdict.categories)})
+
+        now = self.clock.now()
+        new = NewJob(user_id, requester, params, self.spec.name, self.spec.queue, request.nsfw_allowed)
+        created = self.repo.create_job(new, daily_limit=self.limits.daily_images,
+                                       max_queued=self.limits.max_queued_jobs, now=now)
+        if isinstance(created, QuotaRefusal):
+            return self._quota_refusal(created, params.count, now)
+        self.repo.record_prompt_verdict(user_id, verdict, params.prompt, created)
+        try:
+            self.dispatcher.enqueue(created, self.spec.queue)
+        except Exception as exc:  # the broker is transport: if it is down, undo cleanly and say so
+            log.exception("enqueue of job %s failed", created)
+            self.repo.fail_job(created, f"enqueue failed: {exc}", refund=True)
+            return Rejected("unavailable", "The picture queue is unreachable right now; nothing was charged. "
+                                           "Please try again in a minute.")
+        return Accepted(created, self.repo.queue_position(created), request.params)
+
+    def _quota_refusal(self, refusal: QuotaRefusal, count: int, now: datetime) -> Rejected:
+        if refusal.reason == "queued":
+            return Rejected("queue_cap", f"You already have {refusal.queued} jobs waiting; the limit is "
+                                         f"{self.limits.max_queued_jobs}. Try again when one finishes.")
+        left = max(0, refusal.limit - refusal.used)
+        asked = f"{count} pictures" if count != 1 else "a picture"
+        return Rejected("quota", f"Your daily quota does not cover {asked}: {left} of {refusal.limit} left; it resets "
+                                 f"at 00:00 UTC (in {_until(refusal.resets_at, now)}).")
+
+    # --- reading --------------------------------------------------------------------------------------------------
+
+    def quota(self, requester: Requester) -> QuotaStatus:
+        user_id = self.repo.find_user(requester.platform, requester.user_id)
+        now = self.clock.now()
+        if user_id is None:
+            return QuotaStatus(0, self.limits.daily_images, next_midnight(now), 0)
+        return self.repo.quota_status(user_id, daily_limit=self.limits.daily_images, now=now)
+
+    def describe_quota(self, requester: Requester) -> str:
+        q = self.quota(requester)
+        return (f"Used {q.used} of {q.limit} pictures today; {q.left} left. Resets at 00:00 UTC "
+                f"(in {_until(q.resets_at, self.clock.now())}). Jobs waiting or running: {q.queued_jobs}.")
+
+    def history(self, requester: Requester, limit: int = 10) -> list[Job]:
+        user_id = self.repo.find_user(requester.platform, requester.user_id)
+        return [] if user_id is None else self.repo.history(user_id, limit)
+
+    def job(self, job_id: str) -> Job | None:
+        return self.repo.get_job(job_id)

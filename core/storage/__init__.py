@@ -1,0 +1,1 @@
+"""Persistence: engine construction, typed models, repositories, and the on-disk picture store."""

@@ -1,0 +1,174 @@
+"""SQLAlchemy 2 typed models. Alembic (``migrations/``) owns the schema; this module is its source.
+
+Append-only tables (safety_verdicts, quota_ledger, moderation_events, licence_acceptances) are never updated in
+place: history is the point of them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC, so SQLite and PostgreSQL read back the same value."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accounts: Mapped[list[PlatformAccount]] = relationship(back_populates="user")
+
+
+class PlatformAccount(Base):
+    __tablename__ = "platform_accounts"
+    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_platform_account"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user: Mapped[User] = relationship(back_populates="accounts")
+
+
+class LicenceAcceptance(Base):
+    __tablename__ = "licence_acceptances"
+    __table_args__ = (Index("ix_licence_acceptance_lookup", "user_id", "licence_id", "text_sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    licence_id: Mapped[str] = mapped_column(String(64))
+    licence_version: Mapped[str] = mapped_column(String(32))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(32))
+    platform_message_id: Mapped[str | None] = mapped_column(String(64))
+    app_version: Mapped[str] = mapped_column(String(32))
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_user_created", "user_id", "created_at"),
+        Index("ix_jobs_status", "status"),
+    )
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    platform: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str | None] = mapped_column(String(64))
+    requester_external_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str] = mapped_column(String(200))
+    queue: Mapped[str] = mapped_column(String(200))
+    prompt: Mapped[str] = mapped_column(Text)
+    negative_prompt: Mapped[str] = mapped_column(Text, default="")
+    seed: Mapped[int] = mapped_column(BigInteger)
+    steps: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    cfg: Mapped[float] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer)
+    nsfw_allowed: Mapped[bool] = mapped_column(default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    images: Mapped[list[ImageRow]] = relationship(back_populates="job", order_by="ImageRow.idx")
+
+
+class ImageRow(Base):
+    __tablename__ = "images"
+    __table_args__ = (UniqueConstraint("job_id", "idx", name="uq_image_job_idx"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"))
+    idx: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str | None] = mapped_column(Text)  # NULL for blocked pictures: they are never written out
+    decision: Mapped[str] = mapped_column(String(16))
+    nsfw_score: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    job: Mapped[JobRow] = relationship(back_populates="images")
+
+
+class SafetyVerdictRow(Base):
+    __tablename__ = "safety_verdicts"
+    __table_args__ = (Index("ix_verdicts_user_created", "user_id", "created_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject: Mapped[str] = mapped_column(String(16))  # "prompt" | "image"
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    job_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    image_idx: Mapped[int | None] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(16))
+    categories: Mapped[list[Any]] = mapped_column(default=list)
+    scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    checker: Mapped[str] = mapped_column(String(64))
+    checker_version: Mapped[str] = mapped_column(String(32))
+    prompt_text: Mapped[str | None] = mapped_column(Text)  # purged after the retention period (privacy)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QuotaLedgerRow(Base):
+    __tablename__ = "quota_ledger"
+    __table_args__ = (Index("ix_quota_user_period", "user_id", "period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    delta: Mapped[int] = mapped_column(Integer)  # pictures used: +n reserves, -n refunds
+    reason: Mapped[str] = mapped_column(String(32))
+    job_id: Mapped[str | None] = mapped_column(String(16))
+    period: Mapped[str] = mapped_column(String(10))  # the UTC day the charge counts against, YYYY-MM-DD
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModerationEventRow(Base):
+    __tablename__ = "moderation_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    target_job_id: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeliveryRow(Base):
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), unique=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    claimed_by: Mapped[str] = mapped_column(String(100))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+    message_ids: Mapped[list[Any]] = mapped_column(default=list)

