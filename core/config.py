@@ -35,6 +35,7 @@ class Settings(BaseSettings):
 
     image_review_threshold: float = Field(default=0.40, ge=0.0, le=1.0)
     image_block_threshold: float = Field(default=0.80, ge=0.0, le=1.0)
+    image_model_path: Path | None = Field(default=None, description="Local open_nsfw ONNX file; default: the wheel's")
     # Development only: lets a worker start without the image classifier. Every job then logs a loud warning and
     # its pictures are treated as "review", never as "safe".
     unsafe_skip_image_check: bool = False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -22,7 +23,11 @@ from PIL import Image
 
 log = logging.getLogger(__name__)
 
-MINIATURE_VERSION = "miniature-v1"
+# transformers warns at import about optional image backends we do not use; keep operators' terminals clean.
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+MINIATURE_VERSION = "miniature-v2"
 MINIATURE_SEED = 20221022
 
 
@@ -88,8 +93,12 @@ def build_miniature(dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=dest.parent))
     try:
-        vocab_file, merges_file, vocab = _write_tokenizer_files(tmp / "_tok")
-        tokenizer = CLIPTokenizer(vocab_file=str(vocab_file), merges_file=str(merges_file), model_max_length=77)
+        vocab_file, _merges_file, vocab = _write_tokenizer_files(tmp / "_tok")
+        # from_pretrained on the folder works with both the file-based (transformers 4) and the tokenizers-backed
+        # (transformers 5) CLIPTokenizer, whose constructors differ.
+        tokenizer = CLIPTokenizer.from_pretrained(str(vocab_file.parent), model_max_length=77)
+        if len(set(tokenizer("a red fox").input_ids)) < 5:
+            raise ModelLoadError("the miniature tokenizer maps text to unknown tokens; transformers changed format")
         torch.manual_seed(MINIATURE_SEED)
         text_encoder = CLIPTextModel(CLIPTextConfig(
             vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_attention_heads=4, num_hidden_layers=2,
@@ -146,6 +155,8 @@ def load_pipeline(source: str, models_dir: Path, device: str = "auto") -> Any:
         lib.disable_progress_bar()
         lib.set_verbosity_error()
     dev = pick_device(device)
+    if source == "miniature" or Path(source).exists():
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing to fetch; never let a loader try
     dtype = torch.float16 if dev == "cuda" else torch.float32
     path: str | Path = build_miniature(models_dir / MINIATURE_VERSION) if source == "miniature" else source
     try:

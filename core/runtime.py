@@ -55,7 +55,8 @@ def build_runner(settings: Settings, repo: SqlJobRepository, bus: EventBus) -> J
     from core.pipelines import TextToImage
 
     thresholds = Thresholds(settings.image_review_threshold, settings.image_block_threshold)
-    checker = load_image_checker(thresholds, unsafe_skip=settings.unsafe_skip_image_check)
+    checker = load_image_checker(thresholds, unsafe_skip=settings.unsafe_skip_image_check,
+                                 model_path=settings.image_model_path)
     spec = model_spec(settings)
     pipeline = TextToImage.load(spec.source, settings.models_dir, settings.device)
     return JobRunner(repo, pipeline, checker, LocalImageStore(settings.images_dir), bus, SystemClock())

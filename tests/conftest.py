@@ -1,0 +1,26 @@
+"""Shared fixtures. The miniature model is built once per test session into a temporary folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_LICENCES = REPO.parent / "shared" / "licenses"
+
+# Tests never download anything: make any accidental hub call fail fast instead of hanging.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def miniature(models_dir: Path):  # type: ignore[no-untyped-def]
+    from core.pipelines import TextToImage
+
+    return TextToImage.load("miniature", models_dir)

@@ -1,0 +1,123 @@
+"""The gates of submit, in order, with in-memory fakes: a refusal changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.config import Settings
+from core.domain import Accepted, GenerationParams, GenerationRequest, Rejected, Requester
+from core.fakes import FakeClock, FakeDispatcher, FakeRepository
+from core.models_registry import model_spec
+from core.service import GenerationService, Limits
+from safety.license import get_licence
+from safety.prompt_filter import PromptFilter
+
+ALICE = Requester("console", "alice", "c1")
+
+
+@pytest.fixture
+def repo() -> FakeRepository:
+    return FakeRepository()
+
+
+@pytest.fixture
+def dispatcher() -> FakeDispatcher:
+    return FakeDispatcher()
+
+
+@pytest.fixture
+def service(repo: FakeRepository, dispatcher: FakeDispatcher) -> GenerationService:
+    spec = model_spec(Settings(model="miniature"))
+    return GenerationService(repo, dispatcher, PromptFilter(), spec, get_licence(spec.licence_id),
+                             Limits(daily_images=3, max_queued_jobs=10), FakeClock())
+
+
+def imagine(service: GenerationService, prompt: str = "a red fox in the snow", who: Requester = ALICE, **kw: object):  # type: ignore[no-untyped-def]
+    return service.submit(GenerationRequest(who, GenerationParams(prompt, **kw)))  # type: ignore[arg-type]
+
+
+def nothing_changed(repo: FakeRepository, dispatcher: FakeDispatcher) -> bool:
+    return not repo.jobs and not repo.ledger and not dispatcher.sent
+
+
+def test_licence_is_the_first_gate(service: GenerationService, repo: FakeRepository,
+                                   dispatcher: FakeDispatcher) -> None:
+    # Even a request with bad params hears about the licence first, and no user row is created for it.
+    outcome = imagine(service, "", width=7)
+    assert isinstance(outcome, Rejected) and outcome.code == "licence"
+    assert "/license" in outcome.message and "/accept" in outcome.message
+    assert nothing_changed(repo, dispatcher) and not repo.accounts
+
+
+def test_accepting_records_the_current_text_hash(service: GenerationService, repo: FakeRepository) -> None:
+    service.accept_licence(ALICE)
+    assert [a.sha256 for a in repo.acceptances] == [get_licence("creativeml-openrail-m").sha256]
+    assert "already" in service.accept_licence(ALICE)
+    assert len(repo.acceptances) == 1
+
+
+def test_a_changed_licence_text_asks_again(service: GenerationService, repo: FakeRepository) -> None:
+    service.accept_licence(ALICE)
+    repo.acceptances[0].sha256 = "0" * 64  # the user accepted an older text
+    outcome = imagine(service)
+    assert isinstance(outcome, Rejected) and outcome.code == "licence"
+
+
+def test_bad_params_change_nothing(service: GenerationService, repo: FakeRepository,
+                                   dispatcher: FakeDispatcher) -> None:
+    service.accept_licence(ALICE)
+    outcome = imagine(service, width=7)
+    assert isinstance(outcome, Rejected) and outcome.code == "params"
+    assert nothing_changed(repo, dispatcher)
+
+
+def test_blocked_prompt_is_logged_but_costs_nothing(service: GenerationService, repo: FakeRepository,
+                                                    dispatcher: FakeDispatcher) -> None:
+    service.accept_licence(ALICE)
+    outcome = imagine(service, "a naked woman")
+    assert isinstance(outcome, Rejected) and outcome.code == "prompt" and "sexual" in outcome.message
+    assert nothing_changed(repo, dispatcher)
+    assert [v.decision for _, v, _, _ in repo.prompt_verdicts] == ["block"]
+
+
+def test_accepted_job_reserves_quota_and_is_enqueued(service: GenerationService, repo: FakeRepository,
+                                                     dispatcher: FakeDispatcher) -> None:
+    service.accept_licence(ALICE)
+    outcome = imagine(service, count=2)
+    assert isinstance(outcome, Accepted) and outcome.position == 1
+    assert dispatcher.sent == [(outcome.job_id, "muralist.miniature")]
+    assert sum(d for _, d, *_ in repo.ledger) == 2
+
+
+def test_daily_quota_refuses_with_reset_time(service: GenerationService, repo: FakeRepository,
+                                             dispatcher: FakeDispatcher) -> None:
+    service.accept_licence(ALICE)
+    assert isinstance(imagine(service, count=3), Accepted)
+    refused = imagine(service)
+    assert isinstance(refused, Rejected) and refused.code == "quota"
+    assert "0 of 3 left" in refused.message and "00:00 UTC" in refused.message
+    assert len(repo.jobs) == 1 and len(dispatcher.sent) == 1
+
+
+def test_quota_is_per_user(service: GenerationService) -> None:
+    bob = Requester("console", "bob")
+    service.accept_licence(ALICE)
+    service.accept_licence(bob)
+    assert isinstance(imagine(service, count=3), Accepted)
+    assert isinstance(imagine(service, who=bob), Accepted)
+
+
+def test_broker_down_refunds_and_says_so(service: GenerationService, repo: FakeRepository,
+                                         dispatcher: FakeDispatcher) -> None:
+    service.accept_licence(ALICE)
+    dispatcher.fail_with = ConnectionError("broker unreachable")
+    outcome = imagine(service)
+    assert isinstance(outcome, Rejected) and outcome.code == "unavailable"
+    assert sum(d for _, d, *_ in repo.ledger) == 0
+    assert service.quota(ALICE).used == 0
+
+
+def test_unknown_model_is_refused(service: GenerationService) -> None:
+    service.accept_licence(ALICE)
+    outcome = service.submit(GenerationRequest(ALICE, GenerationParams("a fox"), model="sdxl-turbo"))
+    assert isinstance(outcome, Rejected) and outcome.code == "model"
