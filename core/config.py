@@ -6,6 +6,7 @@ the same process, and the miniature pipeline. Setting ``MURALIST_BROKER_URL`` sw
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
 
     worker_pool: Literal["solo", "threads"] = "threads"
     worker_concurrency: int = Field(default=2, ge=1)
+    # CPU threads for the pipeline. Default: leave one core to the worker threads that check, store and record the
+    # previous job while the next one generates (on a GPU this only affects the CPU side of the pipeline).
+    pipeline_cpu_threads: int | None = Field(default=None, ge=1)
     job_timeout_s: float = Field(default=600.0, gt=0)
 
     discord_token: SecretStr | None = None
@@ -78,3 +82,12 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def default_pipeline_threads(settings: Settings) -> int | None:
+    """The pipeline's CPU threads: all cores but one when worker threads overlap post-processing with generation."""
+    if settings.pipeline_cpu_threads:
+        return settings.pipeline_cpu_threads
+    if settings.worker_pool == "threads" and settings.worker_concurrency > 1:
+        return max(1, (os.cpu_count() or 2) - 1)
+    return None

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from core.config import Settings
+from core.config import Settings, default_pipeline_threads
 from core.delivery import JobWaiter
 from core.events import InMemoryEventBus, RedisEventBus
 from core.generation import JobRunner
@@ -58,7 +58,7 @@ def build_runner(settings: Settings, repo: SqlJobRepository, bus: EventBus) -> J
     checker = load_image_checker(thresholds, unsafe_skip=settings.unsafe_skip_image_check,
                                  model_path=settings.image_model_path)
     spec = model_spec(settings)
-    pipeline = TextToImage.load(spec.source, settings.models_dir, settings.device)
+    pipeline = TextToImage.load(spec.source, settings.models_dir, settings.device, default_pipeline_threads(settings))
     return JobRunner(repo, pipeline, checker, LocalImageStore(settings.images_dir), bus, SystemClock())
 
 

@@ -38,6 +38,8 @@ def build_engine(settings: Settings) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            # In WAL mode NORMAL never corrupts the file; a power cut may lose the last commits, not an app crash.
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 

@@ -1,0 +1,169 @@
+"""`muralist bench`: the full stack against a bare diffusers loop, on the same jobs, in one run.
+
+Bare: call the loaded StableDiffusionPipeline N times. Stack: N submits through the service (gates, SQLite, quota),
+the in-memory broker, the embedded Celery worker, the same pipeline, the NSFW check, PNG writing and the database.
+The stack does strictly more work, so a ratio near 1 means it overlaps that work with generation instead of
+adding it.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+PROMPTS = ["a red fox in the snow", "a lighthouse at dusk", "a bowl of ramen, studio light", "an old map of a city"]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _bare(pipe: Any, n: int, size: int, steps: int, cfg: float) -> float:
+    """Call the diffusers pipeline directly, N times, on one dedicated thread (as the worker's pipeline runs: torch's
+    CPU thread pool belongs to the calling thread, and the stack must not inherit a busy one from the bare side)."""
+    import torch
+
+    def loop() -> None:
+        for i in tqdm(range(n + 2), desc="bare loop", unit="job", file=sys.stderr, leave=False):
+            if i == 2:  # the first two calls are warm-up, as on the stack side
+                timing["start"] = time.perf_counter()
+            with torch.inference_mode():
+                pipe(prompt=[PROMPTS[i % len(PROMPTS)]], negative_prompt=[""], num_inference_steps=steps, width=size,
+                     height=size, guidance_scale=cfg, generator=[torch.Generator("cpu").manual_seed(1000 + i)])
+        timing["end"] = time.perf_counter()
+
+    timing: dict[str, float] = {}
+    thread = threading.Thread(target=loop, name="bench-bare")
+    thread.start()
+    thread.join()
+    return timing["end"] - timing["start"]
+
+
+def _stack(n: int, pool: str, concurrency: int) -> dict[str, Any]:
+    from core.config import Settings
+    from core.domain import Accepted, GenerationParams, GenerationRequest, Requester
+    from core.events import FINISHED
+    from core.runtime import build_runtime
+
+    with tempfile.TemporaryDirectory(prefix="muralist-bench-") as tmp:
+        settings = Settings(data_dir=Path(tmp), quota_daily_images=10**6, max_queued_jobs_per_user=10**6,
+                            worker_pool=pool, worker_concurrency=concurrency)  # type: ignore[arg-type]
+        runtime = build_runtime(settings)
+        try:
+            who = Requester("bench", "bench")
+            runtime.service.accept_licence(who)
+            finished: set[str] = set()
+            all_done = threading.Event()
+            expected: set[str] = set()
+            lock = threading.Lock()
+
+            def on_finished(payload: dict[str, Any]) -> None:
+                with lock:
+                    finished.add(payload["job_id"])
+                    if expected and expected <= finished:
+                        all_done.set()
+
+            runtime.bus.subscribe(FINISHED, on_finished)
+            for i in range(2):  # warm-up, not measured: first calls pay one-off costs on both sides
+                warm = runtime.service.submit(GenerationRequest(who, GenerationParams(PROMPTS[i], seed=i)))
+                assert isinstance(warm, Accepted), warm
+                runtime.waiter.wait(warm.job_id, 120)
+
+            latencies: list[float] = []
+            bar = tqdm(total=n, desc="full stack", unit="job", file=sys.stderr, leave=False)
+            runtime.bus.subscribe(FINISHED, lambda _: bar.update(1))
+            start = time.perf_counter()
+            ids = []
+            for i in range(n):
+                t0 = time.perf_counter()
+                outcome = runtime.service.submit(
+                    GenerationRequest(who, GenerationParams(PROMPTS[i % len(PROMPTS)], seed=1000 + i)))
+                latencies.append(time.perf_counter() - t0)
+                if not isinstance(outcome, Accepted):
+                    raise RuntimeError(f"bench job refused: {outcome.message}")
+                ids.append(outcome.job_id)
+            with lock:
+                expected.update(ids)
+                if expected <= finished:
+                    all_done.set()
+            if not all_done.wait(600):
+                raise RuntimeError("the stack did not finish the bench jobs in 10 minutes")
+            seconds = time.perf_counter() - start
+            bar.close()
+            statuses = {runtime.repo.get_job(j).status.value for j in ids}  # type: ignore[union-attr]
+            return {"seconds": seconds, "latencies": latencies, "statuses": sorted(statuses)}
+        finally:
+            runtime.close()
+
+
+def _chart(result: dict[str, Any], latencies_ms: list[float], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    names = ["bare diffusers loop", "full stack"]
+    values = [result["bare"]["jobs_per_s"], result["stack"]["jobs_per_s"]]
+    bars = left.bar(names, values, color=["#9aa5b1", "#2f80ed"])
+    left.bar_label(bars, fmt="%.2f")
+    left.set_ylabel("jobs per second")
+    left.set_title(f"Throughput (ratio {result['stack_vs_bare_ratio']:.3f}, target ≥ 0.95)")
+    right.hist(latencies_ms, bins=30, color="#2f80ed")
+    right.axvline(result["stack"]["submit_latency_ms"]["p50"], color="black", linestyle="--", label="p50")
+    right.axvline(result["stack"]["submit_latency_ms"]["p99"], color="red", linestyle="--", label="p99")
+    right.set_xlabel("submit latency (ms)")
+    right.set_title("Submit latency (gates + DB + enqueue)")
+    right.legend()
+    fig.suptitle(f"muralist bench — {result['jobs']} jobs, {result['model']} {result['size']}px, "
+                 f"{result['steps']} steps, {result['device']}")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def run_bench(n: int, json_out: Path | None, png_out: Path | None, pool: str = "threads",
+              concurrency: int = 2) -> dict[str, Any]:
+    from core.config import Settings
+    from core.models_registry import model_spec
+    from core.pipelines import load_pipeline
+
+    spec = model_spec(Settings())
+    size, steps, cfg = spec.default_size, spec.default_steps, spec.default_cfg
+    with tempfile.TemporaryDirectory(prefix="muralist-bench-models-") as models:
+        pipe = load_pipeline(spec.source, Path(models))
+        bare_s = _bare(pipe, n, size, steps, cfg)
+        device = str(pipe.device)
+        del pipe
+    stack = _stack(n, pool, concurrency)
+    lat_ms = [x * 1000 for x in stack["latencies"]]
+    result: dict[str, Any] = {
+        "jobs": n, "model": spec.name, "size": size, "steps": steps, "device": device,
+        "bare": {"seconds": round(bare_s, 4), "jobs_per_s": round(n / bare_s, 3)},
+        "stack": {"seconds": round(stack["seconds"], 4), "jobs_per_s": round(n / stack["seconds"], 3),
+                  "pool": pool, "concurrency": concurrency, "statuses": stack["statuses"],
+                  "submit_latency_ms": {"p50": round(statistics.median(lat_ms), 3),
+                                        "p99": round(_percentile(lat_ms, 0.99), 3)}},
+        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+    }
+    result["stack_vs_bare_ratio"] = round(result["stack"]["jobs_per_s"] / result["bare"]["jobs_per_s"], 4)
+    png = png_out or (json_out.with_suffix(".png") if json_out else Path("bench-out/bench.png"))
+    _chart(result, lat_ms, png)
+    result["chart"] = str(png)
+    text = json.dumps(result, indent=2)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(text + "\n")
+    print(text)
+    return result
