@@ -23,6 +23,7 @@ demo: install
 
 test: install
 	$(BIN)/ruff check bots core safety migrations tests
+	$(BIN)/mypy bots core safety
 	$(BIN)/python -m pytest -q
 
 lint: install

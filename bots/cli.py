@@ -112,11 +112,14 @@ def demo(data_dir: DataDir = None) -> None:
 
 @cli.command()
 def worker(
-    pool: Annotated[str | None, typer.Option(help="Celery pool: solo or threads (default from settings).")] = None,
+    pool: Annotated[str | None, typer.Option(help="solo (default: one job at a time) or threads (overlap the "
+                                                  "check and storage of one job with the next generation).")] = None,
     concurrency: Annotated[int | None, typer.Option(help="Threads for the threads pool.")] = None,
     loglevel: Annotated[str, typer.Option()] = "INFO",
 ) -> None:
-    """A Celery worker process for one GPU: loads the model and the image check once, then serves its model's queue."""
+    """A Celery worker process for one GPU: loads the image check and the model once, then serves the model's queue.
+
+    Runs with the production settings: late acks, reject on worker lost, prefetch 1."""
     from core.runtime import build_bus, build_runner
     from core.storage.db import build_engine, ensure_schema, session_factory
     from core.storage.repositories import SqlJobRepository
@@ -148,7 +151,9 @@ def worker(
     except ModelLoadError as exc:
         raise _fail(f"Refusing to start: {exc}") from None
     configure(settings, spec.queue)
-    chosen_pool = pool or settings.worker_pool
+    chosen_pool = pool or settings.worker_pool or "solo"
+    if chosen_pool not in ("solo", "threads"):
+        raise _fail(f"--pool must be solo or threads, not {chosen_pool!r}.")
     argv = ["worker", "--pool", chosen_pool, "--queues", spec.queue, "--loglevel", loglevel,
             "--prefetch-multiplier", "1", "--without-gossip", "--without-mingle"]
     if chosen_pool != "solo":

@@ -41,7 +41,10 @@ class Settings(BaseSettings):
     # its pictures are treated as "review", never as "safe".
     unsafe_skip_image_check: bool = False
 
-    worker_pool: Literal["solo", "threads"] = "threads"
+    # None: "threads" for the embedded worker (two threads: one post-processes a finished job while the pipeline
+    # thread generates the next; measured faster), "solo" for `muralist worker` (one job at a time, FIFO, as
+    # production GPU workers are usually run). Either may be chosen explicitly.
+    worker_pool: Literal["solo", "threads"] | None = None
     worker_concurrency: int = Field(default=2, ge=1)
     # CPU threads for the pipeline. Default: leave one core to the worker threads that check, store and record the
     # previous job while the next one generates (on a GPU this only affects the CPU side of the pipeline).
@@ -88,6 +91,6 @@ def default_pipeline_threads(settings: Settings) -> int | None:
     """The pipeline's CPU threads: all cores but one when worker threads overlap post-processing with generation."""
     if settings.pipeline_cpu_threads:
         return settings.pipeline_cpu_threads
-    if settings.worker_pool == "threads" and settings.worker_concurrency > 1:
+    if (settings.worker_pool or "threads") == "threads" and settings.worker_concurrency > 1:
         return max(1, (os.cpu_count() or 2) - 1)
     return None

@@ -120,7 +120,7 @@ def build_miniature(dest: Path) -> Path:
                                        scheduler=scheduler, safety_checker=None, feature_extractor=None,
                                        requires_safety_checker=False)
         shutil.rmtree(tmp / "_tok")
-        pipe.save_pretrained(tmp)
+        pipe.save_pretrained(tmp)  # type: ignore[attr-defined]
         (tmp / "MINIATURE.txt").write_text(f"{MINIATURE_VERSION}: random weights, pictures are noise\n")
         try:
             tmp.rename(dest)

@@ -78,7 +78,8 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
     if settings.embedded if embedded_worker is None else embedded_worker:
         try:
             set_runner(build_runner(settings, repo, bus))
-            runtime.worker = EmbeddedWorker([spec.queue], settings.worker_pool, settings.worker_concurrency)
+            runtime.worker = EmbeddedWorker([spec.queue], settings.worker_pool or "threads",
+                                            settings.worker_concurrency)
             runtime.worker.start()
         except BaseException:
             engine.dispose()

