@@ -1,111 +1,128 @@
-"""Prompt filter: normalise a copy of the text, match tiered whole-word rules, combine signals into a Verdict.
+"""Prompt filter: rules, then meaning, then the context's policy → one :class:`Verdict`.
 
-The original text is kept for the log; only the normalised copy is matched. A minors signal together with any sexual
-signal is always a hard block, whatever the context allows.
+Order of reasoning:
+1. The rule stage (``rules_engine``) finds categories in the prompt, and intent in the negative prompt (removing
+   clothing asks for nudity; removing adulthood asks for a child).
+2. The semantic stage (``semantic``) catches paraphrase the rules do not list.
+3. Derived hard categories: any minors signal together with any sexual signal is ``minors_sexual``; a real person's
+   name with a sexual signal is ``real_person_sexual``. Both are blocked whatever the context allows.
+4. Policy: a context marked NSFW may allow the ``sexual`` category, never the hard ones.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable
+import logging
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 
+from safety.rules_engine import RuleSet
+from safety.semantic import SemanticCheck, SemanticScore
 from safety.verdict import Decision, Verdict
 
-CHECKER = "muralist-rules"
-VERSION = "1"
+log = logging.getLogger(__name__)
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e"))
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
-_WEIGHT = re.compile(r"[()\[\]{}]|:\s*-?\d+(?:\.\d+)?")  # SD emphasis syntax: ((word)), (word:1.3), [word]
-_NON_WORD = re.compile(r"[^\w']+")
-ALWAYS_BLOCK = frozenset({"minors_sexual", "gore", "hate"})
-
-
-def normalise(text: str) -> str:
-    """Casefolded NFKC text with invisible characters and combining marks removed and emphasis syntax dropped."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
-    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
-    text = _WEIGHT.sub(" ", text)
-    return " ".join(_NON_WORD.sub(" ", text).split())
-
-
-def _variants(text: str) -> set[str]:
-    """The plain normalised text plus a de-leeted, de-repeated copy ("n4ked", "naaaked")."""
-    plain = normalise(text)
-    deleet = " ".join(_NON_WORD.sub(" ", plain.translate(_LEET)).split())
-    derepeat = re.sub(r"(\w)\1{2,}", r"\1", deleet)
-    return {plain, deleet, derepeat}
+CHECKER = "muralist-prompt"
+VERSION = "2"
+HARD = frozenset({"minors_sexual", "real_person_sexual", "gore", "hate"})
+MAX_CHARS = 20_000  # beyond this we only look at the head: the service refuses long prompts anyway
 
 
 @dataclass(frozen=True)
-class Rules:
-    terms: dict[str, frozenset[str]]  # category -> terms (single words or phrases)
-    allow: tuple[str, ...]
+class Policy:
+    nsfw_allowed: bool = False
 
-    @classmethod
-    def parse(cls, lines: Iterable[str]) -> Rules:
-        groups: dict[str, set[str]] = {}
-        current = None
-        for raw in lines:
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            if line.startswith("[") and line.endswith("]"):
-                current = line[1:-1].strip()
-                groups.setdefault(current, set())
-            elif current:
-                groups[current].add(normalise(line))
-        allow = tuple(sorted(groups.pop("allow", set()), key=len, reverse=True))
-        return cls({k: frozenset(v) for k, v in groups.items()}, allow)
 
-    @classmethod
-    def bundled(cls) -> Rules:
-        text = resources.files("safety").joinpath("rules/terms.txt").read_text(encoding="utf-8")
-        return cls.parse(text.splitlines())
+@dataclass(frozen=True)
+class SemanticThresholds:
+    """Calibrated on tests/data/prompt_eval.jsonl: the closest harmless prompt there scores 0.55 (a glamour
+    portrait) and the closest harmless one with a positive margin 0.54 (a bare-chested wrestler)."""
+
+    block: float = 0.64
+    block_margin: float = 0.15
+    review: float = 0.57
+    review_margin: float = 0.10
 
 
 class PromptFilter:
-    def __init__(self, rules: Rules | None = None) -> None:
-        self.rules = rules or Rules.bundled()
+    def __init__(self, rules: RuleSet | None = None, semantic: SemanticCheck | None | bool = True,
+                 thresholds: SemanticThresholds | None = None, rules_dir: Path | None = None) -> None:
+        self.rules = rules or RuleSet.load(rules_dir)
+        self.semantic: SemanticCheck | None
+        if semantic is True:
+            self.semantic = SemanticCheck()
+        elif semantic is False or semantic is None:
+            self.semantic = None
+        else:
+            self.semantic = semantic
+        self.thresholds = thresholds or SemanticThresholds()
 
-    def _hits(self, text: str) -> dict[str, set[str]]:
-        hits: dict[str, set[str]] = {}
-        for variant in _variants(text):
-            padded = f" {variant} "
-            for phrase in self.rules.allow:
-                padded = padded.replace(f" {phrase} ", " ")
-            for category, terms in self.rules.terms.items():
-                for term in terms:
-                    if f" {term} " in padded:
-                        hits.setdefault(category, set()).add(term)
-        return hits
+    @property
+    def version(self) -> str:
+        return VERSION + ("+semantic" if self.semantic else "+rules-only")
 
     def check(self, prompt: str, negative_prompt: str = "", *, nsfw_allowed: bool = False) -> Verdict:
-        hits = self._hits(prompt)
-        categories = set(hits)
-        if "sexual" in categories and "minors" in categories:
-            categories.add("minors_sexual")
-        categories.discard("minors")  # minors alone is an ordinary subject ("a child flying a kite")
-        # A negative prompt that removes clothing is intent: "clothes" in the negative asks for nudity.
-        negative_hits = self._hits(negative_prompt)
-        if {"clothes", "clothing", "dress", "shirt"} & set(normalise(negative_prompt).split()):
-            categories.add("sexual")
-            if "minors" in hits:
-                categories.add("minors_sexual")
-            negative_hits.setdefault("sexual", set()).add("negative prompt removes clothing")
-        counted = {"sexual", "minors", "gore", "hate"} if "minors_sexual" in categories else categories
-        evidence = tuple(
-            sorted({t for c, ts in (*hits.items(), *negative_hits.items()) if c in counted for t in ts})
-        )
+        return self.check_many([(prompt, negative_prompt)], Policy(nsfw_allowed))[0]
 
-        if categories & ALWAYS_BLOCK:
+    def check_many(self, items: list[tuple[str, str]], policy: Policy | None = None) -> list[Verdict]:
+        """Verdicts in input order; the semantic stage runs once, batched, for the prompts the rules did not block."""
+        staged = [self._rules(p[:MAX_CHARS], n[:MAX_CHARS]) for p, n in items]
+        need = [i for i, cats in enumerate(staged) if not (set(cats) & HARD) and "sexual" not in cats]
+        scores: dict[int, dict[str, SemanticScore]] = {}
+        if self.semantic is not None and need:
+            for i, score in zip(need, self.semantic.score_many([items[i][0][:MAX_CHARS] for i in need]),
+                                strict=True):
+                scores[i] = score
+        return [self._decide(cats, scores.get(i), policy or Policy()) for i, cats in enumerate(staged)]
+
+    def _rules(self, prompt: str, negative: str) -> dict[str, set[str]]:
+        hits, _ = self.rules.match(prompt)
+        cats = {c: set(e) for c, e in hits.items()
+                if c in ("sexual", "suggestive", "minors", "gore", "hate", "person")}
+        if negative.strip():
+            neg_hits, _ = self.rules.match(negative)
+            if "clothing" in neg_hits:
+                cats.setdefault("sexual", set()).update(f"negative removes {t}" for t in neg_hits["clothing"])
+            if "adulthood" in neg_hits:
+                cats.setdefault("minors", set()).update(f"negative removes {t}" for t in neg_hits["adulthood"])
+        return cats
+
+    def _decide(self, cats: dict[str, set[str]], semantic: dict[str, SemanticScore] | None,
+                policy: Policy) -> Verdict:
+        categories = {c for c in cats if c not in ("minors", "person")}
+        evidence = {f"{c}: {t}" for c, ts in cats.items() for t in ts}
+        scores: dict[str, float] = {c: 1.0 for c in categories}
+        review = False
+        t = self.thresholds
+        if semantic:
+            for cat, s in semantic.items():
+                scores[f"semantic_{cat}"] = round(s.score, 4)
+                if s.score >= t.block and s.margin >= t.block_margin:
+                    categories.add(cat)
+                    evidence.add(f"{cat}: '{s.clause}' means '{s.concept}' ({s.score:.2f})")
+                elif s.score >= t.review and s.margin >= t.review_margin:
+                    review = True
+                    evidence.add(f"{cat}?: '{s.clause}' resembles '{s.concept}' ({s.score:.2f})")
+                    if cat == "sexual" and "minors" in cats:
+                        categories.add("sexual")  # doubtful sexual + a minor is not doubtful
+        if "suggestive" in categories:
+            if "minors" in cats:
+                categories.add("sexual")  # suggestive + a minor is sexualising a minor
+            else:
+                review = True
+        if "sexual" in categories and "minors" in cats:
+            categories.add("minors_sexual")
+        if "sexual" in categories and "person" in cats:
+            categories.add("real_person_sexual")
+        if not categories & {"minors_sexual", "real_person_sexual"}:
+            # A name or a minor alone is an ordinary subject; say nothing about them.
+            evidence = {e for e in evidence if not e.startswith(("minors:", "person:"))}
+
+        if categories & HARD:
             decision = Decision.BLOCK
         elif "sexual" in categories:
-            decision = Decision.ALLOW if nsfw_allowed else Decision.BLOCK
+            decision = Decision.ALLOW if policy.nsfw_allowed else Decision.BLOCK
+        elif review and not policy.nsfw_allowed:  # the prompt runs; its pictures wait for a moderator
+            decision = Decision.REVIEW
         else:
             decision = Decision.ALLOW
-        scores = {c: 1.0 for c in sorted(categories)}
-        return Verdict(decision, tuple(sorted(categories)), evidence, scores, CHECKER, VERSION)
+        return Verdict(decision, tuple(sorted(categories)), tuple(sorted(evidence)), scores, CHECKER, self.version)
