@@ -36,6 +36,12 @@ class Settings(BaseSettings):
 
     image_review_threshold: float = Field(default=0.40, ge=0.0, le=1.0)
     image_block_threshold: float = Field(default=0.80, ge=0.0, le=1.0)
+    # Thresholds for channels/chats marked NSFW: nudity is allowed there; only near-certain scores go to review.
+    image_review_threshold_nsfw: float = Field(default=0.95, ge=0.0, le=1.0)
+    image_block_threshold_nsfw: float = Field(default=1.0, ge=0.0, le=1.0)
+    # The prompt filter's paraphrase stage (all-MiniLM-L6-v2 from its wheel). Off only by an operator's choice.
+    prompt_semantic: bool = True
+    prompt_retention_days: int = Field(default=30, ge=0, description="days prompt texts stay in the safety log")
     image_model_path: Path | None = Field(default=None, description="Local open_nsfw ONNX file; default: the wheel's")
     # Development only: lets a worker start without the image classifier. Every job then logs a loud warning and
     # its pictures are treated as "review", never as "safe".

@@ -85,6 +85,8 @@ class Job:
     finished_at: datetime | None = None
     error: str | None = None
     images: tuple[ImageRecord, ...] = ()
+    nsfw_allowed: bool = False
+    prompt_review: bool = False  # the prompt filter was unsure: every picture goes to a moderator
 
 
 # --- outcomes of submit -------------------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ class FakeRepository:
         p = new.params
         self.jobs[job_id] = Job(job_id, new.user_id, new.requester.platform, new.requester.chat_id, JobStatus.QUEUED,
                                 new.model, p.prompt, p.negative_prompt, p.seed, p.steps, p.width, p.height, p.cfg,
-                                p.count, now)
+                                p.count, now, nsfw_allowed=new.nsfw_allowed, prompt_review=new.prompt_review)
         self.queues[job_id] = new.queue
         self.ledger.append((new.user_id, p.count, "reserve", job_id, period))
         return job_id

@@ -7,7 +7,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -28,7 +28,7 @@ class Pipeline(Protocol):
 
 
 class Checker(Protocol):
-    def check(self, images: Any) -> list[Verdict]: ...
+    def check(self, images: Any, context: str = "default") -> list[Verdict]: ...
 
 
 class RunResult(StrEnum):
@@ -51,6 +51,12 @@ class ProgressThrottle:
         if step == total or now - self._last >= self.interval:
             self._last = now
             self.bus.publish(PROGRESS, {"job_id": self.job_id, "step": step, "total": total})
+
+
+def _at_least_review(verdict: Verdict) -> Verdict:
+    if verdict.decision is not Decision.ALLOW:
+        return verdict
+    return replace(verdict, decision=Decision.REVIEW, evidence=(*verdict.evidence, "prompt under review"))
 
 
 def _metadata(job: Job, seed: int) -> dict[str, str]:
@@ -80,7 +86,9 @@ class JobRunner:
                                  job.count),
                 ProgressThrottle(self.bus, job.id))
             # Fail closed: if the check raises, the job fails and no picture is stored.
-            verdicts = self.checker.check(out.images)
+            verdicts = self.checker.check(out.images, "nsfw" if job.nsfw_allowed else "default")
+            if job.prompt_review:  # the prompt was doubtful: nothing from it goes out unreviewed
+                verdicts = [_at_least_review(v) for v in verdicts]
             if len(verdicts) != len(out.images):
                 raise RuntimeError("the image check returned the wrong number of verdicts")
             records = [self._keep(job, i, image, seed, verdict)

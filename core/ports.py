@@ -22,6 +22,7 @@ class NewJob:
     model: str
     queue: str
     nsfw_allowed: bool
+    prompt_review: bool = False
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,9 @@ def build_runner(settings: Settings, repo: SqlJobRepository, bus: EventBus) -> J
     from core.pipelines import TextToImage
 
     thresholds = Thresholds(settings.image_review_threshold, settings.image_block_threshold)
+    nsfw = Thresholds(settings.image_review_threshold_nsfw, settings.image_block_threshold_nsfw)
     checker = load_image_checker(thresholds, unsafe_skip=settings.unsafe_skip_image_check,
-                                 model_path=settings.image_model_path)
+                                 model_path=settings.image_model_path, by_context={"nsfw": nsfw})
     spec = model_spec(settings)
     pipeline = TextToImage.load(spec.source, settings.models_dir, settings.device, default_pipeline_threads(settings))
     return JobRunner(repo, pipeline, checker, LocalImageStore(settings.images_dir), bus, SystemClock())
@@ -72,7 +73,7 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
     spec = model_spec(settings)
     configure(settings, spec.queue)
     service = GenerationService(
-        repo, CeleryDispatcher(), PromptFilter(), spec, get_licence(spec.licence_id),
+        repo, CeleryDispatcher(), PromptFilter(semantic=settings.prompt_semantic), spec, get_licence(spec.licence_id),
         Limits(settings.quota_daily_images, settings.max_queued_jobs_per_user, settings.max_prompt_chars))
     runtime = Runtime(settings, engine, repo, service, bus, spec, JobWaiter(repo, bus))
     if settings.embedded if embedded_worker is None else embedded_worker:

@@ -96,7 +96,8 @@ class GenerationService:
                                       f"and no quota was used.", {"categories": list(verdict.categories)})
 
         now = self.clock.now()
-        new = NewJob(user_id, requester, params, self.spec.name, self.spec.queue, request.nsfw_allowed)
+        new = NewJob(user_id, requester, params, self.spec.name, self.spec.queue, request.nsfw_allowed,
+                     prompt_review=verdict.decision is Decision.REVIEW)
         created = self.repo.create_job(new, daily_limit=self.limits.daily_images,
                                        max_queued=self.limits.max_queued_jobs, now=now)
         if isinstance(created, QuotaRefusal):

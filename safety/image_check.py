@@ -78,23 +78,30 @@ class Thresholds:
 
 
 class ImageChecker:
-    def __init__(self, classifier: ImageClassifier, thresholds: Thresholds) -> None:
+    """Grades classifier scores with the thresholds of the picture's context ("default", or "nsfw" for a channel
+    marked NSFW, whose operator may allow more)."""
+
+    def __init__(self, classifier: ImageClassifier, thresholds: Thresholds,
+                 by_context: dict[str, Thresholds] | None = None) -> None:
         self.classifier = classifier
         self.thresholds = thresholds
+        self.by_context = by_context or {}
 
-    def grade(self, score: float) -> Decision:
-        if score >= self.thresholds.block:
+    def grade(self, score: float, context: str = "default") -> Decision:
+        limits = self.by_context.get(context, self.thresholds)
+        if score >= limits.block:
             return Decision.BLOCK
-        if score >= self.thresholds.review:
+        if score >= limits.review:
             return Decision.REVIEW
         return Decision.ALLOW
 
-    def check(self, images: Sequence[Image.Image]) -> list[Verdict]:
+    def check(self, images: Sequence[Image.Image], context: str = "default") -> list[Verdict]:
         scores = self.classifier.nsfw_scores(images)
+        limits = self.by_context.get(context, self.thresholds)
         return [
             Verdict(
-                decision=self.grade(s),
-                categories=("sexual",) if s >= self.thresholds.review else (),
+                decision=self.grade(s, context),
+                categories=("sexual",) if s >= limits.review else (),
                 scores={"nsfw": round(float(s), 6)},
                 checker=self.classifier.name,
                 checker_version=self.classifier.version,
@@ -108,7 +115,7 @@ class UncheckedImageChecker:
 
     thresholds = Thresholds()
 
-    def check(self, images: Sequence[Image.Image]) -> list[Verdict]:
+    def check(self, images: Sequence[Image.Image], context: str = "default") -> list[Verdict]:
         log.warning("MURALIST_UNSAFE_SKIP_IMAGE_CHECK is set: %d picture(s) NOT checked for safety", len(images))
         return [Verdict(Decision.UNCHECKED, checker="none", checker_version="unsafe-skip") for _ in images]
 
@@ -117,9 +124,9 @@ ImageCheckerLike = ImageChecker | UncheckedImageChecker
 
 
 def load_image_checker(thresholds: Thresholds, *, unsafe_skip: bool = False, model_path: Path | None = None,
-                       threads: int = 1) -> ImageCheckerLike:
+                       threads: int = 1, by_context: dict[str, Thresholds] | None = None) -> ImageCheckerLike:
     """The configured checker, or :class:`ImageCheckUnavailable` (fail closed) unless the dev override is set."""
     if unsafe_skip:
         log.warning("!!! MURALIST_UNSAFE_SKIP_IMAGE_CHECK is set: pictures will NOT be checked for safety !!!")
         return UncheckedImageChecker()
-    return ImageChecker(OpenNsfwClassifier(model_path, threads=threads), thresholds)
+    return ImageChecker(OpenNsfwClassifier(model_path, threads=threads), thresholds, by_context)

@@ -27,3 +27,11 @@ def miniature(models_dir: Path):  # type: ignore[no-untyped-def]
     from core.pipelines import TextToImage
 
     return TextToImage.load("miniature", models_dir)
+
+
+@pytest.fixture(scope="session")
+def prompt_filter():  # type: ignore[no-untyped-def]
+    """The real filter, semantic stage included; built once (embedding the concept list takes a moment)."""
+    from safety.prompt_filter import PromptFilter
+
+    return PromptFilter()

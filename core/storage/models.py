@@ -96,6 +96,7 @@ class JobRow(Base):
     cfg: Mapped[float] = mapped_column(Float)
     count: Mapped[int] = mapped_column(Integer)
     nsfw_allowed: Mapped[bool] = mapped_column(default=False)
+    prompt_review: Mapped[bool] = mapped_column(default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

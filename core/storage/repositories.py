@@ -44,7 +44,8 @@ def _to_job(row: JobRow, with_images: bool = True) -> Job:
         id=row.id, user_id=row.user_id, platform=row.platform, chat_id=row.chat_id, status=JobStatus(row.status),
         model=row.model, prompt=row.prompt, negative_prompt=row.negative_prompt, seed=row.seed, steps=row.steps,
         width=row.width, height=row.height, cfg=row.cfg, count=row.count, created_at=row.created_at,
-        finished_at=row.finished_at, error=row.error, images=images,
+        finished_at=row.finished_at, error=row.error, images=images, nsfw_allowed=row.nsfw_allowed,
+        prompt_review=row.prompt_review,
     )
 
 
@@ -110,7 +111,7 @@ class SqlJobRepository:
                 requester_external_id=new.requester.user_id, status=JobStatus.QUEUED.value, model=new.model,
                 queue=new.queue, prompt=p.prompt, negative_prompt=p.negative_prompt, seed=p.seed, steps=p.steps,
                 width=p.width, height=p.height, cfg=p.cfg, count=p.count, nsfw_allowed=new.nsfw_allowed,
-                created_at=now)
+                prompt_review=new.prompt_review, created_at=now)
             s.add(job)
             s.add(QuotaLedgerRow(user_id=new.user_id, delta=p.count, reason="reserve", job_id=job.id, period=period,
                                  created_at=now))

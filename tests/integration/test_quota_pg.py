@@ -21,12 +21,12 @@ from safety.prompt_filter import PromptFilter
 pytestmark = pytest.mark.integration
 
 
-def test_forty_concurrent_submits_with_ten_left_accept_exactly_ten(pg_url: str) -> None:
+def test_forty_concurrent_submits_with_ten_left_accept_exactly_ten(pg_url: str, prompt_filter: PromptFilter) -> None:
     engine = build_engine(Settings(database_url=pg_url))
     upgrade(engine)
     spec = model_spec(Settings())
     dispatcher = FakeDispatcher()
-    service = GenerationService(SqlJobRepository(session_factory(engine)), dispatcher, PromptFilter(), spec,
+    service = GenerationService(SqlJobRepository(session_factory(engine)), dispatcher, prompt_filter, spec,
                                 get_licence(spec.licence_id), Limits(daily_images=10, max_queued_jobs=1000))
     ada = Requester("console", "ada")
     service.accept_licence(ada)

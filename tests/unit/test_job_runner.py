@@ -31,8 +31,10 @@ class ScriptedChecker:
     def __init__(self, decisions: list[Decision] | None = None, fail: bool = False) -> None:
         self.decisions = decisions or []
         self.fail = fail
+        self.contexts: list[str] = []
 
-    def check(self, images: list[Image.Image]) -> list[Verdict]:
+    def check(self, images: list[Image.Image], context: str = "default") -> list[Verdict]:
+        self.contexts.append(context)
         if self.fail:
             raise RuntimeError("classifier crashed")
         return [Verdict(self.decisions[i] if i < len(self.decisions) else Decision.ALLOW,
@@ -41,21 +43,21 @@ class ScriptedChecker:
 
 
 @pytest.fixture
-def world(tmp_path: Path):  # type: ignore[no-untyped-def]
+def world(tmp_path: Path, prompt_filter: PromptFilter):  # type: ignore[no-untyped-def]
     settings = Settings(data_dir=tmp_path)
     engine = build_engine(settings)
     ensure_schema(engine, auto_migrate=True)
     repo = SqlJobRepository(session_factory(engine))
     spec = model_spec(settings)
-    service = GenerationService(repo, FakeDispatcher(), PromptFilter(), spec, get_licence(spec.licence_id),
+    service = GenerationService(repo, FakeDispatcher(), prompt_filter, spec, get_licence(spec.licence_id),
                                 Limits(daily_images=10), FakeClock())
     service.accept_licence(ALICE)
     yield repo, service, tmp_path, engine
     engine.dispose()
 
 
-def submit(service: GenerationService, count: int = 1) -> str:
-    outcome = service.submit(GenerationRequest(ALICE, GenerationParams("a red fox", count=count, seed=5)))
+def submit(service: GenerationService, count: int = 1, prompt: str = "a red fox", nsfw: bool = False) -> str:
+    outcome = service.submit(GenerationRequest(ALICE, GenerationParams(prompt, count=count, seed=5), nsfw_allowed=nsfw))
     return outcome.job_id  # type: ignore[union-attr]
 
 
@@ -125,3 +127,21 @@ def test_pipeline_failure_refunds(world) -> None:  # type: ignore[no-untyped-def
     assert runner(repo, root, ScriptedChecker(), FakePipeline(fail_with=MemoryError("CUDA OOM"))).run(job_id) \
         is RunResult.FAILED
     assert service.quota(ALICE).used == 0
+
+
+def test_a_doubtful_prompt_sends_every_picture_to_review(world) -> None:  # type: ignore[no-untyped-def]
+    repo, service, root, _ = world
+    job_id = submit(service, count=2, prompt="a sexy woman in a red dress")
+    assert repo.get_job(job_id).prompt_review  # type: ignore[union-attr]
+    runner(repo, root, ScriptedChecker([Decision.ALLOW, Decision.ALLOW])).run(job_id)
+    job = repo.get_job(job_id)
+    assert job is not None and [i.decision for i in job.images] == ["review", "review"]
+    assert all(i.path for i in job.images)  # reviewed pictures are kept (delivered as spoilers), unlike blocked ones
+
+
+def test_an_nsfw_context_is_graded_with_its_own_thresholds(world) -> None:  # type: ignore[no-untyped-def]
+    repo, service, root, _ = world
+    checker = ScriptedChecker()
+    runner(repo, root, checker).run(submit(service, nsfw=True))
+    runner(repo, root, checker).run(submit(service))
+    assert checker.contexts == ["nsfw", "default"]

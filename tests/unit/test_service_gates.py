@@ -26,9 +26,9 @@ def dispatcher() -> FakeDispatcher:
 
 
 @pytest.fixture
-def service(repo: FakeRepository, dispatcher: FakeDispatcher) -> GenerationService:
+def service(repo: FakeRepository, dispatcher: FakeDispatcher, prompt_filter: PromptFilter) -> GenerationService:
     spec = model_spec(Settings(model="miniature"))
-    return GenerationService(repo, dispatcher, PromptFilter(), spec, get_licence(spec.licence_id),
+    return GenerationService(repo, dispatcher, prompt_filter, spec, get_licence(spec.licence_id),
                              Limits(daily_images=3, max_queued_jobs=10), FakeClock())
 
 
