@@ -11,12 +11,14 @@ from typing import Annotated
 
 import typer
 
+from bots.safety_cli import safety_cli
 from core.config import Settings
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="muralist: safe Stable Diffusion for chat communities.")
 db_cli = typer.Typer(no_args_is_help=True, help="Database schema (Alembic).")
 cli.add_typer(db_cli, name="db")
+cli.add_typer(safety_cli, name="safety")
 
 DataDir = Annotated[Path | None,
                     typer.Option("--data-dir", help="Where the embedded database, models and pictures live.")]
@@ -169,6 +171,26 @@ def db_upgrade(data_dir: DataDir = None) -> None:
     engine = build_engine(_settings(data_dir))
     upgrade(engine)
     typer.echo(f"Database {engine.url.render_as_string(hide_password=True)} is at revision {current_revision(engine)}.")
+
+
+@db_cli.command("purge-prompts")
+def db_purge_prompts(
+    data_dir: DataDir = None,
+    days: Annotated[int | None, typer.Option(help="Keep this many days (default: MURALIST_PROMPT_RETENTION_DAYS).")]
+    = None,
+) -> None:
+    """Forget prompt texts older than the retention period (safety log and jobs); decisions and scores stay."""
+    from core.storage.db import build_engine, ensure_schema, session_factory
+    from core.storage.repositories import SqlJobRepository
+
+    settings = _settings(data_dir)
+    keep = settings.prompt_retention_days if days is None else days
+    if keep < 0:
+        raise _fail("--days must be 0 or more.")
+    engine = build_engine(settings)
+    ensure_schema(engine, auto_migrate=engine.url.get_backend_name() == "sqlite")
+    verdicts, jobs = SqlJobRepository(session_factory(engine)).purge_prompts(older_than_days=keep)
+    typer.echo(f"Purged prompt text from {verdicts} safety log rows and {jobs} jobs older than {keep} days.")
 
 
 @db_cli.command("current")

@@ -23,7 +23,7 @@ _CONFUSABLES = str.maketrans({
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a",
                        "$": "s", "!": "i", "|": "l", "+": "t", "€": "e", "£": "l"})
 _LEET_ALT = str.maketrans({"1": "l", "!": "l", "|": "i"})  # "1" is "i" in n1ppl3 but "l" in 1ewd
-_WEIGHTS = re.compile(r":\s*-?\d+(?:\.\d+)?(?=\s*[)\]}>,]|\s*$)")  # (word:1.3), <lora:name:0.8> keeps "name"
+_WEIGHTS = re.compile(r":\s*-?\d+(?:\.\d+)?(?=\s*[)\]}>])")  # (word:1.3), <lora:name:0.8> keeps "name"
 _BRACKETS = re.compile(r"[()\[\]{}<>]")
 _MARKDOWN = re.compile(r"\|\||\*\*?|__|~~|`+|>!|!<|^>\s?|\\", re.MULTILINE)  # spoilers, bold, strike, code, quotes
 _LEET_RUN = re.compile(r"[\w@$!|+€£]*[a-z][\w@$!|+€£]*|[\w@$!|+€£]*[@$!|+€£][\w@$!|+€£]*")

@@ -8,7 +8,7 @@ ledger can never be overspent.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +27,7 @@ from core.storage.models import (
     User,
 )
 
+PURGED = "[prompt removed after the retention period]"
 _ACTIVE = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
 _JOB_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o/1/l/i: people read these ids aloud
 
@@ -213,3 +214,17 @@ class SqlJobRepository:
             return list(s.scalars(select(JobRow.id).where(
                 JobRow.platform == platform, JobRow.status.in_(("done", "failed")), JobRow.id.not_in(claimed))
                 .order_by(JobRow.finished_at).limit(limit)))
+
+    # --- privacy --------------------------------------------------------------------------------------------------
+
+    def purge_prompts(self, older_than_days: int, now: datetime | None = None) -> tuple[int, int]:
+        """Blank prompt texts older than the cut-off; decisions, categories and scores are kept (they train and audit
+        the filter without the words). Returns (safety log rows, jobs) changed."""
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
+        with self.sessions.begin() as s:
+            verdicts = s.execute(update(SafetyVerdictRow).where(
+                SafetyVerdictRow.created_at < cutoff, SafetyVerdictRow.prompt_text.is_not(None))
+                .values(prompt_text=None)).rowcount  # type: ignore[attr-defined]
+            jobs = s.execute(update(JobRow).where(JobRow.created_at < cutoff, JobRow.prompt != PURGED)
+                             .values(prompt=PURGED, negative_prompt="")).rowcount  # type: ignore[attr-defined]
+        return int(verdicts), int(jobs)

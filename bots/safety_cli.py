@@ -1,0 +1,131 @@
+"""`muralist safety …`: the safety layer from a terminal or a script (JSON lines in, JSON lines out)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+safety_cli = typer.Typer(no_args_is_help=True, help="Check prompts and pictures; evaluate the prompt filter.")
+
+BATCH = 256
+
+
+def _prompt_filter(rules_only: bool):  # type: ignore[no-untyped-def]
+    from safety.embedding import EmbeddingUnavailable
+    from safety.prompt_filter import PromptFilter
+
+    try:
+        return PromptFilter(semantic=not rules_only)
+    except EmbeddingUnavailable as exc:
+        typer.secho(f"The semantic stage is unavailable ({exc}); use --rules-only to run without it.", err=True,
+                    fg=typer.colors.RED)
+        raise typer.Exit(2) from None
+
+
+def _verdict_json(case_id: Any, verdict: Any) -> dict[str, Any]:
+    return {"id": case_id, "decision": verdict.decision.value, "categories": list(verdict.categories),
+            "evidence": list(verdict.evidence), "scores": verdict.scores, "checker": verdict.checker,
+            "checker_version": verdict.checker_version}
+
+
+@safety_cli.command("check-prompts")
+def check_prompts(
+    nsfw: Annotated[bool, typer.Option(help="Judge as in a context marked NSFW.")] = False,
+    rules_only: Annotated[bool, typer.Option(help="Skip the semantic stage.")] = False,
+) -> None:
+    """JSON lines {"id", "prompt", "negative_prompt"} on stdin → {"id", "decision", "categories", …} on stdout,
+    in input order. A malformed line gets {"id", "error"} and the rest go on."""
+    from safety.prompt_filter import Policy
+
+    prompt_filter = _prompt_filter(rules_only)
+    policy = Policy(nsfw_allowed=nsfw)
+    pending: list[tuple[int, Any, str, str]] = []
+    errors: dict[int, dict[str, Any]] = {}
+
+    def flush() -> None:
+        verdicts = iter(prompt_filter.check_many([(p, n) for _, _, p, n in pending], policy))
+        lines = {n: _verdict_json(cid, next(verdicts)) for n, cid, _, _ in pending}
+        lines.update(errors)
+        for n in sorted(lines):
+            print(json.dumps(lines[n], ensure_ascii=False), flush=True)
+        pending.clear()
+        errors.clear()
+
+    for n, line in enumerate(sys.stdin):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("prompt"), str):
+                raise ValueError("each line needs a string 'prompt'")
+            negative = item.get("negative_prompt") or ""
+            if not isinstance(negative, str):
+                raise ValueError("'negative_prompt' must be a string")
+            pending.append((n, item.get("id"), item["prompt"], negative))
+        except ValueError as exc:
+            errors[n] = {"id": None, "line": n + 1, "error": f"not a valid request line: {exc}"}
+        if len(pending) + len(errors) >= BATCH:
+            flush()
+    flush()
+
+
+@safety_cli.command("check-image")
+def check_image(paths: Annotated[list[Path], typer.Argument(help="PNG/JPEG/WebP files")],
+                nsfw: Annotated[bool, typer.Option(help="Grade with the NSFW context's thresholds.")] = False) -> None:
+    """Score pictures with the bundled NSFW classifier: JSON with a decision and scores per file."""
+    from core.config import Settings
+    from safety.image_check import ImageCheckUnavailable, Thresholds, load_image_checker
+    from safety.image_input import BadImage, open_untrusted
+
+    settings = Settings()
+    try:
+        checker = load_image_checker(
+            Thresholds(settings.image_review_threshold, settings.image_block_threshold),
+            model_path=settings.image_model_path,
+            by_context={"nsfw": Thresholds(settings.image_review_threshold_nsfw, settings.image_block_threshold_nsfw)})
+    except ImageCheckUnavailable as exc:
+        typer.secho(f"The image check is unavailable: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(2) from None
+    results: list[dict[str, Any]] = []
+    for path in paths:
+        try:
+            image = open_untrusted(path)
+        except BadImage as exc:
+            results.append({"path": str(path), "decision": None, "error": str(exc)})
+            continue
+        (verdict,) = checker.check([image], "nsfw" if nsfw else "default")
+        results.append({"path": str(path), "decision": verdict.decision.value, "scores": verdict.scores,
+                        "width": image.width, "height": image.height, "checker": verdict.checker,
+                        "checker_version": verdict.checker_version})
+    print(json.dumps({"results": results}, indent=2, ensure_ascii=False))
+    if any("error" in r for r in results):
+        raise typer.Exit(1)
+
+
+@safety_cli.command("eval")
+def evaluate_file(
+    file: Annotated[Path, typer.Argument(help="JSON lines with prompt, negative_prompt, expect (allow|block), "
+                                              "technique, category")],
+    rules_only: Annotated[bool, typer.Option(help="Skip the semantic stage.")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the numbers as JSON.")] = None,
+) -> None:
+    """Recall on the block set, false-flag rate on the allow set, misses by technique, as a table."""
+    from safety.evaluation import evaluate, load_cases
+
+    try:
+        cases = load_cases(file)
+    except (OSError, ValueError) as exc:
+        typer.secho(f"Cannot read {file}: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(2) from None
+    report = evaluate(_prompt_filter(rules_only), cases)
+    print(report.table())
+    if json_out:
+        json_out.write_text(json.dumps({
+            "recall": report.recall, "false_flag_rate": report.false_flag_rate,
+            "minors_sexual_recall": report.minors_recall, "block_total": report.block_total,
+            "allow_total": report.allow_total, "misses": [m["id"] for m in report.misses],
+            "false_flags": [f["id"] for f in report.false_flags]}, indent=2))
