@@ -106,13 +106,63 @@ def _stack(n: int, pool: str, concurrency: int) -> dict[str, Any]:
             runtime.close()
 
 
+def _safety(n_prompts: int, n_images: int) -> dict[str, Any]:
+    """Prompt filter throughput (rule stage alone, one thread; full filter batched) and image check latency."""
+    import numpy as np
+    from PIL import Image
+
+    from safety.image_check import Thresholds, load_image_checker
+    from safety.prompt_filter import PromptFilter
+
+    eval_file = Path(__file__).resolve().parents[1] / "tests" / "data" / "prompt_eval.jsonl"
+    base = [json.loads(line)["prompt"] for line in eval_file.read_text(encoding="utf-8").splitlines()
+            if line.strip()] if eval_file.is_file() else PROMPTS
+    prompts = [(base[i % len(base)] + ("" if i < len(base) else f" #{i}"), "") for i in range(n_prompts)]
+    rules = PromptFilter(semantic=False)
+    start = time.perf_counter()
+    for p in tqdm(prompts, desc="rule stage", unit="prompt", file=sys.stderr, leave=False):
+        rules.check(*p)
+    rules_rate = n_prompts / (time.perf_counter() - start)
+    # Cold: no clause cache, so every clause is embedded (the honest worst case). Warm: the real filter, whose cache
+    # remembers boilerplate clauses, over the same prompts again.
+    from safety.semantic import SemanticCheck
+
+    rates = {}
+    warm = PromptFilter()
+    for label, prompt_filter in (("cold", PromptFilter(semantic=SemanticCheck(cache_size=0))), ("warm", warm)):
+        if label == "warm":
+            warm.check_many(prompts[:256])
+        start = time.perf_counter()
+        for i in tqdm(range(0, n_prompts, 256), desc=f"full filter ({label})", unit="batch", file=sys.stderr,
+                      leave=False):
+            prompt_filter.check_many(prompts[i:i + 256])
+        rates[label] = n_prompts / (time.perf_counter() - start)
+    full_rate = rates["cold"]
+
+    checker = load_image_checker(Thresholds())
+    rng = np.random.default_rng(0)
+    pictures = [Image.fromarray(rng.integers(0, 255, (512, 512, 3), dtype=np.uint8)) for _ in range(4)]
+    checker.check(pictures[:1])
+    times = []
+    for i in tqdm(range(n_images), desc="image check", unit="pic", file=sys.stderr, leave=False):
+        t0 = time.perf_counter()
+        checker.check([pictures[i % len(pictures)]])
+        times.append((time.perf_counter() - t0) * 1000)
+    return {"rule_stage_prompts_per_s": round(rules_rate, 1), "full_filter_prompts_per_s": round(full_rate, 1),
+            "full_filter_prompts_per_s_warm_cache": round(rates["warm"], 1),
+            "image_check_ms_512": {"p50": round(statistics.median(times), 2),
+                                   "p99": round(_percentile(times, 0.99), 2)},
+            "targets": {"rule_stage_prompts_per_s": 5000, "full_filter_prompts_per_s": 150,
+                        "image_check_ms_512_p50": 30}}
+
+
 def _chart(result: dict[str, Any], latencies_ms: list[float], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (left, right, third) = plt.subplots(1, 3, figsize=(15, 4))
     names = ["bare diffusers loop", "full stack"]
     values = [result["bare"]["jobs_per_s"], result["stack"]["jobs_per_s"]]
     bars = left.bar(names, values, color=["#9aa5b1", "#2f80ed"])
@@ -125,6 +175,14 @@ def _chart(result: dict[str, Any], latencies_ms: list[float], path: Path) -> Non
     right.set_xlabel("submit latency (ms)")
     right.set_title("Submit latency (gates + DB + enqueue)")
     right.legend()
+    safety = result["safety"]
+    labels = ["rule stage\n(prompts/s ÷ 5000)", "full filter\n(prompts/s ÷ 150)", "image check\n(30 ms ÷ p50 ms)"]
+    ratios = [safety["rule_stage_prompts_per_s"] / 5000, safety["full_filter_prompts_per_s"] / 150,
+              30 / max(safety["image_check_ms_512"]["p50"], 1e-6)]
+    bars3 = third.bar(labels, ratios, color=["#27ae60" if r >= 1 else "#eb5757" for r in ratios])
+    third.bar_label(bars3, fmt="%.2fx")
+    third.axhline(1.0, color="black", linestyle="--", linewidth=1)
+    third.set_title("Safety speed vs target (≥ 1 meets it)")
     fig.suptitle(f"muralist bench — {result['jobs']} jobs, {result['model']} {result['size']}px, "
                  f"{result['steps']} steps, {result['device']}")
     fig.tight_layout()
@@ -147,6 +205,7 @@ def run_bench(n: int, json_out: Path | None, png_out: Path | None, pool: str = "
         device = str(pipe.device)
         del pipe
     stack = _stack(n, pool, concurrency)
+    safety = _safety(n_prompts=max(1000, n * 50), n_images=max(50, n * 2))
     lat_ms = [x * 1000 for x in stack["latencies"]]
     result: dict[str, Any] = {
         "jobs": n, "model": spec.name, "size": size, "steps": steps, "device": device,
@@ -155,6 +214,7 @@ def run_bench(n: int, json_out: Path | None, png_out: Path | None, pool: str = "
                   "pool": pool, "concurrency": concurrency, "statuses": stack["statuses"],
                   "submit_latency_ms": {"p50": round(statistics.median(lat_ms), 3),
                                         "p99": round(_percentile(lat_ms, 0.99), 3)}},
+        "safety": safety,
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
     }
     result["stack_vs_bare_ratio"] = round(result["stack"]["jobs_per_s"] / result["bare"]["jobs_per_s"], 4)

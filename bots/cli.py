@@ -52,10 +52,14 @@ def _runtime(settings: Settings, embedded_worker: bool | None = None):  # type: 
     from core.pipelines import ModelLoadError
     from core.runtime import build_runtime
     from core.storage.db import SchemaNotReady
+    from safety.embedding import EmbeddingUnavailable
     from safety.image_check import ImageCheckUnavailable
 
     try:
         return build_runtime(settings, embedded_worker=embedded_worker)
+    except EmbeddingUnavailable as exc:
+        raise _fail(f"Refusing to start: the prompt filter's semantic stage is unavailable ({exc}). Reinstall, or "
+                    f"set MURALIST_PROMPT_SEMANTIC=false to run on rules alone.") from None
     except SchemaNotReady as exc:
         raise _fail(str(exc)) from None
     except ImageCheckUnavailable as exc:

@@ -74,7 +74,8 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
     configure(settings, spec.queue)
     service = GenerationService(
         repo, CeleryDispatcher(), PromptFilter(semantic=settings.prompt_semantic), spec, get_licence(spec.licence_id),
-        Limits(settings.quota_daily_images, settings.max_queued_jobs_per_user, settings.max_prompt_chars))
+        Limits(settings.quota_daily_images, settings.max_queued_jobs_per_user, settings.max_prompt_chars),
+        licence_file=settings.licence_text_path)
     runtime = Runtime(settings, engine, repo, service, bus, spec, JobWaiter(repo, bus))
     if settings.embedded if embedded_worker is None else embedded_worker:
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from core import __version__
 from core.domain import (
@@ -26,7 +27,7 @@ from core.domain import (
 from core.models_registry import ModelSpec
 from core.params import InvalidParams, check_params
 from core.ports import Clock, Dispatcher, JobRepository, NewJob, QuotaRefusal
-from safety.license import Licence, render
+from safety.license import Licence, render, verified_text
 from safety.prompt_filter import PromptFilter
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ def _until(when: datetime, now: datetime) -> str:
 
 class GenerationService:
     def __init__(self, repo: JobRepository, dispatcher: Dispatcher, prompt_filter: PromptFilter, spec: ModelSpec,
-                 licence: Licence, limits: Limits, clock: Clock | None = None) -> None:
+                 licence: Licence, limits: Limits, clock: Clock | None = None,
+                 licence_file: Path | None = None) -> None:
         self.repo = repo
         self.dispatcher = dispatcher
         self.prompt_filter = prompt_filter
@@ -59,11 +61,16 @@ class GenerationService:
         self.licence = licence
         self.limits = limits
         self.clock = clock or SystemClock()
+        # Shown only when its hash matches the metadata, so users read exactly the text they accept.
+        self.licence_file = licence_file if verified_text(licence, licence_file) is not None else None
 
     # --- licence --------------------------------------------------------------------------------------------------
 
     def licence_text(self) -> str:
-        return render(self.licence)
+        text = render(self.licence)
+        if self.licence_file is not None:
+            text += f"\nThe full official text is at {self.licence_file} (checked against its sha256)."
+        return text
 
     def accept_licence(self, requester: Requester) -> str:
         user_id = self.repo.ensure_user(requester)

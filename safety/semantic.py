@@ -9,6 +9,8 @@ than to any harmless anchor.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,10 +47,9 @@ _CLAUSE = re.compile(r"[,.;:!?\n|/()\[\]{}]+|\band\b|\bwith\b")
 
 
 def clauses(text: str, max_chunks: int = 24) -> list[str]:
-    """Clauses and adjacent pairs of clauses, plus the whole text when it is short."""
+    """The clauses of the prompt, plus the whole text when it is short (a meaning can span a comma)."""
     parts = [p.strip() for p in _CLAUSE.split(base_form(text)) if len(p.strip()) >= 3]
     chunks = list(parts)
-    chunks += [f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False)]
     if len(text) <= 300:
         chunks.append(base_form(text))
     seen: dict[str, None] = dict.fromkeys(c for c in chunks if c)
@@ -65,16 +66,39 @@ class SemanticScore:
 
 
 class SemanticCheck:
-    def __init__(self, model: MiniLM | None = None) -> None:
+    def __init__(self, model: MiniLM | None = None, cache_size: int = 8192) -> None:
         self.model = model or MiniLM()
         self._concepts = {cat: self.model.embed(texts) for cat, texts in CONCEPTS.items()}
         self._harmless = self.model.embed(HARMLESS)
+        # SD prompts repeat boilerplate clauses ("highly detailed", "8k", "masterpiece"): embed each clause once.
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            known = {t: self._cache[t] for t in texts if t in self._cache}
+            for text in known:
+                self._cache.move_to_end(text)
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            fresh = self.model.embed(missing)
+            known.update(zip(missing, fresh, strict=True))
+            if self._cache_size:
+                with self._lock:
+                    for text, vector in zip(missing, fresh, strict=True):
+                        self._cache[text] = vector
+                    while len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([known[t] for t in texts])
 
     def score_many(self, texts: list[str]) -> list[dict[str, SemanticScore]]:
         """For each text, the strongest clause per category."""
         pieces = [clauses(t) for t in texts]
         flat = [c for cs in pieces for c in cs]
-        vectors = self.model.embed(flat) if flat else np.zeros((0, 384), dtype=np.float32)
+        vectors = self._embed(flat)
         harmless = (vectors @ self._harmless.T).max(axis=1) if flat else np.zeros(0)
         per_cat = {cat: vectors @ emb.T for cat, emb in self._concepts.items()}
         results: list[dict[str, SemanticScore]] = []

@@ -121,3 +121,21 @@ def test_unknown_model_is_refused(service: GenerationService) -> None:
     service.accept_licence(ALICE)
     outcome = service.submit(GenerationRequest(ALICE, GenerationParams("a fox"), model="sdxl-turbo"))
     assert isinstance(outcome, Rejected) and outcome.code == "model"
+
+
+def test_licence_full_text_is_offered_only_when_its_hash_matches(repo: FakeRepository, dispatcher: FakeDispatcher,
+                                                                  prompt_filter: PromptFilter, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import SHARED_LICENCES
+
+    official = SHARED_LICENCES / "creativeml-openrail-m.txt"
+    if not official.is_file():
+        pytest.skip("the shared reference licence text is not on this machine")
+    spec = model_spec(Settings(model="miniature"))
+    tampered = tmp_path / "tampered.txt"
+    tampered.write_text(official.read_text() + "\nextra clause")
+    good = GenerationService(repo, dispatcher, prompt_filter, spec, get_licence(spec.licence_id), Limits(),
+                             licence_file=official)
+    bad = GenerationService(repo, dispatcher, prompt_filter, spec, get_licence(spec.licence_id), Limits(),
+                            licence_file=tampered)
+    assert str(official) in good.licence_text()
+    assert str(tampered) not in bad.licence_text() and bad.licence.url in bad.licence_text()
