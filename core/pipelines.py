@@ -21,6 +21,8 @@ from typing import Any
 
 from PIL import Image
 
+from core.params import ResolvedParams
+
 log = logging.getLogger(__name__)
 
 # transformers warns at import about optional image backends we do not use; keep operators' terminals clean.
@@ -35,16 +37,8 @@ class ModelLoadError(RuntimeError):
     pass
 
 
-@dataclass(frozen=True)
-class TextToImageInput:
-    prompt: str
-    negative_prompt: str
-    seed: int
-    steps: int
-    width: int
-    height: int
-    cfg: float
-    count: int
+# The pipeline takes exactly the validated parameters (core.params.check_params's output).
+TextToImageInput = ResolvedParams
 
 
 @dataclass(frozen=True)
