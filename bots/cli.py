@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from bots.admin_cli import admin_cli
 from bots.safety_cli import safety_cli
 from core.config import Settings
 
@@ -19,6 +20,7 @@ cli = typer.Typer(add_completion=False, no_args_is_help=True,
 db_cli = typer.Typer(no_args_is_help=True, help="Database schema (Alembic).")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(safety_cli, name="safety")
+cli.add_typer(admin_cli, name="admin")
 
 DataDir = Annotated[Path | None,
                     typer.Option("--data-dir", help="Where the embedded database, models and pictures live.")]
@@ -85,7 +87,7 @@ def _run_console(settings: Settings, user: str | None, banner: bool) -> None:
                      Delivery(runtime.repo, runtime.service.clock, "console", f"console:{os.getpid()}"),
                      Requester("console", name, chat_id="console", display_name=name),
                      job_timeout=settings.job_timeout_s,
-                     progress_factory=tty_progress() if interactive else None)
+                     progress_factory=tty_progress() if interactive else None, moderation=runtime.moderation)
     try:
         if interactive:
             typer.echo("Type /help for commands, /license then /accept to begin, Ctrl-D to quit.", err=True)

@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     licence_text_path: Path | None = None
 
     quota_daily_images: int = Field(default=25, ge=0)
+    quota_window: Literal["day", "rolling"] = "day"  # day: resets 00:00 UTC; rolling: the last 24 hours
+    # Tier name -> pictures a day. Platforms map roles/chats to tier names; admins grant tiers too.
+    quota_tiers: dict[str, int] = Field(default_factory=lambda: {"supporter": 100, "staff": 500})
+    rate_limit_jobs: int = Field(default=5, ge=1)
+    rate_limit_seconds: int = Field(default=60, ge=1)
+    strikes_to_suspend: int = Field(default=3, ge=1)
+    strike_window_days: int = Field(default=7, ge=1)
+    suspension_hours: int = Field(default=24, ge=1)
+    link_code_minutes: int = Field(default=10, ge=1)
     max_prompt_chars: int = Field(default=1000, ge=1)
     max_queued_jobs_per_user: int = Field(default=3, ge=1)
 

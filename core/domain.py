@@ -51,6 +51,8 @@ class GenerationRequest:
     model: str | None = None
     # Per-context policy (e.g. a channel marked NSFW); the safety layer decides what it may relax.
     nsfw_allowed: bool = False
+    # Quota tiers the platform vouches for (a Discord role, membership of a Telegram chat), by tier name.
+    tiers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -117,15 +119,29 @@ Outcome = Accepted | Rejected
 
 
 @dataclass(frozen=True)
+class QuotaRules:
+    """One user's quota rules at submit time (their tier decides ``daily_limit``)."""
+
+    daily_limit: int = 25
+    max_queued: int = 3
+    window: str = "day"  # "day": resets at 00:00 UTC; "rolling": the last 24 hours
+    burst_jobs: int = 5  # at most this many submits …
+    burst_seconds: int = 60  # … in this many seconds
+
+
+@dataclass(frozen=True)
 class QuotaStatus:
     used: int
     limit: int
     resets_at: datetime
     queued_jobs: int
+    granted: int = 0  # extra pictures a moderator granted for this period
+    window: str = "day"
+    tier: str = "default"
 
     @property
     def left(self) -> int:
-        return max(0, self.limit - self.used)
+        return max(0, self.limit + self.granted - self.used)
 
 
 def utc_day(now: datetime) -> str:

@@ -15,6 +15,7 @@ from core.domain import (
     ImageRecord,
     Job,
     JobStatus,
+    QuotaRules,
     QuotaStatus,
     Requester,
     Verdict,
@@ -123,17 +124,27 @@ class FakeRepository:
         self.prompt_verdicts.append((user_id, verdict, prompt, job_id))
 
     def _used(self, user_id: int, period: str) -> int:
-        return sum(d for u, d, _, _, p in self.ledger if u == user_id and p == period)
+        return sum(d for u, d, r, _, p in self.ledger if u == user_id and p == period and r != "grant")
+
+    def _granted(self, user_id: int, period: str) -> int:
+        return -sum(d for u, d, r, _, p in self.ledger if u == user_id and p == period and r == "grant")
 
     def _active(self, user_id: int) -> int:
         return sum(1 for j in self.jobs.values() if j.user_id == user_id and j.status not in FINAL_STATUSES)
 
-    def create_job(self, new: NewJob, *, daily_limit: int, max_queued: int, now: datetime) -> str | QuotaRefusal:
+    def create_job(self, new: NewJob, *, rules: QuotaRules, now: datetime) -> str | QuotaRefusal:
+        """The day window only (the rolling window is exercised against SQLite/PostgreSQL)."""
         period, used, queued = utc_day(now), self._used(new.user_id, utc_day(now)), self._active(new.user_id)
-        if queued >= max_queued:
-            return QuotaRefusal(used, daily_limit, queued, next_midnight(now), "queued")
-        if used + new.params.count > daily_limit:
-            return QuotaRefusal(used, daily_limit, queued, next_midnight(now), "daily")
+        granted, resets = self._granted(new.user_id, period), next_midnight(now)
+        if queued >= rules.max_queued:
+            return QuotaRefusal(used, rules.daily_limit, queued, resets, "queued", granted)
+        recent = sorted(j.created_at for j in self.jobs.values() if j.user_id == new.user_id
+                        and j.created_at > now - timedelta(seconds=rules.burst_seconds))
+        if len(recent) >= rules.burst_jobs:
+            retry = recent[len(recent) - rules.burst_jobs] + timedelta(seconds=rules.burst_seconds)
+            return QuotaRefusal(used, rules.daily_limit, queued, resets, "rate", granted, retry)
+        if used + new.params.count > rules.daily_limit + granted:
+            return QuotaRefusal(used, rules.daily_limit, queued, resets, "daily", granted)
         job_id = f"job{next(self._ids)}"
         p = new.params
         self.jobs[job_id] = Job(job_id, new.user_id, new.requester.platform, new.requester.chat_id, JobStatus.QUEUED,
@@ -160,8 +171,10 @@ class FakeRepository:
                     self.ledger.append((user, -delta, "refund", job_id, period))
         return True
 
-    def quota_status(self, user_id: int, *, daily_limit: int, now: datetime) -> QuotaStatus:
-        return QuotaStatus(self._used(user_id, utc_day(now)), daily_limit, next_midnight(now), self._active(user_id))
+    def quota_status(self, user_id: int, *, rules: QuotaRules, now: datetime) -> QuotaStatus:
+        period = utc_day(now)
+        return QuotaStatus(self._used(user_id, period), rules.daily_limit, next_midnight(now), self._active(user_id),
+                           self._granted(user_id, period))
 
     def get_job(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)

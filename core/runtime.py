@@ -5,23 +5,28 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import Settings, default_pipeline_threads
 from core.delivery import JobWaiter
 from core.events import InMemoryEventBus, RedisEventBus
 from core.generation import JobRunner
 from core.models_registry import ModelSpec, model_spec
+from core.moderation import ModerationService, TierConfig
 from core.ports import EventBus
 from core.service import GenerationService, Limits, SystemClock
 from core.storage.db import build_engine, ensure_schema, session_factory
 from core.storage.images import LocalImageStore
+from core.storage.moderation_repo import SqlModerationRepository
 from core.storage.repositories import SqlJobRepository
 from core.worker import CeleryDispatcher, EmbeddedWorker, configure, set_runner
 from safety.image_check import Thresholds, load_image_checker
 from safety.license import get_licence
+from safety.moderation import StrikePolicy
 from safety.prompt_filter import PromptFilter
 
 log = logging.getLogger(__name__)
@@ -36,6 +41,7 @@ class Runtime:
     bus: EventBus
     spec: ModelSpec
     waiter: JobWaiter
+    moderation: ModerationService | None = None
     worker: EmbeddedWorker | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -43,6 +49,17 @@ class Runtime:
         if self.worker is not None:
             self.worker.stop()
         self.engine.dispose()
+
+
+def build_moderation(settings: Settings, sessions: sessionmaker[Session], repo: SqlJobRepository,
+                     bus: EventBus) -> ModerationService:
+    policy = StrikePolicy(settings.strikes_to_suspend, timedelta(days=settings.strike_window_days),
+                          timedelta(hours=settings.suspension_hours))
+    tiers = TierConfig(settings.quota_daily_images, tuple(sorted(settings.quota_tiers.items())),
+                       settings.max_queued_jobs_per_user, settings.quota_window, settings.rate_limit_jobs,
+                       settings.rate_limit_seconds)
+    return ModerationService(SqlModerationRepository(sessions), repo, SystemClock(), bus, policy, tiers,
+                             settings.data_dir / "quarantine", settings.link_code_minutes)
 
 
 def build_bus(settings: Settings) -> EventBus:
@@ -68,15 +85,17 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
     service, and start an in-process worker when no broker is configured."""
     engine = build_engine(settings)
     ensure_schema(engine, auto_migrate=engine.url.get_backend_name() == "sqlite")
-    repo = SqlJobRepository(session_factory(engine))
+    sessions = session_factory(engine)
+    repo = SqlJobRepository(sessions)
     bus = build_bus(settings)
     spec = model_spec(settings)
     configure(settings, spec.queue)
+    moderation = build_moderation(settings, sessions, repo, bus)
     service = GenerationService(
         repo, CeleryDispatcher(), PromptFilter(semantic=settings.prompt_semantic), spec, get_licence(spec.licence_id),
         Limits(settings.quota_daily_images, settings.max_queued_jobs_per_user, settings.max_prompt_chars),
-        licence_file=settings.licence_text_path)
-    runtime = Runtime(settings, engine, repo, service, bus, spec, JobWaiter(repo, bus))
+        licence_file=settings.licence_text_path, moderation=moderation)
+    runtime = Runtime(settings, engine, repo, service, bus, spec, JobWaiter(repo, bus), moderation=moderation)
     if settings.embedded if embedded_worker is None else embedded_worker:
         try:
             set_runner(build_runner(settings, repo, bus))

@@ -8,7 +8,8 @@ changes nothing (a blocked prompt's verdict is logged: every decision is).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,12 +20,14 @@ from core.domain import (
     GenerationRequest,
     Job,
     Outcome,
+    QuotaRules,
     QuotaStatus,
     Rejected,
     Requester,
     next_midnight,
 )
 from core.models_registry import ModelSpec
+from core.moderation import ModerationService
 from core.params import InvalidParams, check_params
 from core.ports import Clock, Dispatcher, JobRepository, NewJob, QuotaRefusal
 from safety.license import Licence, render, verified_text
@@ -45,6 +48,12 @@ class Limits:
     max_prompt_chars: int = 1000
 
 
+def _resets(rules: QuotaRules, when: datetime, now: datetime) -> str:
+    if rules.window == "rolling":
+        return f"the next picture frees up at {when:%H:%M} UTC (in {_until(when, now)})"
+    return f"it resets at 00:00 UTC (in {_until(when, now)})"
+
+
 def _until(when: datetime, now: datetime) -> str:
     minutes = max(0, int((when - now).total_seconds() // 60))
     return f"{minutes // 60}h {minutes % 60:02d}m"
@@ -53,7 +62,7 @@ def _until(when: datetime, now: datetime) -> str:
 class GenerationService:
     def __init__(self, repo: JobRepository, dispatcher: Dispatcher, prompt_filter: PromptFilter, spec: ModelSpec,
                  licence: Licence, limits: Limits, clock: Clock | None = None,
-                 licence_file: Path | None = None) -> None:
+                 licence_file: Path | None = None, moderation: ModerationService | None = None) -> None:
         self.repo = repo
         self.dispatcher = dispatcher
         self.prompt_filter = prompt_filter
@@ -61,6 +70,7 @@ class GenerationService:
         self.licence = licence
         self.limits = limits
         self.clock = clock or SystemClock()
+        self.moderation = moderation  # bans, strikes, tiers and grants; None in the smallest unit tests
         # Shown only when its hash matches the metadata, so users read exactly the text they accept.
         self.licence_file = licence_file if verified_text(licence, licence_file) is not None else None
 
@@ -85,6 +95,10 @@ class GenerationService:
     def submit(self, request: GenerationRequest) -> Outcome:
         requester = request.requester
         user_id = self.repo.find_user(requester.platform, requester.user_id)
+        if user_id is not None and self.moderation is not None:
+            ban = self.moderation.ban_status(user_id)
+            if ban.banned:
+                return Rejected("banned", ban.sentence(), {"until": ban.until.isoformat() if ban.until else None})
         if user_id is None or not self.repo.has_accepted(user_id, self.licence.id, self.licence.sha256):
             return Rejected("licence", f"Before your first picture, read the model licence with /license and accept "
                                        f"it with /accept ({self.licence.name}).")
@@ -99,16 +113,21 @@ class GenerationService:
         if verdict.decision is Decision.BLOCK:
             self.repo.record_prompt_verdict(user_id, verdict, params.prompt, None)
             named = ", ".join(c.replace("_", " × ") for c in verdict.categories)
-            return Rejected("prompt", f"This prompt was blocked by the content rules ({named}); nothing was generated "
-                                      f"and no quota was used.", {"categories": list(verdict.categories)})
+            message = (f"This prompt was blocked by the content rules ({named}); nothing was generated and no quota "
+                       f"was used.")
+            if self.moderation is not None:
+                suspended = self.moderation.strike_for_prompt(user_id, verdict.categories, params.prompt)
+                if suspended:
+                    message += " " + suspended
+            return Rejected("prompt", message, {"categories": list(verdict.categories)})
 
         now = self.clock.now()
         new = NewJob(user_id, requester, params, self.spec.name, self.spec.queue, request.nsfw_allowed,
                      prompt_review=verdict.decision is Decision.REVIEW)
-        created = self.repo.create_job(new, daily_limit=self.limits.daily_images,
-                                       max_queued=self.limits.max_queued_jobs, now=now)
+        rules, _tier = self._rules(user_id, request.tiers)
+        created = self.repo.create_job(new, rules=rules, now=now)
         if isinstance(created, QuotaRefusal):
-            return self._quota_refusal(created, params.count, now)
+            return self._quota_refusal(created, params.count, rules, now)
         self.repo.record_prompt_verdict(user_id, verdict, params.prompt, created)
         try:
             self.dispatcher.enqueue(created, self.spec.queue)
@@ -119,28 +138,45 @@ class GenerationService:
                                            "Please try again in a minute.")
         return Accepted(created, self.repo.queue_position(created), request.params)
 
-    def _quota_refusal(self, refusal: QuotaRefusal, count: int, now: datetime) -> Rejected:
+    def _rules(self, user_id: int | None, tiers: frozenset[str] = frozenset()) -> tuple[QuotaRules, str]:
+        if self.moderation is not None:
+            return self.moderation.quota_rules(user_id, tiers)
+        return QuotaRules(self.limits.daily_images, self.limits.max_queued_jobs), "default"
+
+    def _quota_refusal(self, refusal: QuotaRefusal, count: int, rules: QuotaRules, now: datetime) -> Rejected:
         if refusal.reason == "queued":
             return Rejected("queue_cap", f"You already have {refusal.queued} jobs waiting; the limit is "
-                                         f"{self.limits.max_queued_jobs}. Try again when one finishes.")
-        left = max(0, refusal.limit - refusal.used)
+                                         f"{rules.max_queued}. Try again when one finishes.")
+        if refusal.reason == "rate":
+            wait = max(1, math.ceil(((refusal.retry_at or now) - now).total_seconds()))
+            return Rejected("rate", f"Slow down: at most {rules.burst_jobs} requests per {rules.burst_seconds} "
+                                    f"seconds. Try again in {wait} seconds.")
+        total = refusal.limit + refusal.granted
+        left = max(0, total - refusal.used)
         asked = f"{count} pictures" if count != 1 else "a picture"
-        return Rejected("quota", f"Your daily quota does not cover {asked}: {left} of {refusal.limit} left; it resets "
-                                 f"at 00:00 UTC (in {_until(refusal.resets_at, now)}).")
+        return Rejected("quota", f"Your daily quota does not cover {asked}: {left} of {total} left; "
+                                 f"{_resets(rules, refusal.resets_at, now)}.")
 
     # --- reading --------------------------------------------------------------------------------------------------
 
-    def quota(self, requester: Requester) -> QuotaStatus:
+    def quota(self, requester: Requester, tiers: frozenset[str] = frozenset()) -> QuotaStatus:
         user_id = self.repo.find_user(requester.platform, requester.user_id)
         now = self.clock.now()
+        rules, tier = self._rules(user_id, tiers)
         if user_id is None:
-            return QuotaStatus(0, self.limits.daily_images, next_midnight(now), 0)
-        return self.repo.quota_status(user_id, daily_limit=self.limits.daily_images, now=now)
+            return QuotaStatus(0, rules.daily_limit, next_midnight(now), 0, window=rules.window, tier=tier)
+        return replace(self.repo.quota_status(user_id, rules=rules, now=now), tier=tier)
 
-    def describe_quota(self, requester: Requester) -> str:
-        q = self.quota(requester)
-        return (f"Used {q.used} of {q.limit} pictures today; {q.left} left. Resets at 00:00 UTC "
-                f"(in {_until(q.resets_at, self.clock.now())}). Jobs waiting or running: {q.queued_jobs}.")
+    def describe_quota(self, requester: Requester, tiers: frozenset[str] = frozenset()) -> str:
+        q = self.quota(requester, tiers)
+        now = self.clock.now()
+        rules, _ = self._rules(None)
+        extra = f" (+{q.granted} granted)" if q.granted else ""
+        tier = f" Tier: {q.tier}." if q.tier != "default" else ""
+        when = _resets(replace(rules, window=q.window), q.resets_at, now)
+        period = "today" if q.window == "day" else "in the last 24 hours"
+        return (f"Used {q.used} of {q.limit}{extra} pictures {period}; {q.left} left; {when}. "
+                f"Jobs waiting or running: {q.queued_jobs}.{tier}")
 
     def history(self, requester: Requester, limit: int = 10) -> list[Job]:
         user_id = self.repo.find_user(requester.platform, requester.user_id)

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from core.command_syntax import parse_imagine
 from core.delivery import Delivery, JobWaiter
 from core.domain import Accepted, Decision, GenerationRequest, Job, JobStatus, Requester
+from core.moderation import ModerationService
 from core.params import InvalidParams
 from core.service import GenerationService
+from safety.moderation import ModerationError
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,11 @@ Commands:
                            make pictures; each is printed as the path of a PNG file
   /quota                   pictures used and left today
   /history                 your last jobs
+  /report JOB [N] [why]    report picture N (default 1) of a job to the moderators
+  /appeal JOB [N] | /appeal strike ID
+                           ask a moderator to look again at a blocked picture or a strike (once)
+  /link [CODE]             get a code here, or enter one from your account on another platform
+  /unlink                  give this account its own quota again
   /help                    this text"""
 
 
@@ -37,6 +44,7 @@ class ConsoleBot:
     requester: Requester
     job_timeout: float = 600.0
     progress_factory: Callable[[], Callable[[int, int], None]] | None = None
+    moderation: ModerationService | None = None
 
     def handle(self, line: str, emit: Callable[[str], None] | None = None) -> list[str]:
         """Reply lines for one input line, also passed to ``emit`` as soon as each is known (the "accepted" line
@@ -64,13 +72,16 @@ class ConsoleBot:
             return [f"Unknown command {command[:40]}; type /help for the list."]
         try:
             return handler(rest, say)
+        except ModerationError as exc:
+            return [str(exc)]
         except Exception:
             log.exception("console command failed: %r", text[:200])
             return ["Something went wrong on our side and was logged; nothing you asked for was charged twice."]
 
     def _commands(self) -> dict[str, Callable[[str, Callable[[str], None]], list[str]]]:
         return {"/help": lambda _r, _s: [HELP], "/license": self.show_licence, "/licence": self.show_licence,
-                "/accept": self.accept, "/imagine": self.imagine, "/quota": self.quota, "/history": self.history}
+                "/accept": self.accept, "/imagine": self.imagine, "/quota": self.quota, "/history": self.history,
+                "/report": self.report, "/appeal": self.appeal, "/link": self.link, "/unlink": self.unlink}
 
     def show_licence(self, _: str, _say: Callable[[str], None]) -> list[str]:
         return [self.service.licence_text()]
@@ -87,6 +98,35 @@ class ConsoleBot:
             return ["No jobs yet: try /imagine a lighthouse at dusk."]
         return [f"{j.id}  {j.created_at:%Y-%m-%d %H:%M}  {j.status.value:<7} {j.count} pic  {j.prompt[:60]}"
                 for j in jobs]
+
+    def _mod(self) -> ModerationService:
+        if self.moderation is None:
+            raise ModerationError("Moderation is not available in this session.")
+        return self.moderation
+
+    def report(self, rest: str, _say: Callable[[str], None]) -> list[str]:
+        parts = rest.split(maxsplit=2)
+        if not parts:
+            return ["Say which picture: /report JOB [N] [reason]."]
+        number = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 1
+        reason = " ".join(parts[2:] if len(parts) > 1 and parts[1].isdigit() else parts[1:])
+        reporter = self.service.repo.ensure_user(self.requester)
+        return [self._mod().report(reporter, parts[0], number - 1, reason)]
+
+    def appeal(self, rest: str, _say: Callable[[str], None]) -> list[str]:
+        user_id = self.service.repo.find_user(self.requester.platform, self.requester.user_id)
+        if user_id is None:
+            return ["There is nothing of yours to appeal yet."]
+        return [self._mod().appeal(user_id, rest.strip())]
+
+    def link(self, rest: str, _say: Callable[[str], None]) -> list[str]:
+        code = rest.strip()
+        if code:
+            return [self._mod().redeem_link(self.requester, code)]
+        return [self._mod().link_code(self.requester)]
+
+    def unlink(self, _: str, _say: Callable[[str], None]) -> list[str]:
+        return [self._mod().unlink(self.requester)]
 
     def imagine(self, rest: str, say: Callable[[str], None]) -> list[str]:
         try:

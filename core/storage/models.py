@@ -149,18 +149,52 @@ class QuotaLedgerRow(Base):
     reason: Mapped[str] = mapped_column(String(32))
     job_id: Mapped[str | None] = mapped_column(String(16))
     period: Mapped[str] = mapped_column(String(10))  # the UTC day the charge counts against, YYYY-MM-DD
+    # When the charge counts (a refund carries its reservation's time), for the rolling-window quota.
+    charged_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ModerationEventRow(Base):
+    """Append-only: a decision is never edited, a later event supersedes it (unban after ban, appeal_upheld…)."""
+
     __tablename__ = "moderation_events"
+    __table_args__ = (Index("ix_moderation_target_job", "target_job_id", "target_image_idx"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     actor: Mapped[str] = mapped_column(String(100))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(32))
     target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     target_job_id: Mapped[str | None] = mapped_column(String(16))
+    target_image_idx: Mapped[int | None] = mapped_column(Integer)
+    related_event_id: Mapped[int | None] = mapped_column(Integer)  # the strike/appeal/report this one answers
     reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LinkCodeRow(Base):
+    """One-time codes for joining accounts across platforms; only the hash is stored."""
+
+    __tablename__ = "link_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    platform: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class AccountLinkRow(Base):
+    """Append-only history of which user a platform account belonged to (link and unlink keep all history)."""
+
+    __tablename__ = "account_links"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("platform_accounts.id"), index=True)
+    from_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    to_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(16))  # "link" | "unlink"
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

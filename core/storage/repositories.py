@@ -14,7 +14,17 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.domain import ImageRecord, Job, JobStatus, QuotaStatus, Requester, Verdict, next_midnight, utc_day
+from core.domain import (
+    ImageRecord,
+    Job,
+    JobStatus,
+    QuotaRules,
+    QuotaStatus,
+    Requester,
+    Verdict,
+    next_midnight,
+    utc_day,
+)
 from core.ports import NewJob, QuotaRefusal
 from core.storage.models import (
     DeliveryRow,
@@ -27,6 +37,7 @@ from core.storage.models import (
     User,
 )
 
+DAY = timedelta(days=1)
 PURGED = "[prompt removed after the retention period]"
 _ACTIVE = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
 _JOB_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o/1/l/i: people read these ids aloud
@@ -94,18 +105,42 @@ class SqlJobRepository:
 
     # --- jobs and quota -------------------------------------------------------------------------------------------
 
-    def create_job(self, new: NewJob, *, daily_limit: int, max_queued: int, now: datetime) -> str | QuotaRefusal:
+    @staticmethod
+    def _usage(s: Session, user_id: int, rules: QuotaRules, now: datetime) -> tuple[int, int, datetime]:
+        """(pictures used, pictures granted, when the quota frees up) in the user's quota window."""
+        in_window = (QuotaLedgerRow.charged_at > now - DAY) if rules.window == "rolling" \
+            else (QuotaLedgerRow.period == utc_day(now))
+        rows = s.execute(select(QuotaLedgerRow.reason, func.sum(QuotaLedgerRow.delta))
+                         .where(QuotaLedgerRow.user_id == user_id, in_window)
+                         .group_by(QuotaLedgerRow.reason)).tuples().all()
+        sums = {False: 0, True: 0}
+        for reason, total in rows:
+            sums[reason == "grant"] += int(total or 0)
+        if rules.window == "rolling":
+            oldest = s.scalar(select(func.min(QuotaLedgerRow.charged_at)).where(
+                QuotaLedgerRow.user_id == user_id, in_window, QuotaLedgerRow.reason == "reserve"))
+            resets = (oldest + DAY) if oldest is not None else now
+        else:
+            resets = next_midnight(now)
+        return sums.get(False, 0), -sums.get(True, 0), resets
+
+    def create_job(self, new: NewJob, *, rules: QuotaRules, now: datetime) -> str | QuotaRefusal:
         period = utc_day(now)
         with self.sessions.begin() as s:
             s.execute(update(User).where(User.id == new.user_id).values(display_name=User.display_name))
-            used = s.scalar(select(func.coalesce(func.sum(QuotaLedgerRow.delta), 0)).where(
-                QuotaLedgerRow.user_id == new.user_id, QuotaLedgerRow.period == period)) or 0
+            used, granted, resets = self._usage(s, new.user_id, rules, now)
             queued = s.scalar(select(func.count()).select_from(JobRow).where(
                 JobRow.user_id == new.user_id, JobRow.status.in_(_ACTIVE))) or 0
-            if queued >= max_queued:
-                return QuotaRefusal(used, daily_limit, queued, next_midnight(now), "queued")
-            if used + new.params.count > daily_limit:
-                return QuotaRefusal(used, daily_limit, queued, next_midnight(now), "daily")
+            if queued >= rules.max_queued:
+                return QuotaRefusal(used, rules.daily_limit, queued, resets, "queued", granted)
+            recent = s.scalars(select(JobRow.created_at).where(
+                JobRow.user_id == new.user_id, JobRow.created_at > now - timedelta(seconds=rules.burst_seconds))
+                .order_by(JobRow.created_at)).all()
+            if len(recent) >= rules.burst_jobs:
+                retry = recent[len(recent) - rules.burst_jobs] + timedelta(seconds=rules.burst_seconds)
+                return QuotaRefusal(used, rules.daily_limit, queued, resets, "rate", granted, retry)
+            if used + new.params.count > rules.daily_limit + granted:
+                return QuotaRefusal(used, rules.daily_limit, queued, resets, "daily", granted)
             p = new.params
             job = JobRow(
                 id=new_job_id(), user_id=new.user_id, platform=new.requester.platform, chat_id=new.requester.chat_id,
@@ -115,7 +150,7 @@ class SqlJobRepository:
                 prompt_review=new.prompt_review, created_at=now)
             s.add(job)
             s.add(QuotaLedgerRow(user_id=new.user_id, delta=p.count, reason="reserve", job_id=job.id, period=period,
-                                 created_at=now))
+                                 charged_at=now, created_at=now))
             return job.id
 
     def queue_position(self, job_id: str) -> int:
@@ -138,16 +173,16 @@ class SqlJobRepository:
                     QuotaLedgerRow.job_id == job_id, QuotaLedgerRow.reason == "reserve")).first()
                 if reserve is not None:
                     s.add(QuotaLedgerRow(user_id=reserve.user_id, delta=-reserve.delta, reason="refund",
-                                         job_id=job_id, period=reserve.period))
+                                         job_id=job_id, period=reserve.period, charged_at=reserve.charged_at))
             return True
 
-    def quota_status(self, user_id: int, *, daily_limit: int, now: datetime) -> QuotaStatus:
+    def quota_status(self, user_id: int, *, rules: QuotaRules, now: datetime) -> QuotaStatus:
         with self.sessions() as s:
-            used = s.scalar(select(func.coalesce(func.sum(QuotaLedgerRow.delta), 0)).where(
-                QuotaLedgerRow.user_id == user_id, QuotaLedgerRow.period == utc_day(now))) or 0
+            used, granted, resets = self._usage(s, user_id, rules, now)
             queued = s.scalar(select(func.count()).select_from(JobRow).where(
                 JobRow.user_id == user_id, JobRow.status.in_(_ACTIVE))) or 0
-        return QuotaStatus(used=int(used), limit=daily_limit, resets_at=next_midnight(now), queued_jobs=int(queued))
+        return QuotaStatus(used=used, limit=rules.daily_limit, resets_at=resets, queued_jobs=int(queued),
+                           granted=granted, window=rules.window)
 
     def get_job(self, job_id: str) -> Job | None:
         with self.sessions() as s:
