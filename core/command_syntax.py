@@ -32,7 +32,7 @@ def _as_float(flag: str, raw: str) -> float:
     return value
 
 
-def _as_size(raw: str) -> tuple[int, int]:
+def parse_size(raw: str) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{1,5})\s*[xX×*]\s*(\d{1,5})", raw)
     if not match:
         raise InvalidParams(f"--size needs WIDTHxHEIGHT, e.g. 512x512, not {raw!r}.")
@@ -58,7 +58,7 @@ def parse_imagine(text: str) -> GenerationParams:
 
     width = height = None
     if "size" in values:
-        width, height = _as_size(values["size"])
+        width, height = parse_size(values["size"])
     return GenerationParams(
         prompt=prompt.strip(),
         negative_prompt=values.get("negative", ""),

@@ -11,6 +11,9 @@ from safety.verdict import Decision, Verdict
 __all__ = ["Decision", "Verdict"]  # re-exported: adapters speak one vocabulary
 
 
+PURGED = "[prompt removed after the retention period]"  # what a job's prompt becomes after purge-prompts
+
+
 class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

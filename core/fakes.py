@@ -198,7 +198,7 @@ class FakeRepository:
         self.image_verdicts.extend((job_id, v) for v in verdicts)
         return True
 
-    def claim_delivery(self, job_id: str, platform: str, claimed_by: str) -> bool:
+    def claim_delivery(self, job_id: str, platform: str, claimed_by: str, lease_s: float = 300.0) -> bool:
         if job_id in self.deliveries:
             return False
         self.deliveries[job_id] = None
@@ -207,7 +207,10 @@ class FakeRepository:
     def mark_delivered(self, job_id: str, message_ids: list[str], now: datetime) -> None:
         self.deliveries[job_id] = message_ids
 
-    def undelivered_jobs(self, platform: str, limit: int = 50) -> list[str]:
+    def delivered_message_ids(self, job_id: str) -> list[str]:
+        return list(self.deliveries.get(job_id) or [])
+
+    def undelivered_jobs(self, platform: str, limit: int = 50, lease_s: float = 300.0) -> list[str]:
         return [j.id for j in self.jobs.values()
                 if j.platform == platform and j.status in FINAL_STATUSES and j.id not in self.deliveries][:limit]
 

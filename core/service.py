@@ -15,8 +15,10 @@ from pathlib import Path
 
 from core import __version__
 from core.domain import (
+    PURGED,
     Accepted,
     Decision,
+    GenerationParams,
     GenerationRequest,
     Job,
     Outcome,
@@ -156,6 +158,18 @@ class GenerationService:
         asked = f"{count} pictures" if count != 1 else "a picture"
         return Rejected("quota", f"Your daily quota does not cover {asked}: {left} of {total} left; "
                                  f"{_resets(rules, refusal.resets_at, now)}.")
+
+    def reroll(self, job_id: str, requester: Requester, *, nsfw_allowed: bool = False,
+               tiers: frozenset[str] = frozenset()) -> Outcome:
+        """Same prompt and settings, a new seed, charged to whoever asks (through every gate again)."""
+        job = self.repo.get_job(job_id)
+        if job is None:
+            return Rejected("gone", "That job no longer exists, so it cannot be rerolled.")
+        if job.prompt == PURGED:
+            return Rejected("gone", "That job's prompt was removed after the retention period; it cannot be rerolled.")
+        params = GenerationParams(job.prompt, job.negative_prompt, None, job.steps, job.width, job.height, job.cfg,
+                                  job.count)
+        return self.submit(GenerationRequest(requester, params, job.model, nsfw_allowed, tiers))
 
     # --- reading --------------------------------------------------------------------------------------------------
 

@@ -207,3 +207,17 @@ class DeliveryRow(Base):
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
     message_ids: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class ChatSettingRow(Base):
+    """Per-chat settings an operator or a group admin sets (a guild's moderators' channel, a group's policy)."""
+
+    __tablename__ = "chat_settings"
+    __table_args__ = (UniqueConstraint("platform", "scope_id", "key", name="uq_chat_setting"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    scope_id: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

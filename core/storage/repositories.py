@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.domain import (
+    PURGED,
     ImageRecord,
     Job,
     JobStatus,
@@ -38,7 +39,6 @@ from core.storage.models import (
 )
 
 DAY = timedelta(days=1)
-PURGED = "[prompt removed after the retention period]"
 _ACTIVE = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
 _JOB_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o/1/l/i: people read these ids aloud
 
@@ -228,26 +228,42 @@ class SqlJobRepository:
 
     # --- delivery -------------------------------------------------------------------------------------------------
 
-    def claim_delivery(self, job_id: str, platform: str, claimed_by: str) -> bool:
-        """Exactly-once delivery: the unique job_id on deliveries lets only the first claimer through."""
+    def claim_delivery(self, job_id: str, platform: str, claimed_by: str, lease_s: float = 300.0) -> bool:
+        """Exactly-once delivery. The unique job_id on deliveries lets only the first claimer through; a claim that
+        was never marked delivered (the bot died mid-send) may be taken over once its lease has run out."""
+        now = datetime.now(UTC)
         try:
             with self.sessions.begin() as s:
-                s.add(DeliveryRow(job_id=job_id, platform=platform, claimed_by=claimed_by))
+                s.add(DeliveryRow(job_id=job_id, platform=platform, claimed_by=claimed_by, claimed_at=now))
             return True
         except IntegrityError:
-            return False
+            pass
+        with self.sessions.begin() as s:
+            taken = s.execute(update(DeliveryRow).where(
+                DeliveryRow.job_id == job_id, DeliveryRow.delivered_at.is_(None),
+                DeliveryRow.claimed_at < now - timedelta(seconds=lease_s))
+                .values(claimed_by=claimed_by, claimed_at=now)).rowcount  # type: ignore[attr-defined]
+        return taken == 1
 
     def mark_delivered(self, job_id: str, message_ids: list[str], now: datetime) -> None:
         with self.sessions.begin() as s:
             s.execute(update(DeliveryRow).where(DeliveryRow.job_id == job_id)
                       .values(delivered_at=now, message_ids=message_ids))
 
-    def undelivered_jobs(self, platform: str, limit: int = 50) -> list[str]:
-        """Finished jobs nobody has claimed yet: the sweep that catches lost events and restarts."""
+    def delivered_message_ids(self, job_id: str) -> list[str]:
         with self.sessions() as s:
-            claimed = select(DeliveryRow.job_id)
+            ids = s.scalar(select(DeliveryRow.message_ids).where(DeliveryRow.job_id == job_id))
+            return [str(i) for i in ids or []]
+
+    def undelivered_jobs(self, platform: str, limit: int = 50, lease_s: float = 300.0) -> list[str]:
+        """Finished jobs nobody delivered: never claimed, or claimed by a sender that died (stale lease). This sweep
+        catches lost events and restarts."""
+        stale = datetime.now(UTC) - timedelta(seconds=lease_s)
+        with self.sessions() as s:
+            settled = select(DeliveryRow.job_id).where(
+                (DeliveryRow.delivered_at.is_not(None)) | (DeliveryRow.claimed_at >= stale))
             return list(s.scalars(select(JobRow.id).where(
-                JobRow.platform == platform, JobRow.status.in_(("done", "failed")), JobRow.id.not_in(claimed))
+                JobRow.platform == platform, JobRow.status.in_(("done", "failed")), JobRow.id.not_in(settled))
                 .order_by(JobRow.finished_at).limit(limit)))
 
     # --- privacy --------------------------------------------------------------------------------------------------

@@ -1,0 +1,139 @@
+"""Posting finished jobs to Discord exactly once, with the bot token, as new channel messages (never through the
+15-minute interaction webhook). Fed by "finished" events and by a sweep of the database for anything missed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bots.discord.buttons import MemberButton, ModButton
+from bots.discord.translate import PLATFORM, result_files, result_text
+from core.chat_settings import MOD_CHANNEL
+from core.domain import Decision, Job
+from core.events import FINISHED, PROGRESS
+
+if TYPE_CHECKING:
+    from bots.discord.client import MuralistDiscord
+
+log = logging.getLogger(__name__)
+
+
+def result_view(job: Job) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(MemberButton("reroll", job.id, label="Reroll"))
+    # Variations and Upscale are not served by the core yet: their buttons stay hidden until it does.
+    shown = [f for f in result_files(job)]
+    for picture in shown:
+        label = "Report" if len(shown) == 1 else f"Report {picture.index + 1}"
+        view.add_item(MemberButton("report", job.id, picture.index, label=label))
+    return view
+
+
+class DiscordDelivery:
+    def __init__(self, bot: MuralistDiscord, sweep_interval: float = 5.0) -> None:
+        self.bot = bot
+        self.sweep_interval = sweep_interval
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
+        self.progress_targets: dict[str, discord.Interaction[Any]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._unsubscribe: list[Any] = []
+
+    def start(self) -> asyncio.Task[None]:
+        self._loop = asyncio.get_running_loop()
+        bus = self.bot.runtime.bus
+        # Bus handlers run on the worker's thread: hand the job id over to the bot's event loop.
+        self._unsubscribe = [
+            bus.subscribe(FINISHED, lambda p: self._threadsafe(self.queue.put_nowait, str(p.get("job_id")))),
+            bus.subscribe(PROGRESS, lambda p: self._threadsafe(self._progress, p)),
+        ]
+        return asyncio.create_task(self.run(), name="muralist-discord-delivery")
+
+    def stop(self) -> None:
+        for undo in self._unsubscribe:
+            undo()
+
+    def _threadsafe(self, fn: Any, *args: Any) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(fn, *args)
+
+    def _progress(self, payload: dict[str, Any]) -> None:
+        interaction = self.progress_targets.get(str(payload.get("job_id")))
+        if interaction is None:
+            return
+        step, total = int(payload["step"]), int(payload["total"])
+        bar = "▓" * round(10 * step / total) + "░" * (10 - round(10 * step / total))
+        asyncio.create_task(self._edit(interaction, f"Job `{payload['job_id']}` generating: {bar} {step}/{total}"))
+
+    @staticmethod
+    async def _edit(interaction: discord.Interaction[Any], text: str) -> None:
+        # The webhook may have expired (15 min) or been deleted: progress is best effort.
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.edit_original_response(content=text)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                job_id = await asyncio.wait_for(self.queue.get(), self.sweep_interval)
+                await self.deliver(job_id)
+            except TimeoutError:
+                for job_id in await asyncio.to_thread(self.bot.runtime.repo.undelivered_jobs, PLATFORM):
+                    await self.deliver(job_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # one bad job (a deleted channel…) must not stop delivery for everyone
+                log.exception("delivery failed")
+
+    async def deliver(self, job_id: str) -> bool:
+        repo = self.bot.runtime.repo
+        job = await asyncio.to_thread(repo.get_job, job_id)
+        if job is None or job.platform != PLATFORM or job.status.value not in ("done", "failed"):
+            return False
+        if not await asyncio.to_thread(repo.claim_delivery, job.id, PLATFORM, self.bot.instance_name):
+            return False
+        self.progress_targets.pop(job.id, None)
+        channel = await self._channel(int(job.chat_id or 0))
+        mention = f"<@{job.user_id}>"
+        account = await asyncio.to_thread(self.bot.moderation.repo.accounts_of, job.user_id)
+        mention = next((f"<@{ext}>" for platform, ext in account if platform == PLATFORM), mention)
+        files = [discord.File(p.path, filename=p.filename, spoiler=p.spoiler) for p in result_files(job)]
+        message = await channel.send(
+            result_text(job, mention), files=files, view=result_view(job) if files else discord.utils.MISSING,
+            allowed_mentions=discord.AllowedMentions(users=True, roles=False, everyone=False))
+        await asyncio.to_thread(repo.mark_delivered, job.id, [str(message.id)], self.bot.runtime.service.clock.now())
+        guild_id = getattr(getattr(channel, "guild", None), "id", None)
+        for image in job.images:
+            if image.path and image.decision in (Decision.REVIEW, Decision.UNCHECKED):
+                await self.post_to_moderators(job.id, image.index, "review band", guild_id)
+        return True
+
+    async def _channel(self, channel_id: int) -> Any:
+        return self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+
+    async def post_to_moderators(self, job_id: str, idx: int, why: str, guild_id: int | None) -> None:
+        if guild_id is None:
+            return
+        channel_id = await asyncio.to_thread(self.bot.chat_settings.get, PLATFORM, str(guild_id), MOD_CHANNEL)
+        image = await asyncio.to_thread(self.bot.moderation.repo.image, job_id, idx)
+        if channel_id is None or image is None or image.path is None:
+            return
+        view = discord.ui.View(timeout=None)
+        for action in ("approve", "remove", "ban"):
+            view.add_item(ModButton(action, job_id, idx))
+        text = (f"**{why}** — job `{job_id}` picture {idx + 1} by user #{image.user_id}\n"
+                f"prompt: `{image.prompt[:300]}`\nnsfw score: {image.nsfw_score or 0:.3f} ({image.decision})")
+        channel = await self._channel(int(channel_id))
+        await channel.send(text, file=discord.File(image.path, filename=f"SPOILER_review-{job_id}-{idx + 1}.png",
+                                                    spoiler=True), view=view)
+
+    async def delete_public_message(self, job_id: str) -> None:
+        job = await asyncio.to_thread(self.bot.runtime.repo.get_job, job_id)
+        if job is None or not job.chat_id:
+            return
+        channel = await self._channel(int(job.chat_id))
+        for message_id in await asyncio.to_thread(self.bot.runtime.repo.delivered_message_ids, job_id):
+            with contextlib.suppress(discord.NotFound):
+                await channel.get_partial_message(int(message_id)).delete()

@@ -1,0 +1,33 @@
+"""Per-chat settings (platform, scope such as a guild or a group, key → value), e.g. where moderators are told."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.storage.models import ChatSettingRow
+
+MOD_CHANNEL = "mod_channel"
+NSFW_ALLOWED = "nsfw_allowed"
+
+
+class ChatSettings:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def get(self, platform: str, scope_id: str, key: str) -> str | None:
+        with self.sessions() as s:
+            return s.scalar(select(ChatSettingRow.value).where(
+                ChatSettingRow.platform == platform, ChatSettingRow.scope_id == scope_id, ChatSettingRow.key == key))
+
+    def set(self, platform: str, scope_id: str, key: str, value: str, by: str) -> None:
+        with self.sessions.begin() as s:
+            row = s.scalars(select(ChatSettingRow).where(
+                ChatSettingRow.platform == platform, ChatSettingRow.scope_id == scope_id,
+                ChatSettingRow.key == key)).first()
+            if row is None:
+                s.add(ChatSettingRow(platform=platform, scope_id=scope_id, key=key, value=value, updated_by=by))
+            else:
+                row.value, row.updated_by, row.updated_at = value, by, datetime.now(UTC)
