@@ -118,6 +118,26 @@ def demo(data_dir: DataDir = None) -> None:
     _run_console(_settings(data_dir), None, banner=True)
 
 
+@cli.command("discord")
+def discord_bot() -> None:
+    """The Discord bot (MURALIST_DISCORD_TOKEN). Without MURALIST_BROKER_URL it also runs the embedded worker."""
+    settings = _settings()
+    if settings.discord_token is None:
+        raise _fail("Set MURALIST_DISCORD_TOKEN to the bot token from the Discord developer portal.")
+    _setup_logging(settings, verbose=True)
+    from bots.discord import configure_endpoints
+    from bots.discord.client import MuralistDiscord
+
+    configure_endpoints(settings.discord_api_base, settings.discord_gateway_url)
+    runtime = _runtime(settings)
+    bot = MuralistDiscord(runtime, guild_ids=settings.discord_guild_ids, mod_role_ids=settings.discord_mod_role_ids,
+                          tier_roles=settings.discord_tier_roles)
+    try:
+        bot.run(settings.discord_token.get_secret_value(), log_handler=None)
+    finally:
+        runtime.close()
+
+
 @cli.command()
 def worker(
     pool: Annotated[str | None, typer.Option(help="solo (default: one job at a time) or threads (overlap the "

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     job_timeout_s: float = Field(default=600.0, gt=0)
 
     discord_token: SecretStr | None = None
+    discord_api_base: str = "https://discord.com/api/v10"
+    discord_gateway_url: str | None = None  # default: Discord's own gateway
+    discord_guild_ids: list[int] = Field(default_factory=list)  # sync commands to these guilds only (fast)
+    discord_mod_role_ids: list[int] = Field(default_factory=list)  # besides Manage Messages
+    discord_tier_roles: dict[str, str] = Field(default_factory=dict)  # role id -> quota tier name
     telegram_token: SecretStr | None = None
 
     @property

@@ -1,0 +1,212 @@
+"""The real discord.py client against the fake Discord: what members and moderators see."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bots.discord import configure_endpoints
+from bots.discord.client import MuralistDiscord
+from core.config import Settings
+from core.runtime import Runtime, build_runtime
+from core.storage.models import JobRow, ModerationEventRow
+from tests.bots.fake_discord import GENERAL, GUILD_ID, MODS, FakeDiscord, SentMessage
+
+ADA, BOB, MO = 11, 12, 13
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    settings = Settings(data_dir=tmp_path_factory.mktemp("discord"), rate_limit_jobs=1000,
+                        max_queued_jobs_per_user=50)
+    rt = build_runtime(settings)
+    yield rt
+    rt.close()
+
+
+Scenario = Callable[[FakeDiscord, MuralistDiscord], Awaitable[None]]
+
+
+async def _with_bot(fake: FakeDiscord, runtime: Runtime, scenario: Scenario, deliver: bool = True) -> None:
+    bot = MuralistDiscord(runtime, guild_ids=[GUILD_ID], deliver=deliver)
+    bot.delivery.sweep_interval = 0.3
+    fake.identified.clear()
+    task = asyncio.create_task(bot.start("fake-token"))
+    try:
+        await asyncio.wait_for(bot.synced.wait(), 30)
+        await asyncio.wait_for(bot.wait_until_ready(), 30)
+        await scenario(fake, bot)
+    finally:
+        await bot.close()
+        await asyncio.wait_for(task, 10)
+
+
+def run(runtime: Runtime, *scenarios: Scenario, deliver: list[bool] | None = None) -> FakeDiscord:
+    """Each scenario runs in a fresh bot process against the same fake Discord (a restart between them)."""
+    async def main() -> FakeDiscord:
+        fake = FakeDiscord()
+        await fake.start()
+        configure_endpoints(fake.api_base, fake.ws_url)
+        try:
+            for i, scenario in enumerate(scenarios):
+                await _with_bot(fake, runtime, scenario, (deliver or [True] * len(scenarios))[i])
+        finally:
+            await fake.stop()
+        return fake
+
+    return asyncio.run(main())
+
+
+def results(fake: FakeDiscord, channel: int = GENERAL) -> list[Any]:
+    return [m for m in fake.messages if m.channel_id == channel and m.files and not m.deleted]
+
+
+async def accepted(fake: FakeDiscord, uid: int) -> None:
+    inter = await fake.slash("accept", uid)
+    await fake.wait_for(lambda: "accepted" in inter.last_text or "already" in inter.last_text)
+
+
+def test_imagine_is_refused_before_the_licence_then_delivers_a_png_with_buttons(runtime: Runtime) -> None:
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        refused = await fake.slash("imagine", ADA, prompt="a red fox in the snow")
+        await fake.wait_for(lambda: "/license" in refused.last_text)
+        assert refused.callbacks[0]["type"] == 5  # deferred at once, within Discord's 3 seconds
+        shown = await fake.slash("license", ADA)
+        await fake.wait_for(lambda: shown.callbacks)
+        assert "CreativeML Open RAIL-M" in shown.callbacks[0]["data"]["content"]
+        button = shown.callbacks[0]["data"]["components"][0]["components"][0]["custom_id"]
+        assert button == f"muralist:accept:{ADA}"
+        job = await fake.slash("imagine", ADA, prompt="a red fox in the snow", seed=5)
+        await fake.wait_for(lambda: "accepted" in job.last_text or "/license" in job.last_text)
+        assert "/license" in job.last_text  # the licence message alone accepted nothing
+        await accepted(fake, ADA)
+        job = await fake.slash("imagine", ADA, prompt="a red fox in the snow", seed=5)
+        (message,) = await fake.wait_for(lambda: results(fake))
+        assert f"<@{ADA}>" in message.content and "seed 5" in message.content
+        (name, data), = message.files
+        assert name.endswith(".png") and not name.startswith("SPOILER_") and data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert any(c.startswith("muralist:reroll:") for c in message.custom_ids)
+        assert any(c.startswith("muralist:report:") for c in message.custom_ids)
+        assert not any("upscale" in c or "variations" in c for c in message.custom_ids)  # core cannot serve them
+        assert "accepted" in job.edits[0]
+
+    run(runtime, scenario)
+
+
+def test_reroll_by_another_member_delivers_another_picture_charged_to_them(runtime: Runtime) -> None:
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, ADA)
+        await accepted(fake, BOB)
+        await fake.slash("imagine", ADA, prompt="a lighthouse at dusk")
+        (first,) = await fake.wait_for(lambda: results(fake))
+        reroll = next(c for c in first.custom_ids if c.startswith("muralist:reroll:"))
+        press = await fake.press(reroll, BOB, first)
+        second = (await fake.wait_for(lambda: results(fake)[1:]))[0]
+        assert f"<@{BOB}>" in second.content and "a lighthouse at dusk" in second.content
+        assert "accepted" in press.last_text
+        quota = await fake.slash("quota", BOB)
+        await fake.wait_for(lambda: "Used 1 of 25" in quota.last_text)
+
+    run(runtime, scenario)
+
+
+def test_blocked_prompt_and_bad_options_get_a_sentence_and_make_nothing(runtime: Runtime) -> None:
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, ADA)
+        before = _jobs(runtime)
+        cases = [({"prompt": "a n.u.d.e woman"}, "blocked by the content rules"),
+                 ({"prompt": "a fox", "size": "7x7"}, "multiple of 8"),
+                 ({"prompt": "a fox", "steps": 10**6}, "Steps must be"),
+                 ({"prompt": "x" * 5000}, "limit is 1000"),
+                 ({"prompt": "a fox", "size": "huge"}, "WIDTHxHEIGHT")]
+        for options, says in cases:
+            inter = await fake.slash("imagine", ADA, **options)
+            await fake.wait_for(lambda inter=inter, says=says: says in inter.last_text)
+        await asyncio.sleep(1.0)
+        assert results(fake) == [] and _jobs(runtime) == before
+
+    run(runtime, scenario)
+
+
+def test_moderators_channel_report_and_refused_non_moderator(runtime: Runtime) -> None:
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, ADA)
+        denied = await fake.slash("mod", BOB, sub="setup", channel=("channel", MODS))
+        await fake.wait_for(lambda: "Only moderators" in denied.last_text)
+        setup = await fake.slash("mod", MO, moderator=True, sub="setup", channel=("channel", MODS))
+        await fake.wait_for(lambda: "will be posted" in setup.last_text)
+        await fake.slash("imagine", ADA, prompt="a castle on a hill")
+        (public,) = await fake.wait_for(lambda: results(fake))
+        report_id = next(c for c in public.custom_ids if c.startswith("muralist:report:"))
+        reported = await fake.press(report_id, BOB, public)
+        await fake.wait_for(lambda: "reported" in reported.last_text)
+        (mod_post,) = await fake.wait_for(lambda: results(fake, MODS))
+        assert "report" in mod_post.content and "a castle on a hill" in mod_post.content
+        assert mod_post.files[0][0].startswith("SPOILER_")
+        approve = next(c for c in mod_post.custom_ids if c.startswith("muralist:mod_approve:"))
+        refused = await fake.press(approve, BOB, mod_post)
+        await fake.wait_for(lambda: "Only moderators" in refused.last_text)
+        remove = next(c for c in mod_post.custom_ids if c.startswith("muralist:mod_remove:"))
+        removed = await fake.press(remove, MO, mod_post, moderator=True)
+        await fake.wait_for(lambda: "removed" in removed.last_text)
+        assert public.deleted
+        ban = next(c for c in mod_post.custom_ids if c.startswith("muralist:mod_ban:"))
+        asked = await fake.press(ban, MO, mod_post, moderator=True)
+        await fake.wait_for(lambda: asked.callbacks)
+        choices = asked.callbacks[0]["data"]["components"]
+        labels = [c["label"] for row in choices for c in row["components"]]
+        assert labels == ["1 day", "7 days", "30 days", "Permanent"]
+        week = SentMessage(0, MODS, "Ban the requester for how long?", [], choices)
+        banned = await fake.press(choices[0]["components"][1]["custom_id"], MO, week, moderator=True)
+        await fake.wait_for(lambda: "banned until" in banned.last_text)
+        refused = await fake.slash("imagine", ADA, prompt="a castle on a hill")
+        await fake.wait_for(lambda: "banned from making pictures until" in refused.last_text)
+        unban = await fake.slash("mod", MO, moderator=True, sub="unban", user=("user", ADA))
+        await fake.wait_for(lambda: "may make pictures again" in unban.last_text)
+        # A button on an old message whose job is gone (its custom id is all the bot gets).
+        stale = SentMessage(public.id, GENERAL, "old", [], [{"type": 1, "components": [
+            {"type": 2, "style": 1, "label": "Reroll", "custom_id": "muralist:reroll:nosuchjob"}]}])
+        gone = await fake.press("muralist:reroll:nosuchjob", BOB, stale)
+        await fake.wait_for(lambda: "no longer exists" in gone.last_text)
+
+    run(runtime, scenario)
+    with runtime.engine.connect() as conn:
+        denied = conn.execute(select(func.count()).select_from(ModerationEventRow)
+                              .where(ModerationEventRow.action == "denied")).scalar_one()
+    assert denied >= 2  # the refused /mod setup and the refused button, both logged
+
+
+def test_a_restart_between_finished_and_delivered_delivers_exactly_once(runtime: Runtime) -> None:
+    async def before_restart(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, ADA)
+        inter = await fake.slash("imagine", ADA, prompt="a windmill in a storm")
+        await fake.wait_for(lambda: "accepted" in inter.last_text)
+        job_id = inter.last_text.split()[1]
+        await fake.wait_for(lambda: runtime.repo.get_job(job_id).status.value == "done")  # type: ignore[union-attr]
+
+    async def after_restart(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await fake.wait_for(lambda: results(fake))
+        await asyncio.sleep(1.0)  # a few more sweeps: nothing more is posted
+
+    fake = run(runtime, before_restart, after_restart, after_restart, deliver=[False, True, True])
+    posted = [m for m in results(fake) if "a windmill in a storm" in m.content]
+    assert len(posted) == 1
+
+
+def _jobs(runtime: Runtime) -> int:
+    with runtime.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(JobRow)).scalar_one()
+
+
+def test_endpoints_are_settings(tmp_path: Path) -> None:
+    import discord.gateway
+    import discord.http
+
+    configure_endpoints("http://127.0.0.1:1/api/v10/", "ws://127.0.0.1:1/gateway")
+    assert discord.http.Route.BASE == "http://127.0.0.1:1/api/v10"
+    assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY) == "ws://127.0.0.1:1/gateway"
