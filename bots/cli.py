@@ -138,6 +138,28 @@ def discord_bot() -> None:
         runtime.close()
 
 
+@cli.command("telegram")
+def telegram_bot() -> None:
+    """The Telegram bot (MURALIST_TELEGRAM_TOKEN): long polling, or a webhook with MURALIST_TELEGRAM_WEBHOOK_URL."""
+    settings = _settings()
+    if settings.telegram_token is None:
+        raise _fail("Set MURALIST_TELEGRAM_TOKEN to the token @BotFather gave you.")
+    _setup_logging(settings, verbose=True)
+    from bots.telegram.app import build_application
+
+    runtime = _runtime(settings)
+    app = build_application(runtime, token=settings.telegram_token.get_secret_value(),
+                            base_url=settings.telegram_base_url, admin_ids=frozenset(settings.telegram_admin_ids))
+    try:
+        if settings.telegram_webhook_url:
+            app.run_webhook(listen="0.0.0.0", port=settings.telegram_webhook_port,  # noqa: S104 - a server
+                            webhook_url=settings.telegram_webhook_url)
+        else:
+            app.run_polling()
+    finally:
+        runtime.close()
+
+
 @cli.command()
 def worker(
     pool: Annotated[str | None, typer.Option(help="solo (default: one job at a time) or threads (overlap the "

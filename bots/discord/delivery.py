@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bots.discord.buttons import MemberButton, ModButton
-from bots.discord.translate import PLATFORM, result_files, result_text
+from bots.discord.translate import PLATFORM
+from bots.results import result_files, result_text
 from core.chat_settings import MOD_CHANNEL
 from core.domain import Decision, Job
 from core.events import FINISHED, PROGRESS

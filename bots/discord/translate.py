@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from core.command_syntax import parse_size
-from core.domain import Accepted, Decision, GenerationParams, GenerationRequest, Job, JobStatus, Outcome, Requester
+from core.domain import Accepted, GenerationParams, GenerationRequest, Outcome, Requester
 from core.params import InvalidParams
 
 PLATFORM = "discord"
@@ -81,37 +81,3 @@ def parse_custom_id(value: str) -> ButtonPress | None:
     if match is None or match["action"] not in (*MEMBER_ACTIONS, *MOD_ACTIONS, "accept"):
         return None
     return ButtonPress(match["action"], match["job"], int(match["idx"]) if match["idx"] else None)
-
-
-@dataclass(frozen=True)
-class PictureFile:
-    index: int
-    path: str
-    filename: str
-    spoiler: bool
-
-
-def result_files(job: Job) -> list[PictureFile]:
-    """Pictures that may leave: review-band (and unchecked) ones as SPOILER_ files, blocked ones not at all."""
-    files = []
-    for image in job.images:
-        if image.path is None or image.decision is Decision.BLOCK:
-            continue
-        spoiler = image.decision in (Decision.REVIEW, Decision.UNCHECKED)
-        name = f"{'SPOILER_' if spoiler else ''}muralist-{job.id}-{image.index + 1}.png"
-        files.append(PictureFile(image.index, image.path, name, spoiler))
-    return files
-
-
-def result_text(job: Job, mention: str) -> str:
-    if job.status is JobStatus.FAILED:
-        return f"{mention} job `{job.id}` failed on the worker; your quota for it was refunded."
-    lines = [f"{mention} `{job.prompt[:300]}` — seed {job.seed}, job `{job.id}`"]
-    blocked = [i.index + 1 for i in job.images if i.decision is Decision.BLOCK or i.path is None]
-    review = [i.index + 1 for i in job.images if i.decision in (Decision.REVIEW, Decision.UNCHECKED) and i.path]
-    if review:
-        lines.append(f"Picture(s) {', '.join(map(str, review))} may be sensitive: hidden behind a spoiler and sent to "
-                     f"the moderators.")
-    if blocked:
-        lines.append(f"Picture(s) {', '.join(map(str, blocked))} were blocked by the image check and not posted.")
-    return "\n".join(lines)

@@ -12,10 +12,9 @@ from bots.discord.translate import (
     outcome_message,
     parse_custom_id,
     requester,
-    result_files,
-    result_text,
     tiers_for,
 )
+from bots.results import result_files, result_text
 from core.domain import Accepted, Decision, GenerationParams, ImageRecord, Job, JobStatus, Rejected
 from core.params import InvalidParams
 

@@ -1,0 +1,152 @@
+"""Sending finished jobs to Telegram exactly once: fed by "finished" events and a database sweep, claimed before
+sending, marked delivered after. Review-band pictures go out with has_spoiler; blocked ones never leave."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
+from telegram.error import TelegramError
+
+from bots.results import result_files, result_text
+from bots.telegram.translate import PLATFORM, callback_data
+from core.chat_settings import MOD_CHANNEL
+from core.domain import Decision, Job
+from core.events import FINISHED, PROGRESS
+
+if TYPE_CHECKING:
+    from bots.telegram.app import Services
+
+log = logging.getLogger(__name__)
+GLOBAL = "global"
+
+
+def result_keyboard(job: Job) -> InlineKeyboardMarkup:
+    shown = result_files(job)
+    row = [InlineKeyboardButton("Reroll", callback_data=callback_data("reroll", job.id))]
+    # Variations and Upscale stay hidden until the core serves them.
+    for picture in shown:
+        label = "Report" if len(shown) == 1 else f"Report {picture.index + 1}"
+        row.append(InlineKeyboardButton(label, callback_data=callback_data("report", job.id, picture.index)))
+    return InlineKeyboardMarkup([row])
+
+
+class TelegramDelivery:
+    def __init__(self, services: Services, bot: Any, sweep_interval: float = 5.0) -> None:
+        self.services = services
+        self.bot = bot
+        self.sweep_interval = sweep_interval
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
+        self.progress_messages: dict[str, tuple[int, int]] = {}  # job id -> (chat id, message id) to edit
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._unsubscribe: list[Any] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        bus = self.services.runtime.bus
+        self._unsubscribe = [
+            bus.subscribe(FINISHED, lambda p: self._threadsafe(self.queue.put_nowait, str(p.get("job_id")))),
+            bus.subscribe(PROGRESS, lambda p: self._threadsafe(self._progress, p)),
+        ]
+        self._task = asyncio.create_task(self.run(), name="muralist-telegram-delivery")
+
+    async def stop(self) -> None:
+        for undo in self._unsubscribe:
+            undo()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def _threadsafe(self, fn: Any, *args: Any) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(fn, *args)
+
+    def _progress(self, payload: dict[str, Any]) -> None:
+        target = self.progress_messages.get(str(payload.get("job_id")))
+        if target is None:
+            return
+        step, total = int(payload["step"]), int(payload["total"])
+        bar = "▓" * round(10 * step / total) + "░" * (10 - round(10 * step / total))
+        asyncio.create_task(self._edit(target, f"Job {payload['job_id']}: {bar} {step}/{total}"))
+
+    async def _edit(self, target: tuple[int, int], text: str) -> None:
+        with contextlib.suppress(TelegramError):  # progress is best effort
+            await self.bot.edit_message_text(text, chat_id=target[0], message_id=target[1])
+
+    async def run(self) -> None:
+        repo = self.services.runtime.repo
+        while True:
+            try:
+                job_id = await asyncio.wait_for(self.queue.get(), self.sweep_interval)
+                await self.deliver(job_id)
+            except TimeoutError:
+                for job_id in await asyncio.to_thread(repo.undelivered_jobs, PLATFORM):
+                    await self.deliver(job_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a chat that blocked the bot must not stop delivery for everyone
+                log.exception("telegram delivery failed")
+
+    async def deliver(self, job_id: str) -> bool:
+        repo = self.services.runtime.repo
+        job = await asyncio.to_thread(repo.get_job, job_id)
+        if job is None or job.platform != PLATFORM or job.status.value not in ("done", "failed"):
+            return False
+        if not await asyncio.to_thread(repo.claim_delivery, job.id, PLATFORM, self.services.instance_name):
+            return False
+        self.progress_messages.pop(job.id, None)
+        chat_id = int(job.chat_id or 0)
+        files = result_files(job)
+        caption = result_text(job, "")[:1000].strip()
+        sent: list[int] = []
+        if len(files) == 1:
+            message = await self.bot.send_photo(chat_id, Path(files[0].path).read_bytes(), caption=caption,
+                                                has_spoiler=files[0].spoiler, reply_markup=result_keyboard(job))
+            sent.append(message.message_id)
+        elif files:
+            media = [InputMediaPhoto(Path(f.path).read_bytes(), has_spoiler=f.spoiler,
+                                     caption=caption if i == 0 else None, filename=f.filename)
+                     for i, f in enumerate(files)]
+            messages = await self.bot.send_media_group(chat_id, media)
+            sent += [m.message_id for m in messages]
+            # A media group cannot carry buttons: they follow in their own message.
+            keyboard = await self.bot.send_message(chat_id, f"Job {job.id}", reply_markup=result_keyboard(job))
+            sent.append(keyboard.message_id)
+        else:
+            message = await self.bot.send_message(chat_id, caption or f"Job {job.id} finished.")
+            sent.append(message.message_id)
+        await asyncio.to_thread(repo.mark_delivered, job.id, [str(m) for m in sent],
+                                self.services.runtime.service.clock.now())
+        for image in job.images:
+            if image.path and image.decision in (Decision.REVIEW, Decision.UNCHECKED):
+                await self.post_to_moderators(job.id, image.index, "review band")
+        return True
+
+    async def post_to_moderators(self, job_id: str, idx: int, why: str) -> None:
+        mod_chat = await asyncio.to_thread(self.services.chat_settings.get, PLATFORM, GLOBAL, MOD_CHANNEL)
+        image = await asyncio.to_thread(self.services.moderation.repo.image, job_id, idx)
+        if mod_chat is None or image is None or image.path is None:
+            return
+        keyboard = InlineKeyboardMarkup([[
+            InlineKeyboardButton("Approve", callback_data=callback_data("mod_approve", job_id, idx)),
+            InlineKeyboardButton("Remove", callback_data=callback_data("mod_remove", job_id, idx)),
+            InlineKeyboardButton("Ban 7 days", callback_data=callback_data("mod_ban_7d", job_id, idx)),
+        ]])
+        caption = (f"{why}: job {job_id} picture {idx + 1} by user #{image.user_id}\n"
+                   f"prompt: {image.prompt[:300]}\nnsfw score: {image.nsfw_score or 0:.3f} ({image.decision})")
+        await self.bot.send_photo(int(mod_chat), Path(image.path).read_bytes(), caption=caption, has_spoiler=True,
+                                  reply_markup=keyboard)
+
+    async def delete_public_messages(self, job_id: str) -> None:
+        job = await asyncio.to_thread(self.services.runtime.repo.get_job, job_id)
+        if job is None or not job.chat_id:
+            return
+        for message_id in await asyncio.to_thread(self.services.runtime.repo.delivered_message_ids, job_id):
+            with contextlib.suppress(TelegramError):
+                await self.bot.delete_message(int(job.chat_id), int(message_id))
