@@ -1,0 +1,226 @@
+"""A fake Telegram Bot API on 127.0.0.1 for the real python-telegram-bot Application: getMe, getUpdates with
+scripted updates, sendMessage, sendPhoto (multipart), sendMediaGroup, editMessageText, answerCallbackQuery,
+deleteMessage, getChatMember, getFile. It records what the bot sent, so tests assert what a member would see."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT = {"id": 4242, "is_bot": True, "first_name": "muralist", "username": "muralist_bot"}
+TOKEN = "4242:TEST-TOKEN"
+
+
+@dataclass
+class Sent:
+    message_id: int
+    method: str
+    chat_id: int
+    text: str
+    photos: list[bytes] = field(default_factory=list)
+    spoilers: list[bool] = field(default_factory=list)
+    reply_markup: dict[str, Any] | None = None
+    deleted: bool = False
+
+    @property
+    def buttons(self) -> list[str]:
+        return [b["callback_data"] for row in (self.reply_markup or {}).get("inline_keyboard", []) for b in row]
+
+
+class FakeTelegram:
+    def __init__(self) -> None:
+        self.updates: list[dict[str, Any]] = []
+        self.update_ids = itertools.count(1)
+        self.message_ids = itertools.count(1)
+        self.sent: list[Sent] = []
+        self.answers: list[dict[str, Any]] = []
+        self.admins: set[int] = set()
+        self.new_update = asyncio.Event()
+        self.port = 0
+        self.runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_post("/bot{token}/{method}", self.call)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # --- the Bot API ----------------------------------------------------------------------------------------------
+
+    async def call(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != TOKEN:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        params: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
+        if request.content_type.startswith("multipart/"):
+            reader = await request.multipart()
+            async for part in reader:
+                if part.filename:  # type: ignore[union-attr]
+                    files[part.name or ""] = bytes(await part.read())  # type: ignore[union-attr]
+                else:
+                    params[part.name or ""] = await part.text()  # type: ignore[union-attr]
+        elif request.can_read_body:
+            params = dict(await request.post())
+        method = request.match_info["method"]
+        handler = getattr(self, f"m_{method}", None)
+        if handler is None:
+            return web.json_response({"ok": False, "error_code": 404, "description": f"no method {method}"})
+        result = await handler(params, files)
+        return web.json_response({"ok": True, "result": result})
+
+    async def m_getMe(self, *_: Any) -> dict[str, Any]:
+        return BOT
+
+    async def m_deleteWebhook(self, *_: Any) -> bool:
+        return True
+
+    async def m_setMyCommands(self, *_: Any) -> bool:
+        return True
+
+    async def m_getUpdates(self, params: dict[str, Any], _: Any) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        if offset:  # as on Telegram: asking from an offset confirms (forgets) every earlier update
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 1.0)
+        while True:
+            pending = [u for u in self.updates if u["update_id"] >= offset]
+            if pending or time.monotonic() >= deadline:
+                return pending[:100]
+            self.new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.new_update.wait(), max(0.01, deadline - time.monotonic()))
+
+    def _message(self, chat_id: int, **extra: Any) -> dict[str, Any]:
+        return {"message_id": next(self.message_ids), "date": int(time.time()), "from": BOT,
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}, **extra}
+
+    def _record(self, method: str, params: dict[str, Any], photos: list[bytes], spoilers: list[bool],
+                **extra: Any) -> dict[str, Any]:
+        markup = json.loads(params["reply_markup"]) if params.get("reply_markup") else None
+        message = self._message(int(params["chat_id"]), **extra)
+        if markup:
+            message["reply_markup"] = markup
+        self.sent.append(Sent(message["message_id"], method, int(params["chat_id"]),
+                              params.get("text") or params.get("caption") or "", photos, spoilers, markup))
+        return message
+
+    async def m_sendMessage(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        return self._record("sendMessage", params, [], [], text=params.get("text", ""))
+
+    def _photo(self) -> list[dict[str, Any]]:
+        n = next(self.message_ids)
+        return [{"file_id": f"photo{n}", "file_unique_id": f"u{n}", "width": 128, "height": 128, "file_size": 1}]
+
+    async def m_sendPhoto(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
+        spoiler = params.get("has_spoiler") in ("true", "True", True)
+        return self._record("sendPhoto", params, list(files.values()), [spoiler], photo=self._photo(),
+                            caption=params.get("caption", ""), has_media_spoiler=spoiler)
+
+    async def m_sendMediaGroup(self, params: dict[str, Any], files: dict[str, bytes]) -> list[dict[str, Any]]:
+        media = json.loads(params["media"])
+        out = []
+        for item in media:
+            attach = str(item["media"]).removeprefix("attach://")
+            spoiler = bool(item.get("has_spoiler"))
+            out.append(self._record("sendMediaGroup", {**params, "caption": item.get("caption", "")},
+                                    [files.get(attach, b"")], [spoiler], photo=self._photo(),
+                                    has_media_spoiler=spoiler))
+        return out
+
+    async def m_editMessageText(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        return self._message(int(params["chat_id"]), text=params.get("text", ""))
+
+    async def m_answerCallbackQuery(self, params: dict[str, Any], _: Any) -> bool:
+        self.answers.append(params)
+        return True
+
+    async def m_deleteMessage(self, params: dict[str, Any], _: Any) -> bool:
+        for sent in self.sent:
+            if sent.message_id == int(params["message_id"]) and sent.chat_id == int(params["chat_id"]):
+                sent.deleted = True
+        return True
+
+    async def m_getChatMember(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        uid = int(params["user_id"])
+        status = "administrator" if uid in self.admins else "member"
+        member: dict[str, Any] = {"status": status, "user": self.user(uid)}
+        if status == "administrator":
+            member.update({k: True for k in ("can_be_edited", "is_anonymous", "can_manage_chat",
+                                             "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+                                             "can_promote_members", "can_change_info", "can_invite_users",
+                                             "can_post_stories", "can_edit_stories", "can_delete_stories")})
+        return member
+
+    async def m_getFile(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        return {"file_id": params["file_id"], "file_unique_id": "u", "file_size": 1, "file_path": "photos/x.png"}
+
+    # --- what a member does ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def user(uid: int, lang: str = "en") -> dict[str, Any]:
+        return {"id": uid, "is_bot": False, "first_name": f"member{uid}", "language_code": lang}
+
+    def _push(self, update: dict[str, Any]) -> None:
+        update["update_id"] = next(self.update_ids)
+        self.updates.append(update)
+        self.new_update.set()
+
+    def say(self, uid: int, text: str, chat_id: int | None = None, lang: str = "en") -> None:
+        chat = chat_id if chat_id is not None else uid
+        message: dict[str, Any] = {"message_id": next(self.message_ids), "date": int(time.time()),
+                                   "chat": {"id": chat, "type": "private" if chat > 0 else "supergroup"},
+                                   "from": self.user(uid, lang), "text": text}
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        self._push({"message": message})
+
+    def send_other(self, uid: int, kind: str) -> None:
+        message: dict[str, Any] = {"message_id": next(self.message_ids), "date": int(time.time()),
+                                   "chat": {"id": uid, "type": "private"}, "from": self.user(uid)}
+        if kind == "sticker":
+            message["sticker"] = {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1,
+                                  "height": 1, "is_animated": False, "is_video": False}
+        elif kind == "voice":
+            message["voice"] = {"file_id": "v", "file_unique_id": "v", "duration": 1}
+        elif kind == "photo":
+            message["photo"] = self._photo()
+            message["caption"] = "make it a watercolour"
+        self._push({"message": message})
+
+    def press(self, uid: int, data: str, message: Sent) -> None:
+        self._push({"callback_query": {
+            "id": f"cb{next(self.message_ids)}", "from": self.user(uid), "chat_instance": "ci", "data": data,
+            "message": self._message(message.chat_id, text=message.text)}})
+
+    async def wait_for(self, predicate: Any, timeout: float = 30.0) -> Any:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            found = predicate()
+            if found:
+                return found
+            await asyncio.sleep(0.05)
+        raise AssertionError("timed out waiting for the bot")
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [s.text for s in self.sent if s.chat_id == chat_id]
+
+    def photos(self, chat_id: int) -> list[Sent]:
+        return [s for s in self.sent if s.chat_id == chat_id and s.photos and not s.deleted]

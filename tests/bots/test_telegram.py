@@ -1,0 +1,197 @@
+"""The real python-telegram-bot Application against the fake Bot API: what members and moderators see."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bots.telegram.app import build_application
+from core.config import Settings
+from core.runtime import Runtime, build_runtime
+from core.storage.models import JobRow, ModerationEventRow
+from tests.bots.fake_telegram import TOKEN, FakeTelegram
+
+ADA, BOB, MO, ZHANG = 21, 22, 23, 24
+MOD_CHAT = -1001
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    rt = build_runtime(Settings(data_dir=tmp_path_factory.mktemp("telegram"), rate_limit_jobs=1000,
+                                max_queued_jobs_per_user=50))
+    yield rt
+    rt.close()
+
+
+Scenario = Callable[[FakeTelegram], Awaitable[None]]
+
+
+async def _with_app(fake: FakeTelegram, runtime: Runtime, scenario: Scenario, deliver: bool) -> None:
+    app = build_application(runtime, token=TOKEN, base_url=fake.base_url, admin_ids=frozenset({MO}),
+                            deliver=deliver)
+    await app.initialize()
+    await app.start()
+    if app.post_init is not None:
+        await app.post_init(app)
+    services = app.bot_data["services"]
+    if services.delivery is not None:
+        services.delivery.sweep_interval = 0.3
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        await scenario(fake)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+        await app.shutdown()
+
+
+def run(runtime: Runtime, *scenarios: Scenario, deliver: list[bool] | None = None) -> FakeTelegram:
+    """Each scenario runs in a fresh Application against the same fake Bot API (a restart between them)."""
+    async def main() -> FakeTelegram:
+        fake = FakeTelegram()
+        await fake.start()
+        try:
+            for i, scenario in enumerate(scenarios):
+                await _with_app(fake, runtime, scenario, (deliver or [True] * len(scenarios))[i])
+        finally:
+            await fake.stop()
+        return fake
+
+    return asyncio.run(main())
+
+
+async def accept(fake: FakeTelegram, uid: int) -> None:
+    fake.say(uid, "/accept")
+    await fake.wait_for(lambda: any("accepted" in x for x in fake.texts(uid)))
+
+
+def jobs(runtime: Runtime) -> int:
+    with runtime.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(JobRow)).scalar_one()
+
+
+def test_start_shows_the_licence_with_an_accept_button_then_imagine_sends_one_photo(runtime: Runtime) -> None:
+    async def scenario(fake: FakeTelegram) -> None:
+        fake.say(ADA, "/imagine a red fox in the snow")
+        await fake.wait_for(lambda: any("/license" in x for x in fake.texts(ADA)))
+        fake.say(ADA, "/start")
+        licence = await fake.wait_for(lambda: [s for s in fake.sent if s.chat_id == ADA and s.buttons])
+        assert "CreativeML Open RAIL-M" in licence[0].text and licence[0].buttons == ["mr:accept"]
+        fake.press(ADA, "mr:accept", licence[0])
+        await fake.wait_for(lambda: any("accepted" in a.get("text", "") for a in fake.answers))
+        fake.say(ADA, "/imagine a red fox in the snow --seed 9")
+        (photo,) = await fake.wait_for(lambda: fake.photos(ADA))
+        assert photo.photos[0][:8] == b"\x89PNG\r\n\x1a\n" and photo.spoilers == [False]
+        assert "seed 9" in photo.text and photo.buttons[0].startswith("mr:reroll:")
+        assert any(b.startswith("mr:report:") for b in photo.buttons)
+        await asyncio.sleep(0.5)
+        assert len(fake.photos(ADA)) == 1
+
+    run(runtime, scenario)
+
+
+def test_count_sends_a_media_group_then_the_buttons(runtime: Runtime) -> None:
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, BOB)
+        fake.say(BOB, "/imagine two lanterns --count 2")
+        group = await fake.wait_for(lambda: [s for s in fake.sent if s.chat_id == BOB and s.method == "sendMediaGroup"]
+                                    if len([s for s in fake.sent if s.method == "sendMediaGroup"
+                                            and s.chat_id == BOB]) == 2 else None)
+        assert len(group) == 2
+        buttons = await fake.wait_for(lambda: [s for s in fake.sent if s.chat_id == BOB and s.buttons
+                                               and s.method == "sendMessage" and s.text.startswith("Job")])
+        assert [b.split(":")[1] for b in buttons[0].buttons] == ["reroll", "report", "report"]
+
+    run(runtime, scenario)
+
+
+def test_blocked_prompt_bad_flags_and_odd_messages_get_sentences_and_make_nothing(runtime: Runtime) -> None:
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, ADA)
+        before = jobs(runtime)
+        for text, says in [("/imagine a n.u.d.e woman", "blocked by the content rules"),
+                           ("/imagine a fox --size 7x7", "multiple of 8"),
+                           ("/imagine a fox --steps 1000000", "Steps must be"),
+                           ("/imagine a fox --bogus 1", "Unknown option --bogus"),
+                           ("/imagine " + "y" * 5000, "limit is 1000"),
+                           ("/frobnicate", "do not know that command")]:
+            fake.say(ADA, text)
+            await fake.wait_for(lambda says=says: any(says in x for x in fake.texts(ADA)))
+        for kind, says in [("sticker", "only read text"), ("voice", "only read text"), ("photo", "not available")]:
+            fake.send_other(ADA, kind)
+            await fake.wait_for(lambda says=says: any(says in x for x in fake.texts(ADA)))
+        fake.press(ADA, "mr:reroll:nosuchjob", fake.sent[-1])
+        await fake.wait_for(lambda: any("no longer exists" in x for x in fake.texts(ADA)))
+        await asyncio.sleep(0.5)
+        assert jobs(runtime) == before and fake.photos(ADA) == []
+
+    run(runtime, scenario)
+
+
+def test_chinese_members_are_answered_in_chinese(runtime: Runtime) -> None:
+    async def scenario(fake: FakeTelegram) -> None:
+        fake.say(ZHANG, "/imagine 一只狐狸", lang="zh-hans")
+        await fake.wait_for(lambda: any("许可协议" in x for x in fake.texts(ZHANG)))
+        fake.say(ZHANG, "/help", lang="zh-hans")
+        await fake.wait_for(lambda: any("今天剩余" in x for x in fake.texts(ZHANG)))
+
+    run(runtime, scenario)
+
+
+def test_reports_reach_the_moderators_chat_and_non_moderators_are_refused(runtime: Runtime) -> None:
+    async def scenario(fake: FakeTelegram) -> None:
+        fake.say(BOB, "/modchat", chat_id=MOD_CHAT)
+        await fake.wait_for(lambda: any("Only this group's admins" in x for x in fake.texts(MOD_CHAT)))
+        fake.say(MO, "/modchat", chat_id=MOD_CHAT)
+        await fake.wait_for(lambda: any("will be posted in this chat" in x for x in fake.texts(MOD_CHAT)))
+        await accept(fake, ADA)
+        fake.say(ADA, "/imagine a castle on a hill")
+        (public,) = await fake.wait_for(lambda: fake.photos(ADA))
+        fake.press(BOB, next(b for b in public.buttons if b.startswith("mr:report:")), public)
+        (mod_post,) = await fake.wait_for(lambda: fake.photos(MOD_CHAT))
+        assert mod_post.spoilers == [True] and "a castle on a hill" in mod_post.text
+        approve = next(b for b in mod_post.buttons if b.startswith("mr:mod_approve:"))
+        fake.press(BOB, approve, mod_post)
+        await fake.wait_for(lambda: any(a.get("text") == "Only moderators can do that." and
+                                        a.get("show_alert") in ("true", "True") for a in fake.answers))
+        fake.press(MO, next(b for b in mod_post.buttons if b.startswith("mr:mod_remove:")), mod_post)
+        await fake.wait_for(lambda: public.deleted)
+        fake.say(BOB, "/ban telegram:21 7d spam")
+        await fake.wait_for(lambda: any("Only moderators" in x for x in fake.texts(BOB)))
+        fake.say(MO, "/ban telegram:21 7d spam")
+        await fake.wait_for(lambda: any("banned until" in x for x in fake.texts(MO)))
+        fake.say(ADA, "/imagine a castle")
+        await fake.wait_for(lambda: any("banned from making pictures" in x for x in fake.texts(ADA)))
+        fake.say(MO, "/unban telegram:21")
+        await fake.wait_for(lambda: any("may make pictures again" in x for x in fake.texts(MO)))
+
+    run(runtime, scenario)
+    with runtime.engine.connect() as conn:
+        denied = conn.execute(select(func.count()).select_from(ModerationEventRow)
+                              .where(ModerationEventRow.action == "denied")).scalar_one()
+    assert denied >= 2
+
+
+def test_a_restart_before_delivery_still_delivers_exactly_once(runtime: Runtime) -> None:
+    state: dict[str, Any] = {}
+
+    async def before_restart(fake: FakeTelegram) -> None:
+        await accept(fake, ADA)
+        fake.say(ADA, "/imagine a windmill in a storm")
+        line = await fake.wait_for(lambda: [x for x in fake.texts(ADA) if x.startswith("Job ")])
+        state["job"] = line[0].split()[1]
+        await fake.wait_for(lambda: runtime.repo.get_job(state["job"]).status.value == "done")  # type: ignore[union-attr]
+
+    async def after_restart(fake: FakeTelegram) -> None:
+        await fake.wait_for(lambda: fake.photos(ADA))
+        await asyncio.sleep(1.0)
+
+    fake = run(runtime, before_restart, after_restart, after_restart, deliver=[False, True, True])
+    assert len([p for p in fake.photos(ADA) if "a windmill in a storm" in p.text]) == 1
