@@ -29,8 +29,14 @@ _runner_lock = threading.Lock()
 
 
 def configure(settings: Settings, default_queue: str) -> Celery:
+    broker = settings.broker_url or "memory://"
+    if app.conf.broker_url != broker:
+        # Celery caches the broker connection and producer pools on first use; a process that builds a runtime
+        # for another broker (the tests do) must not keep publishing to the old one.
+        app._pool = None
+        app.amqp._producer_pool = None
     app.conf.update(
-        broker_url=settings.broker_url or "memory://",
+        broker_url=broker,
         broker_connection_retry_on_startup=True,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
