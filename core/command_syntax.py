@@ -11,7 +11,7 @@ import re
 from core.domain import GenerationParams
 from core.params import InvalidParams
 
-FLAGS = ("negative", "seed", "steps", "size", "cfg", "count")
+FLAGS = ("negative", "seed", "steps", "size", "cfg", "count", "style", "sampler", "image", "strength", "box")
 _FLAG = re.compile(r"(?:^|\s)--([A-Za-z][\w-]*)(?=\s|$|=)=?")
 
 
@@ -39,15 +39,15 @@ def parse_size(raw: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def parse_imagine(text: str) -> GenerationParams:
-    """Parse the argument text of ``/imagine``. Raises :class:`InvalidParams` on unknown or malformed flags."""
+def parse_flags(text: str, allowed: tuple[str, ...] = FLAGS) -> tuple[str, dict[str, str]]:
+    """(the text before the first flag, {flag: value}). Raises :class:`InvalidParams` on unknown or repeated flags."""
     matches = list(_FLAG.finditer(text))
     prompt = text[: matches[0].start()] if matches else text
     values: dict[str, str] = {}
     for i, match in enumerate(matches):
         flag = match.group(1).lower()
-        if flag not in FLAGS:
-            raise InvalidParams(f"Unknown option --{flag}. Options: " + ", ".join(f"--{f}" for f in FLAGS) + ".")
+        if flag not in allowed:
+            raise InvalidParams(f"Unknown option --{flag}. Options: " + ", ".join(f"--{f}" for f in allowed) + ".")
         if flag in values:
             raise InvalidParams(f"--{flag} is given twice.")
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
@@ -55,7 +55,12 @@ def parse_imagine(text: str) -> GenerationParams:
         if not value:
             raise InvalidParams(f"--{flag} needs a value.")
         values[flag] = value
+    return prompt, values
 
+
+def parse_imagine(text: str) -> GenerationParams:
+    """Parse the argument text of ``/imagine``. Raises :class:`InvalidParams` on unknown or malformed flags."""
+    prompt, values = parse_flags(text)
     width = height = None
     if "size" in values:
         width, height = parse_size(values["size"])
@@ -68,4 +73,9 @@ def parse_imagine(text: str) -> GenerationParams:
         height=height,
         cfg=_as_float("cfg", values["cfg"]) if "cfg" in values else None,
         count=_as_int("count", values["count"]) if "count" in values else 1,
+        style=values.get("style", "").lower() or None,
+        sampler=values.get("sampler", "").lower() or None,
+        image=values.get("image"),
+        strength=_as_float("strength", values["strength"]) if "strength" in values else None,
+        box=values.get("box"),
     )

@@ -19,9 +19,10 @@ class JobStatus(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
-FINAL_STATUSES = frozenset({JobStatus.DONE, JobStatus.FAILED})
+FINAL_STATUSES = frozenset({JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED})
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,12 @@ class GenerationParams:
     height: int | None = None
     cfg: float | None = None
     count: int = 1
+    sampler: str | None = None
+    style: str | None = None
+    image: str | None = None  # an input picture (path) for image-to-image, inpainting or upscaling
+    strength: float | None = None  # how far from the input picture to go (0..1)
+    box: str | None = None  # "x,y,w,h": the rectangle to repaint (inpainting)
+    upscale: int | None = None  # 2 or 4: enlarge the input picture instead of generating
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,13 @@ class Job:
     images: tuple[ImageRecord, ...] = ()
     nsfw_allowed: bool = False
     prompt_review: bool = False  # the prompt filter was unsure: every picture goes to a moderator
+    kind: str = "txt2img"
+    sampler: str = "default"
+    style: str | None = None
+    input_path: str | None = None
+    mask_box: str | None = None
+    strength: float | None = None
+    upscale_factor: int | None = None
 
 
 # --- outcomes of submit -------------------------------------------------------------------------------------------

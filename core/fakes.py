@@ -149,7 +149,10 @@ class FakeRepository:
         p = new.params
         self.jobs[job_id] = Job(job_id, new.user_id, new.requester.platform, new.requester.chat_id, JobStatus.QUEUED,
                                 new.model, p.prompt, p.negative_prompt, p.seed, p.steps, p.width, p.height, p.cfg,
-                                p.count, now, nsfw_allowed=new.nsfw_allowed, prompt_review=new.prompt_review)
+                                p.count, now, nsfw_allowed=new.nsfw_allowed, prompt_review=new.prompt_review,
+                                kind=p.kind, sampler=p.sampler, style=p.style, input_path=p.image,
+                                mask_box=",".join(map(str, p.box)) if p.box else None, strength=p.strength,
+                                upscale_factor=p.upscale)
         self.queues[job_id] = new.queue
         self.ledger.append((new.user_id, p.count, "reserve", job_id, period))
         return job_id
@@ -160,11 +163,12 @@ class FakeRepository:
             return 0
         return sum(1 for j in self.jobs.values() if j.status is JobStatus.QUEUED and j.created_at <= job.created_at)
 
-    def fail_job(self, job_id: str, error: str, *, refund: bool) -> bool:
+    def fail_job(self, job_id: str, error: str, *, refund: bool, status: JobStatus = JobStatus.FAILED,
+                 user_id: int | None = None) -> bool:
         job = self.jobs.get(job_id)
-        if job is None or job.status in FINAL_STATUSES:
+        if job is None or job.status in FINAL_STATUSES or (user_id is not None and job.user_id != user_id):
             return False
-        self.jobs[job_id] = replace(job, status=JobStatus.FAILED, error=error)
+        self.jobs[job_id] = replace(job, status=status, error=error)
         if refund:
             for user, delta, reason, jid, period in list(self.ledger):
                 if jid == job_id and reason == "reserve":
@@ -175,6 +179,10 @@ class FakeRepository:
         period = utc_day(now)
         return QuotaStatus(self._used(user_id, period), rules.daily_limit, next_midnight(now), self._active(user_id),
                            self._granted(user_id, period))
+
+    def is_cancelled(self, job_id: str) -> bool:
+        job = self.jobs.get(job_id)
+        return job is not None and job.status is JobStatus.CANCELLED
 
     def get_job(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)

@@ -16,7 +16,7 @@ from PIL import Image
 from core import __version__
 from core.domain import Decision, ImageRecord, Job, Verdict
 from core.events import FINISHED, PROGRESS
-from core.pipelines import TextToImageInput, TextToImageOutput
+from core.pipelines import JobCancelled, TextToImageInput, TextToImageOutput
 from core.ports import Clock, EventBus, ImageStore, JobRepository
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ class RunResult(StrEnum):
     DONE = "done"
     FAILED = "failed"
     SKIPPED = "skipped"  # already finished: a redelivered task does nothing
+    CANCELLED = "cancelled"
 
 
 @dataclass
@@ -44,12 +45,16 @@ class ProgressThrottle:
     bus: EventBus
     job_id: str
     interval: float = 0.5
+    cancelled: Callable[[str], bool] | None = None
     _last: float = 0.0
 
     def __call__(self, step: int, total: int) -> None:
         now = time.monotonic()
         if step == total or now - self._last >= self.interval:
             self._last = now
+            # Checked at the same pace as progress: a cancelled job stops between steps, not after the last one.
+            if self.cancelled is not None and self.cancelled(self.job_id):
+                raise JobCancelled(self.job_id)
             self.bus.publish(PROGRESS, {"job_id": self.job_id, "step": step, "total": total})
 
 
@@ -60,7 +65,7 @@ def _at_least_review(verdict: Verdict) -> Verdict:
 
 
 def _metadata(job: Job, seed: int) -> dict[str, str]:
-    return {"Software": f"muralist {__version__}", "AI-Generated": "true", "Prompt": job.prompt,
+    return {"Software": f"muralist {__version__}", "AI-Generated": "true", "Kind": job.kind, "Prompt": job.prompt,
             "NegativePrompt": job.negative_prompt, "Seed": str(seed), "Model": job.model, "JobId": job.id,
             "Steps": str(job.steps), "CFG": f"{job.cfg:g}"}
 
@@ -81,10 +86,17 @@ class JobRunner:
             log.info("job %s is already finished or unknown; redelivery ignored", job_id)
             return RunResult.SKIPPED
         try:
+            if job.input_path and not self._input_is_acceptable(job):
+                if self.repo.fail_job(job_id, "refused: the input picture was blocked by the image check",
+                                      refund=True):
+                    self.bus.publish(FINISHED, {"job_id": job_id, "status": "failed"})
+                return RunResult.FAILED
+            box = tuple(int(v) for v in job.mask_box.split(",")) if job.mask_box else None
             out = self.pipeline(
                 TextToImageInput(job.prompt, job.negative_prompt, job.seed, job.steps, job.width, job.height, job.cfg,
-                                 job.count),
-                ProgressThrottle(self.bus, job.id))
+                                 job.count, job.kind, job.sampler, job.style, job.input_path, job.strength,
+                                 box, job.upscale_factor),  # type: ignore[arg-type]
+                ProgressThrottle(self.bus, job.id, cancelled=self.repo.is_cancelled))
             # Fail closed: if the check raises, the job fails and no picture is stored.
             verdicts = self.checker.check(out.images, "nsfw" if job.nsfw_allowed else "default")
             if job.prompt_review:  # the prompt was doubtful: nothing from it goes out unreviewed
@@ -93,6 +105,10 @@ class JobRunner:
                 raise RuntimeError("the image check returned the wrong number of verdicts")
             records = [self._keep(job, i, image, seed, verdict)
                        for i, (image, seed, verdict) in enumerate(zip(out.images, out.seeds, verdicts, strict=True))]
+        except JobCancelled:
+            log.info("job %s cancelled while running", job_id)
+            self.bus.publish(FINISHED, {"job_id": job_id, "status": "cancelled"})
+            return RunResult.CANCELLED
         except Exception as exc:
             log.exception("job %s failed", job_id)
             if self.repo.fail_job(job_id, f"{type(exc).__name__}: {exc}", refund=True):
@@ -103,6 +119,14 @@ class JobRunner:
             return RunResult.SKIPPED
         self.bus.publish(FINISHED, {"job_id": job_id, "status": "done"})
         return RunResult.DONE
+
+    def _input_is_acceptable(self, job: Job) -> bool:
+        """Input pictures pass the image check too: a blocked input is refused before anything is generated."""
+        from PIL import Image as PILImage
+
+        with PILImage.open(job.input_path or "") as picture:
+            (verdict,) = self.checker.check([picture.convert("RGB")], "nsfw" if job.nsfw_allowed else "default")
+        return verdict.decision is not Decision.BLOCK
 
     def _keep(self, job: Job, index: int, image: Image.Image, seed: int, verdict: Verdict) -> ImageRecord:
         score = verdict.scores.get("nsfw")

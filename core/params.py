@@ -18,6 +18,12 @@ class InvalidParams(ValueError):
     """A user-caused problem with the request; ``str(exc)`` is one sentence safe to show them."""
 
 
+SAMPLERS = ("default", "euler", "euler_a", "ddim", "dpm++", "pndm", "unipc")
+KINDS = ("txt2img", "img2img", "inpaint", "upscale")
+UPSCALE_FACTORS = (2, 4)
+MAX_UPSCALED_SIDE = 2048
+
+
 @dataclass(frozen=True)
 class ResolvedParams:
     prompt: str
@@ -28,10 +34,45 @@ class ResolvedParams:
     height: int
     cfg: float
     count: int
+    kind: str = "txt2img"
+    sampler: str = "default"
+    style: str | None = None
+    image: str | None = None
+    strength: float | None = None
+    box: tuple[int, int, int, int] | None = None
+    upscale: int | None = None
 
 
-def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars: int) -> ResolvedParams:
-    """Fill defaults and validate. Raises :class:`InvalidParams` with the first problem found."""
+def _grid(side: int, spec: ModelSpec) -> int:
+    """An input picture's side, snapped to the model's grid (multiple of 8) and limits."""
+    return max(MIN_SIDE, min(spec.max_side, side // 8 * 8))
+
+
+def parse_box(text: str, width: int, height: int) -> tuple[int, int, int, int]:
+    parts = text.replace(" ", "").split(",")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        raise InvalidParams(f"--box needs x,y,w,h in pixels, e.g. 16,16,64,64, not {text!r}.")
+    x, y, w, h = map(int, parts)
+    if w == 0 or h == 0 or x + w > width or y + h > height:
+        raise InvalidParams(f"The box {text} does not fit inside the {width}x{height} picture.")
+    return x, y, w, h
+
+
+def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars: int,
+                 input_size: tuple[int, int] | None = None) -> ResolvedParams:
+    """Fill defaults and validate. Raises :class:`InvalidParams` with the first problem found.
+
+    ``input_size`` is the size of the (already stored) input picture for image-to-image, inpainting or upscaling."""
+    from core.styles import load_styles
+
+    if params.upscale is not None:
+        return _check_upscale(params, spec, input_size)
+    style = None
+    if params.style is not None:
+        styles = load_styles()
+        if params.style not in styles:
+            raise InvalidParams(f"Unknown style {params.style!r}; styles: {', '.join(styles)} (see /styles).")
+        style = styles[params.style]
     prompt = params.prompt.strip()
     if not prompt:
         raise InvalidParams("The prompt is empty: describe the picture after /imagine.")
@@ -41,8 +82,18 @@ def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars:
     if len(negative) > max_prompt_chars:
         raise InvalidParams(f"The negative prompt is {len(negative)} characters long; the limit is {max_prompt_chars}.")
 
-    width = params.width if params.width is not None else spec.default_size
-    height = params.height if params.height is not None else spec.default_size
+    if params.sampler is not None and params.sampler not in SAMPLERS:
+        raise InvalidParams(f"Unknown sampler {params.sampler!r}; samplers: {', '.join(SAMPLERS)}.")
+    if params.image is not None and input_size is None:
+        raise InvalidParams("The input picture could not be read.")
+    if params.box is not None and params.image is None:
+        raise InvalidParams("--box repaints part of a picture: give the picture with --image.")
+    if params.strength is not None and (params.image is None or not 0.05 <= params.strength <= 1.0):
+        raise InvalidParams("--strength (0.05 to 1) applies to an input picture given with --image.")
+    default_w, default_h = (_grid(input_size[0], spec), _grid(input_size[1], spec)) if input_size else (
+        spec.default_size, spec.default_size)
+    width = params.width if params.width is not None else default_w
+    height = params.height if params.height is not None else default_h
     for side_name, side in (("width", width), ("height", height)):
         if side % 8:
             raise InvalidParams(f"The {side_name} {side} is not a multiple of 8; try {max(MIN_SIDE, side // 8 * 8)}.")
@@ -54,10 +105,11 @@ def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars:
             f"{int(spec.max_pixels**0.5)}x{int(spec.max_pixels**0.5)})."
         )
 
-    steps = params.steps if params.steps is not None else spec.default_steps
+    steps = params.steps if params.steps is not None else (style.steps if style and style.steps else
+                                                          spec.default_steps)
     if not 1 <= steps <= spec.max_steps:
         raise InvalidParams(f"Steps must be between 1 and {spec.max_steps}.")
-    cfg = params.cfg if params.cfg is not None else spec.default_cfg
+    cfg = params.cfg if params.cfg is not None else (style.cfg if style and style.cfg else spec.default_cfg)
     if not MIN_CFG <= cfg <= MAX_CFG or cfg != cfg:  # cfg != cfg catches NaN
         raise InvalidParams(f"The guidance scale (--cfg) must be between {MIN_CFG:g} and {MAX_CFG:g}.")
     if not 1 <= params.count <= MAX_COUNT:
@@ -65,7 +117,30 @@ def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars:
     seed = params.seed if params.seed is not None else secrets.randbelow(MAX_SEED + 1)
     if not 0 <= seed <= MAX_SEED:
         raise InvalidParams(f"The seed must be a whole number between 0 and {MAX_SEED}.")
-    return ResolvedParams(prompt, negative, seed, steps, width, height, float(cfg), params.count)
+    if style is not None:
+        prompt, negative = style.apply(prompt, negative)
+    box = parse_box(params.box, width, height) if params.box is not None else None
+    kind = "inpaint" if box else "img2img" if params.image else "txt2img"
+    strength = params.strength if params.strength is not None else (
+        None if kind == "txt2img" else 0.75 if kind == "inpaint" else 0.6)
+    if strength is not None and int(steps * strength) < 1:
+        raise InvalidParams(f"With --strength {strength:g} and {steps} steps no denoising step would run; raise "
+                            f"--steps or --strength.")
+    return ResolvedParams(prompt, negative, seed, steps, width, height, float(cfg), params.count, kind,
+                          params.sampler or "default", params.style, params.image, strength, box)
+
+
+def _check_upscale(params: GenerationParams, spec: ModelSpec, input_size: tuple[int, int] | None) -> ResolvedParams:
+    if params.upscale not in UPSCALE_FACTORS:
+        raise InvalidParams("Upscale by 2 or 4.")
+    if params.image is None or input_size is None:
+        raise InvalidParams("Say which picture to enlarge: a job id or a PNG/JPEG/WebP file.")
+    width, height = input_size[0] * params.upscale, input_size[1] * params.upscale
+    if max(width, height) > MAX_UPSCALED_SIDE:
+        raise InvalidParams(f"{input_size[0]}x{input_size[1]} ×{params.upscale} would be {width}x{height}; the limit "
+                            f"is {MAX_UPSCALED_SIDE} pixels a side.")
+    return ResolvedParams(params.prompt.strip() or "(upscale)", "", params.seed or 0, 1, width, height, 0.0, 1,
+                          "upscale", "default", None, params.image, None, None, params.upscale)
 
 
 def with_seed(params: GenerationParams, seed: int) -> GenerationParams:

@@ -46,6 +46,34 @@ class TextToImageOutput:
     images: list[Image.Image]
     seeds: list[int]
     device: str
+    method: str = "diffusion"  # what ran, said to the member (e.g. "Lanczos resampling" for a fallback upscale)
+
+
+SCHEDULERS = {"euler": "EulerDiscreteScheduler", "euler_a": "EulerAncestralDiscreteScheduler",
+              "ddim": "DDIMScheduler", "dpm++": "DPMSolverMultistepScheduler", "pndm": "PNDMScheduler",
+              "unipc": "UniPCMultistepScheduler"}
+
+
+class JobCancelled(Exception):
+    """Raised from the step callback to stop a running job between steps."""
+
+
+def box_mask(width: int, height: int, box: tuple[int, int, int, int]) -> Image.Image:
+    """White where the picture is repainted, black where it is kept (diffusers' convention)."""
+    from PIL import ImageDraw
+
+    mask = Image.new("L", (width, height), 0)
+    x, y, w, h = box
+    ImageDraw.Draw(mask).rectangle((x, y, x + w - 1, y + h - 1), fill=255)
+    return mask
+
+
+def resample_upscale(image: Image.Image, factor: int) -> Image.Image:
+    """The fallback upscaler: Lanczos resampling plus a light unsharp mask (no new detail is invented)."""
+    from PIL import ImageFilter
+
+    bigger = image.resize((image.width * factor, image.height * factor), Image.Resampling.LANCZOS)
+    return bigger.filter(ImageFilter.UnsharpMask(radius=1.2, percent=60, threshold=2))
 
 
 def _bytes_to_unicode() -> dict[int, str]:
@@ -186,6 +214,9 @@ class TextToImage:
 
     def __init__(self, pipe: Any, cpu_threads: int | None = None) -> None:
         self.pipe = pipe
+        self._default_scheduler = pipe.scheduler
+        self._schedulers: dict[str, Any] = {}
+        self._variants: dict[str, Any] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="muralist-pipeline",
                                             initializer=_set_torch_threads, initargs=(cpu_threads,))
 
@@ -197,24 +228,67 @@ class TextToImage:
     def device(self) -> str:
         return str(self.pipe.device)
 
+    def _scheduler(self, name: str) -> Any:
+        """The sampler's scheduler, built once from the model's own scheduler config."""
+        if name == "default":
+            return self._default_scheduler
+        if name not in self._schedulers:
+            import diffusers
+
+            self._schedulers[name] = getattr(diffusers, SCHEDULERS[name]).from_config(self._default_scheduler.config)
+        return self._schedulers[name]
+
+    def _variant(self, kind: str) -> Any:
+        """Image-to-image and inpainting pipelines share the loaded modules: no second copy in memory."""
+        if kind == "txt2img":
+            return self.pipe
+        if kind not in self._variants:
+            from diffusers import StableDiffusionImg2ImgPipeline, StableDiffusionInpaintPipeline
+
+            cls = StableDiffusionImg2ImgPipeline if kind == "img2img" else StableDiffusionInpaintPipeline
+            components = {k: v for k, v in self.pipe.components.items() if k != "requires_safety_checker"}
+            variant: Any = cls(**components, requires_safety_checker=False)
+            variant.set_progress_bar_config(disable=True)
+            self._variants[kind] = variant
+        return self._variants[kind]
+
     def __call__(self, spec: TextToImageInput, progress: ProgressCallback | None = None) -> TextToImageOutput:
         import torch
 
         seeds = [(spec.seed + i) % 2**32 for i in range(spec.count)]
+        if spec.kind == "upscale":
+            with Image.open(spec.image or "") as source:
+                return TextToImageOutput([resample_upscale(source.convert("RGB"), spec.upscale or 2)], seeds,
+                                         "cpu", f"Lanczos resampling ×{spec.upscale} (no diffusion upscaler "
+                                                "configured)")
         # CPU generators make a seed give the same picture on any device.
         generators = [torch.Generator("cpu").manual_seed(s) for s in seeds]
 
         def on_step_end(_pipe: Any, step: int, _t: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
             if progress is not None:
-                progress(step + 1, spec.steps)
+                progress(step + 1, spec.steps)  # may raise JobCancelled: the job stops between steps
             return kwargs
 
+        extra: dict[str, Any] = {}
+        if spec.kind in ("img2img", "inpaint"):
+            with Image.open(spec.image or "") as source:
+                init = source.convert("RGB").resize((spec.width, spec.height), Image.Resampling.LANCZOS)
+            extra = {"image": [init] * spec.count, "strength": spec.strength or 0.6}
+            if spec.kind == "inpaint" and spec.box is not None:
+                extra["mask_image"] = [box_mask(spec.width, spec.height, spec.box)] * spec.count
+                extra["width"], extra["height"] = spec.width, spec.height
+        else:
+            extra = {"width": spec.width, "height": spec.height}
+
         def generate() -> Any:
+            pipe = self._variant(spec.kind)
+            pipe.scheduler = self._scheduler(spec.sampler)
             with torch.inference_mode():
-                return self.pipe(
-                    prompt=[spec.prompt] * spec.count, negative_prompt=[spec.negative_prompt] * spec.count,
-                    num_inference_steps=spec.steps, width=spec.width, height=spec.height, guidance_scale=spec.cfg,
-                    generator=generators, callback_on_step_end=on_step_end)
+                return pipe(prompt=[spec.prompt] * spec.count, negative_prompt=[spec.negative_prompt] * spec.count,
+                            num_inference_steps=spec.steps, guidance_scale=spec.cfg, generator=generators,
+                            callback_on_step_end=on_step_end, **extra)
 
         out = self._executor.submit(generate).result()
-        return TextToImageOutput(images=list(out.images), seeds=seeds, device=self.device)
+        method = {"txt2img": "text-to-image", "img2img": "image-to-image",
+                  "inpaint": "inpainting (masked image-to-image on the standard model)"}[spec.kind]
+        return TextToImageOutput(images=list(out.images), seeds=seeds, device=self.device, method=method)

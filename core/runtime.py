@@ -20,7 +20,7 @@ from core.moderation import ModerationService, TierConfig
 from core.ports import EventBus
 from core.service import GenerationService, Limits, SystemClock
 from core.storage.db import build_engine, ensure_schema, session_factory
-from core.storage.images import LocalImageStore
+from core.storage.images import LocalImageStore, LocalInputStore
 from core.storage.moderation_repo import SqlModerationRepository
 from core.storage.repositories import SqlJobRepository
 from core.worker import CeleryDispatcher, EmbeddedWorker, configure, set_runner
@@ -94,7 +94,8 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
     service = GenerationService(
         repo, CeleryDispatcher(), PromptFilter(semantic=settings.prompt_semantic), spec, get_licence(spec.licence_id),
         Limits(settings.quota_daily_images, settings.max_queued_jobs_per_user, settings.max_prompt_chars),
-        licence_file=settings.licence_text_path, moderation=moderation)
+        licence_file=settings.licence_text_path, moderation=moderation,
+        inputs=LocalInputStore(settings.data_dir / "inputs"))
     runtime = Runtime(settings, engine, repo, service, bus, spec, JobWaiter(repo, bus), moderation=moderation)
     if settings.embedded if embedded_worker is None else embedded_worker:
         try:

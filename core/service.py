@@ -21,6 +21,7 @@ from core.domain import (
     GenerationParams,
     GenerationRequest,
     Job,
+    JobStatus,
     Outcome,
     QuotaRules,
     QuotaStatus,
@@ -32,6 +33,8 @@ from core.models_registry import ModelSpec
 from core.moderation import ModerationService
 from core.params import InvalidParams, check_params
 from core.ports import Clock, Dispatcher, JobRepository, NewJob, QuotaRefusal
+from core.storage.images import LocalInputStore
+from safety.image_input import BadImage
 from safety.license import Licence, render, verified_text
 from safety.prompt_filter import PromptFilter
 
@@ -64,7 +67,8 @@ def _until(when: datetime, now: datetime) -> str:
 class GenerationService:
     def __init__(self, repo: JobRepository, dispatcher: Dispatcher, prompt_filter: PromptFilter, spec: ModelSpec,
                  licence: Licence, limits: Limits, clock: Clock | None = None,
-                 licence_file: Path | None = None, moderation: ModerationService | None = None) -> None:
+                 licence_file: Path | None = None, moderation: ModerationService | None = None,
+                 inputs: LocalInputStore | None = None) -> None:
         self.repo = repo
         self.dispatcher = dispatcher
         self.prompt_filter = prompt_filter
@@ -73,6 +77,7 @@ class GenerationService:
         self.limits = limits
         self.clock = clock or SystemClock()
         self.moderation = moderation  # bans, strikes, tiers and grants; None in the smallest unit tests
+        self.inputs = inputs  # where input pictures are kept; None where only text-to-image is served
         # Shown only when its hash matches the metadata, so users read exactly the text they accept.
         self.licence_file = licence_file if verified_text(licence, licence_file) is not None else None
 
@@ -106,8 +111,15 @@ class GenerationService:
                                        f"it with /accept ({self.licence.name}).")
         if request.model not in (None, self.spec.name):
             return Rejected("model", f"The model {request.model!r} is not served here; available: {self.spec.name}.")
+        request_params, input_size = request.params, None
+        if request_params.image is not None:
+            try:
+                request_params, input_size = self._stored_input(request_params, requester)
+            except (InvalidParams, BadImage) as exc:
+                return Rejected("input", str(exc))
         try:
-            params = check_params(request.params, self.spec, max_prompt_chars=self.limits.max_prompt_chars)
+            params = check_params(request_params, self.spec, max_prompt_chars=self.limits.max_prompt_chars,
+                                  input_size=input_size)
         except InvalidParams as exc:
             return Rejected("params", str(exc))
 
@@ -159,6 +171,44 @@ class GenerationService:
         return Rejected("quota", f"Your daily quota does not cover {asked}: {left} of {total} left; "
                                  f"{_resets(rules, refusal.resets_at, now)}.")
 
+    def _stored_input(self, params: GenerationParams, requester: Requester) -> tuple[GenerationParams,
+                                                                                     tuple[int, int]]:
+        """The input picture, by job id (a picture this bot made) or by file, stored EXIF-free."""
+        if self.inputs is None:
+            raise InvalidParams("Input pictures are not supported here.")
+        ref = (params.image or "").strip()
+        job_ref, _, number = ref.partition(":")
+        job = self.repo.get_job(job_ref) if job_ref and "/" not in job_ref and "." not in job_ref else None
+        if job is not None:
+            kept = [i for i in job.images if i.path]
+            index = int(number) - 1 if number.isdigit() else 0
+            if not kept or not 0 <= index < len(job.images) or job.images[index].path is None:
+                raise InvalidParams(f"Job {job.id} has no picture {index + 1} that can be used.")
+            ref = job.images[index].path or ""
+            if not params.prompt.strip():
+                params = replace(params, prompt=job.prompt)
+        path, size = self.inputs.store(ref)
+        return replace(params, image=path), size
+
+    def cancel(self, job_id: str, requester: Requester) -> str:
+        """The requester stops their own job: a queued one never runs, a running one stops between steps. Refunded."""
+        user_id = self.repo.find_user(requester.platform, requester.user_id)
+        job = self.repo.get_job(job_id)
+        if job is None or user_id is None or job.user_id != user_id:
+            return f"You have no job {job_id[:20]} to cancel."
+        if not self.repo.fail_job(job_id, "cancelled by the requester", refund=True, status=JobStatus.CANCELLED,
+                                  user_id=user_id):
+            return f"Job {job_id} has already finished ({job.status.value})."
+        return f"Job {job_id} cancelled; its pictures were refunded."
+
+    def upscale(self, ref: str, factor: int, requester: Requester) -> Outcome:
+        return self.submit(GenerationRequest(requester, GenerationParams("", image=ref, upscale=factor)))
+
+    def variations(self, ref: str, requester: Requester, *, strength: float = 0.6, count: int = 2) -> Outcome:
+        """New pictures near a given one: image-to-image from it, with its prompt, new seeds."""
+        return self.submit(GenerationRequest(requester, GenerationParams("", image=ref, strength=strength,
+                                                                         count=count)))
+
     def reroll(self, job_id: str, requester: Requester, *, nsfw_allowed: bool = False,
                tiers: frozenset[str] = frozenset()) -> Outcome:
         """Same prompt and settings, a new seed, charged to whoever asks (through every gate again)."""
@@ -168,7 +218,9 @@ class GenerationService:
         if job.prompt == PURGED:
             return Rejected("gone", "That job's prompt was removed after the retention period; it cannot be rerolled.")
         params = GenerationParams(job.prompt, job.negative_prompt, None, job.steps, job.width, job.height, job.cfg,
-                                  job.count)
+                                  job.count, sampler=job.sampler if job.sampler != "default" else None,
+                                  image=job.input_path, strength=job.strength, box=job.mask_box,
+                                  upscale=job.upscale_factor)
         return self.submit(GenerationRequest(requester, params, job.model, nsfw_allowed, tiers))
 
     # --- reading --------------------------------------------------------------------------------------------------

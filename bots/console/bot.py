@@ -10,12 +10,13 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.command_syntax import parse_imagine
+from core.command_syntax import parse_flags, parse_imagine
 from core.delivery import Delivery, JobWaiter
-from core.domain import Accepted, Decision, GenerationRequest, Job, JobStatus, Requester
+from core.domain import Accepted, Decision, GenerationRequest, Job, JobStatus, Outcome, Requester
 from core.moderation import ModerationService
 from core.params import InvalidParams
 from core.service import GenerationService
+from core.styles import load_styles
 from safety.moderation import ModerationError
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,15 @@ Commands:
   /license                 show the model licence (you must accept it once)
   /accept                  accept the licence
   /imagine <prompt> [--negative TEXT] [--seed N] [--steps N] [--size WxH] [--cfg X] [--count N]
+           [--style NAME] [--sampler NAME] [--image PATH|JOB [--strength 0.6] [--box x,y,w,h]]
                            make pictures; each is printed as the path of a PNG file
+                           (--image: image-to-image; with --box: repaint that rectangle)
+  /reroll JOB              the same prompt again with a new seed
+  /variations PATH|JOB     new pictures close to one picture
+  /upscale PATH|JOB [--factor 2|4]
+                           enlarge a picture
+  /cancel JOB              stop a job of yours (refunded)
+  /styles                  the style presets for --style
   /quota                   pictures used and left today
   /history                 your last jobs
   /report JOB [N] [why]    report picture N (default 1) of a job to the moderators
@@ -81,7 +90,9 @@ class ConsoleBot:
     def _commands(self) -> dict[str, Callable[[str, Callable[[str], None]], list[str]]]:
         return {"/help": lambda _r, _s: [HELP], "/license": self.show_licence, "/licence": self.show_licence,
                 "/accept": self.accept, "/imagine": self.imagine, "/quota": self.quota, "/history": self.history,
-                "/report": self.report, "/appeal": self.appeal, "/link": self.link, "/unlink": self.unlink}
+                "/report": self.report, "/appeal": self.appeal, "/link": self.link, "/unlink": self.unlink,
+                "/reroll": self.reroll, "/variations": self.variations, "/upscale": self.upscale,
+                "/cancel": self.cancel, "/styles": self.styles}
 
     def show_licence(self, _: str, _say: Callable[[str], None]) -> list[str]:
         return [self.service.licence_text()]
@@ -128,12 +139,43 @@ class ConsoleBot:
     def unlink(self, _: str, _say: Callable[[str], None]) -> list[str]:
         return [self._mod().unlink(self.requester)]
 
+    def styles(self, _: str, _say: Callable[[str], None]) -> list[str]:
+        return [f"{s.name:<12} {s.description}" for s in load_styles().values()]
+
+    def cancel(self, rest: str, _say: Callable[[str], None]) -> list[str]:
+        if not rest.strip():
+            return ["Say which job: /cancel JOB."]
+        return [self.service.cancel(rest.split()[0], self.requester)]
+
+    def reroll(self, rest: str, say: Callable[[str], None]) -> list[str]:
+        if not rest.strip():
+            return ["Say which job: /reroll JOB."]
+        return self._follow(self.service.reroll(rest.split()[0], self.requester), say)
+
+    def variations(self, rest: str, say: Callable[[str], None]) -> list[str]:
+        if not rest.strip():
+            return ["Say which picture: /variations PATH or /variations JOB."]
+        return self._follow(self.service.variations(rest.strip(), self.requester), say)
+
+    def upscale(self, rest: str, say: Callable[[str], None]) -> list[str]:
+        try:
+            ref, flags = parse_flags(rest, ("factor",))
+            factor = int(flags.get("factor", "2"))
+        except (InvalidParams, ValueError):
+            return ["Use /upscale PATH|JOB [--factor 2|4]."]
+        if not ref.strip():
+            return ["Say which picture: /upscale PATH or /upscale JOB."]
+        return self._follow(self.service.upscale(ref.strip(), factor, self.requester), say)
+
     def imagine(self, rest: str, say: Callable[[str], None]) -> list[str]:
         try:
             params = parse_imagine(rest)
         except InvalidParams as exc:
             return [str(exc)]
-        outcome = self.service.submit(GenerationRequest(self.requester, params))
+        return self._follow(self.service.submit(GenerationRequest(self.requester, params)), say)
+
+    def _follow(self, outcome: Outcome, say: Callable[[str], None]) -> list[str]:
+        """Say the outcome; for an accepted job, wait for it and print its pictures."""
         if not isinstance(outcome, Accepted):
             return [outcome.message]
         say(outcome.message)
@@ -147,8 +189,13 @@ class ConsoleBot:
 
     @staticmethod
     def _render(job: Job, lines: list[str]) -> list[str]:
+        if job.status is JobStatus.CANCELLED:
+            lines.append(f"Job {job.id} was cancelled; its pictures were refunded.")
+            return []
         if job.status is JobStatus.FAILED:
-            lines.append(f"Job {job.id} failed on the worker; your quota for it was refunded.")
+            why = job.error.removeprefix("refused: ") if job.error and job.error.startswith("refused:") else \
+                "it failed on the worker"
+            lines.append(f"Job {job.id}: {why}; your quota for it was refunded.")
             return []
         for image in job.images:
             if image.path is None:
@@ -159,6 +206,12 @@ class ConsoleBot:
                 lines.append(f"Picture {image.index + 1} may be sensitive: it is marked for a moderator's review.")
             elif image.decision is Decision.UNCHECKED:
                 lines.append(f"Picture {image.index + 1} was NOT safety-checked (development setting).")
+        if job.kind == "upscale":
+            lines.append(f"Upscaled ×{job.upscale_factor} with Lanczos resampling (no diffusion upscaler is "
+                         f"configured).")
+        elif job.kind == "inpaint":
+            lines.append("Inpainted with the standard model's masked image-to-image (no inpainting checkpoint is "
+                         "configured).")
         return [image.path for image in job.images if image.path]
 
 

@@ -29,3 +29,24 @@ class LocalImageStore:
             tmp.write_bytes(data)
             os.replace(tmp, path)
         return str(path), digest
+
+
+class LocalInputStore:
+    """Input pictures (image-to-image, inpainting, upscaling), opened defensively and kept as EXIF-free PNGs."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def store(self, source: str) -> tuple[str, tuple[int, int]]:
+        """Raises :class:`safety.image_input.BadImage` with a sentence for anything that is not a sane picture."""
+        from safety.image_input import open_untrusted
+
+        picture = open_untrusted(Path(source).expanduser())
+        buf = io.BytesIO()
+        picture.save(buf, format="PNG")
+        digest = hashlib.sha256(buf.getvalue()).hexdigest()
+        path = self.root / f"{digest}.png"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(buf.getvalue())
+        return str(path), picture.size

@@ -97,6 +97,13 @@ class JobRow(Base):
     count: Mapped[int] = mapped_column(Integer)
     nsfw_allowed: Mapped[bool] = mapped_column(default=False)
     prompt_review: Mapped[bool] = mapped_column(default=False)
+    kind: Mapped[str] = mapped_column(String(16), default="txt2img")  # txt2img | img2img | inpaint | upscale
+    sampler: Mapped[str] = mapped_column(String(16), default="default")
+    style: Mapped[str | None] = mapped_column(String(64))
+    input_path: Mapped[str | None] = mapped_column(Text)  # the (EXIF-free) input picture of img2img/inpaint/upscale
+    mask_box: Mapped[str | None] = mapped_column(String(64))  # "x,y,w,h" to repaint
+    strength: Mapped[float | None] = mapped_column(Float)
+    upscale_factor: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -57,7 +57,8 @@ def _to_job(row: JobRow, with_images: bool = True) -> Job:
         model=row.model, prompt=row.prompt, negative_prompt=row.negative_prompt, seed=row.seed, steps=row.steps,
         width=row.width, height=row.height, cfg=row.cfg, count=row.count, created_at=row.created_at,
         finished_at=row.finished_at, error=row.error, images=images, nsfw_allowed=row.nsfw_allowed,
-        prompt_review=row.prompt_review,
+        prompt_review=row.prompt_review, kind=row.kind, sampler=row.sampler, style=row.style,
+        input_path=row.input_path, mask_box=row.mask_box, strength=row.strength, upscale_factor=row.upscale_factor,
     )
 
 
@@ -147,7 +148,9 @@ class SqlJobRepository:
                 requester_external_id=new.requester.user_id, status=JobStatus.QUEUED.value, model=new.model,
                 queue=new.queue, prompt=p.prompt, negative_prompt=p.negative_prompt, seed=p.seed, steps=p.steps,
                 width=p.width, height=p.height, cfg=p.cfg, count=p.count, nsfw_allowed=new.nsfw_allowed,
-                prompt_review=new.prompt_review, created_at=now)
+                prompt_review=new.prompt_review, kind=p.kind, sampler=p.sampler, style=p.style, input_path=p.image,
+                mask_box=",".join(map(str, p.box)) if p.box else None, strength=p.strength,
+                upscale_factor=p.upscale, created_at=now)
             s.add(job)
             s.add(QuotaLedgerRow(user_id=new.user_id, delta=p.count, reason="reserve", job_id=job.id, period=period,
                                  charged_at=now, created_at=now))
@@ -162,10 +165,15 @@ class SqlJobRepository:
                 JobRow.queue == job.queue, JobRow.status == JobStatus.QUEUED.value,
                 JobRow.created_at <= job.created_at)) or 1
 
-    def fail_job(self, job_id: str, error: str, *, refund: bool) -> bool:
+    def fail_job(self, job_id: str, error: str, *, refund: bool, status: JobStatus = JobStatus.FAILED,
+                 user_id: int | None = None) -> bool:
+        """Fail (or cancel) a job that is still waiting or running, refunding its reservation; False if it already
+        finished, or belongs to someone other than ``user_id`` when that is given."""
         with self.sessions.begin() as s:
-            done = s.execute(update(JobRow).where(JobRow.id == job_id, JobRow.status.in_(_ACTIVE)).values(
-                status=JobStatus.FAILED.value, error=error[:2000], finished_at=func.now()))
+            query = update(JobRow).where(JobRow.id == job_id, JobRow.status.in_(_ACTIVE))
+            if user_id is not None:
+                query = query.where(JobRow.user_id == user_id)
+            done = s.execute(query.values(status=status.value, error=error[:2000], finished_at=func.now()))
             if done.rowcount != 1:  # type: ignore[attr-defined]
                 return False
             if refund:
@@ -183,6 +191,10 @@ class SqlJobRepository:
                 JobRow.user_id == user_id, JobRow.status.in_(_ACTIVE))) or 0
         return QuotaStatus(used=used, limit=rules.daily_limit, resets_at=resets, queued_jobs=int(queued),
                            granted=granted, window=rules.window)
+
+    def is_cancelled(self, job_id: str) -> bool:
+        with self.sessions() as s:
+            return s.scalar(select(JobRow.status).where(JobRow.id == job_id)) == JobStatus.CANCELLED.value
 
     def get_job(self, job_id: str) -> Job | None:
         with self.sessions() as s:

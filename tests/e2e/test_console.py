@@ -75,3 +75,18 @@ def test_worker_refuses_to_start_without_the_image_check(tmp_path: Path) -> None
     assert proc.returncode == 2
     assert "image safety check is unavailable" in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+def test_image_to_image_variations_and_upscale_from_the_console(tmp_path: Path) -> None:
+    first = console(tmp_path, "/accept", "/imagine a lighthouse --seed 2")
+    (picture,) = png_lines(first)
+    job_id = next(line.split()[1] for line in first if line.startswith("Job "))
+    out = console(tmp_path, f"/imagine a lighthouse at night --image {picture} --strength 0.7",
+                  f"/upscale {job_id} --factor 2", f"/variations {job_id}", "/styles", "/upscale nowhere.png")
+    made = png_lines(out)
+    assert len(made) == 4  # one image-to-image, one upscale, two variations
+    with Image.open(made[1]) as big:
+        assert big.size == (256, 256)
+    assert any("Lanczos resampling" in line for line in out)
+    assert any(line.startswith("watercolor") for line in out)
+    assert out[-1] == "nowhere.png: the file cannot be read."
