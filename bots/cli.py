@@ -206,8 +206,8 @@ def worker(
         raise _fail(f"--pool must be solo or threads, not {chosen_pool!r}.")
     argv = ["worker", "--pool", chosen_pool, "--queues", spec.queue, "--loglevel", loglevel,
             "--prefetch-multiplier", "1", "--without-gossip", "--without-mingle"]
-    if chosen_pool != "solo":
-        argv += ["--concurrency", str(concurrency or settings.worker_concurrency)]
+    if chosen_pool != "solo":  # batching needs at least as many worker threads as a batch holds
+        argv += ["--concurrency", str(max(concurrency or settings.worker_concurrency, settings.batch_max))]
     app.worker_main(argv)
 
 

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # production GPU workers are usually run). Either may be chosen explicitly.
     worker_pool: Literal["solo", "threads"] | None = None
     worker_concurrency: int = Field(default=2, ge=1)
+    # Dynamic batching of compatible text-to-image jobs (needs the threads pool with concurrency >= batch_max).
+    batch_max: int = Field(default=1, ge=1, le=16)
+    batch_wait_ms: int = Field(default=50, ge=0, le=2000)
     # CPU threads for the pipeline. Default: leave one core to the worker threads that check, store and record the
     # previous job while the next one generates (on a GPU this only affects the CPU side of the pipeline).
     pipeline_cpu_threads: int | None = Field(default=None, ge=1)

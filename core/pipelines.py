@@ -292,3 +292,40 @@ class TextToImage:
         method = {"txt2img": "text-to-image", "img2img": "image-to-image",
                   "inpaint": "inpainting (masked image-to-image on the standard model)"}[spec.kind]
         return TextToImageOutput(images=list(out.images), seeds=seeds, device=self.device, method=method)
+
+    def run_batch(self, specs: list[TextToImageInput],
+                  progresses: list[ProgressCallback | None]) -> list[TextToImageOutput | Exception]:
+        """Several compatible text-to-image jobs (same size, steps, guidance, sampler) in one pipeline call; each
+        job gets its own pictures back, in order. A job cancelled mid-way gets :class:`JobCancelled`, the rest go on.
+        """
+        import torch
+
+        first = specs[0]
+        seeds = [[(s.seed + i) % 2**32 for i in range(s.count)] for s in specs]
+        generators = [torch.Generator("cpu").manual_seed(seed) for group in seeds for seed in group]
+        cancelled: set[int] = set()
+
+        def on_step_end(_pipe: Any, step: int, _t: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+            for n, progress in enumerate(progresses):
+                if progress is not None and n not in cancelled:
+                    try:
+                        progress(step + 1, first.steps)
+                    except JobCancelled:
+                        cancelled.add(n)
+            return kwargs
+
+        def generate() -> Any:
+            self.pipe.scheduler = self._scheduler(first.sampler)
+            with torch.inference_mode():
+                return self.pipe(prompt=[s.prompt for s in specs for _ in range(s.count)],
+                                 negative_prompt=[s.negative_prompt for s in specs for _ in range(s.count)],
+                                 num_inference_steps=first.steps, guidance_scale=first.cfg, width=first.width,
+                                 height=first.height, generator=generators, callback_on_step_end=on_step_end)
+
+        images = list(self._executor.submit(generate).result().images)
+        results: list[TextToImageOutput | Exception] = []
+        for n, (spec, group) in enumerate(zip(specs, seeds, strict=True)):
+            mine, images = images[:spec.count], images[spec.count:]
+            results.append(JobCancelled() if n in cancelled else
+                           TextToImageOutput(mine, group, self.device, f"text-to-image (batch of {len(specs)})"))
+        return results

@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.batching import BatchingPipeline
 from core.config import Settings, default_pipeline_threads
 from core.delivery import JobWaiter
 from core.events import InMemoryEventBus, RedisEventBus
-from core.generation import JobRunner
+from core.generation import JobRunner, Pipeline
 from core.models_registry import ModelSpec, model_spec
 from core.moderation import ModerationService, TierConfig
 from core.ports import EventBus
@@ -76,7 +77,10 @@ def build_runner(settings: Settings, repo: SqlJobRepository, bus: EventBus) -> J
     checker = load_image_checker(thresholds, unsafe_skip=settings.unsafe_skip_image_check,
                                  model_path=settings.image_model_path, by_context={"nsfw": nsfw})
     spec = model_spec(settings)
-    pipeline = TextToImage.load(spec.source, settings.models_dir, settings.device, default_pipeline_threads(settings))
+    loaded = TextToImage.load(spec.source, settings.models_dir, settings.device, default_pipeline_threads(settings))
+    pipeline: Pipeline = loaded
+    if settings.batch_max > 1:
+        pipeline = BatchingPipeline(loaded, settings.batch_max, settings.batch_wait_ms / 1000)
     return JobRunner(repo, pipeline, checker, LocalImageStore(settings.images_dir), bus, SystemClock())
 
 
@@ -101,7 +105,7 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
         try:
             set_runner(build_runner(settings, repo, bus))
             runtime.worker = EmbeddedWorker([spec.queue], settings.worker_pool or "threads",
-                                            settings.worker_concurrency)
+                                            max(settings.worker_concurrency, settings.batch_max))
             runtime.worker.start()
         except BaseException:
             engine.dispose()
