@@ -49,7 +49,7 @@ def _bare(pipe: Any, n: int, size: int, steps: int, cfg: float) -> float:
     return timing["end"] - timing["start"]
 
 
-def _stack(n: int, pool: str, concurrency: int, batch: int = 1) -> dict[str, Any]:
+def _stack(n: int, pool: str, concurrency: int, batch: int = 1, model: str = "miniature") -> dict[str, Any]:
     from core.config import Settings
     from core.domain import Accepted, GenerationParams, GenerationRequest, Requester
     from core.events import FINISHED
@@ -57,8 +57,9 @@ def _stack(n: int, pool: str, concurrency: int, batch: int = 1) -> dict[str, Any
 
     with tempfile.TemporaryDirectory(prefix="muralist-bench-") as tmp:
         settings = Settings(data_dir=Path(tmp), quota_daily_images=10**6, max_queued_jobs_per_user=10**6,
+                            rate_limit_jobs=10**6,
                             worker_pool=pool, worker_concurrency=concurrency,  # type: ignore[arg-type]
-                            batch_max=batch)
+                            batch_max=batch, model=model)
         runtime = build_runtime(settings)
         try:
             who = Requester("bench", "bench")
@@ -161,6 +162,19 @@ def _safety(n_prompts: int, n_images: int) -> dict[str, Any]:
                         "image_check_ms_512_p50": 30}}
 
 
+def _free_accelerator_memory() -> None:
+    import gc
+
+    gc.collect()
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except ImportError:  # pragma: no cover
+        pass
+
+
 def _chart(result: dict[str, Any], latencies_ms: list[float], path: Path) -> None:
     import matplotlib
 
@@ -198,24 +212,26 @@ def _chart(result: dict[str, Any], latencies_ms: list[float], path: Path) -> Non
 
 
 def run_bench(n: int, json_out: Path | None, png_out: Path | None, pool: str = "threads",
-              concurrency: int = 2) -> dict[str, Any]:
+              concurrency: int = 2, arch: str = "miniature") -> dict[str, Any]:
     from core.config import Settings
     from core.models_registry import model_spec
     from core.pipelines import load_pipeline
 
-    spec = model_spec(Settings())
+    spec = model_spec(Settings(model=arch))
     size, steps, cfg = spec.default_size, spec.default_steps, spec.default_cfg
     with tempfile.TemporaryDirectory(prefix="muralist-bench-models-") as models:
         pipe = load_pipeline(spec.source, Path(models))
         bare_s = _bare(pipe, n, size, steps, cfg)
         device = str(pipe.device)
         del pipe
-    stack = _stack(n, pool, concurrency)
-    batched = _stack(n, "threads", 4, batch=4)
+    _free_accelerator_memory()
+    stack = _stack(n, pool, concurrency, model=arch)
+    _free_accelerator_memory()
+    batched = _stack(n, "threads", 4, batch=4, model=arch)
     safety = _safety(n_prompts=max(1000, n * 50), n_images=max(50, n * 2))
     lat_ms = [x * 1000 for x in stack["latencies"]]
     result: dict[str, Any] = {
-        "jobs": n, "model": spec.name, "size": size, "steps": steps, "device": device,
+        "jobs": n, "model": spec.name, "arch": arch, "size": size, "steps": steps, "device": device,
         "bare": {"seconds": round(bare_s, 4), "jobs_per_s": round(n / bare_s, 3)},
         "stack": {"seconds": round(stack["seconds"], 4), "jobs_per_s": round(n / stack["seconds"], 3),
                   "pool": pool, "concurrency": concurrency, "statuses": stack["statuses"],

@@ -256,12 +256,16 @@ def bench(
     jobs: Annotated[int | None, typer.Option("-n", "--jobs", help="Jobs per side.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the numbers here as JSON.")] = None,
     png_out: Annotated[Path | None, typer.Option("--png", help="Chart path (default: next to --json).")] = None,
+    arch: Annotated[str, typer.Option(help="miniature, or sd15: the full-size SD 1.5 architecture with random "
+                                           "weights (for a GPU; nothing is downloaded).")] = "miniature",
 ) -> None:
     """Throughput of the full stack (service → broker → worker → pipeline → check → database) vs a bare loop."""
     from bots.bench import run_bench
 
+    if arch not in ("miniature", "sd15"):
+        raise _fail("--arch must be miniature or sd15.")
     n = jobs or (16 if quick else 64)
-    run_bench(n, json_out, png_out)
+    run_bench(n, json_out, png_out, arch="sd15-random" if arch == "sd15" else "miniature")
 
 
 def main() -> None:

@@ -39,6 +39,10 @@ def model_spec(settings: Settings) -> ModelSpec:
             max_steps=50,
             default_cfg=7.5,
         )
+    if settings.model == "sd15-random":  # the benchmark's full-size architecture with random weights
+        return ModelSpec(name="sd15-random", source="sd15-random", licence_id=settings.model_licence,
+                         default_size=512, max_side=768, max_pixels=768 * 768, default_steps=20, max_steps=100,
+                         default_cfg=7.5)
     name = settings.model.rstrip("/").split("/")[-1] or settings.model
     return ModelSpec(
         name=name,
