@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -178,7 +179,10 @@ class GenerationService:
             raise InvalidParams("Input pictures are not supported here.")
         ref = (params.image or "").strip()
         job_ref, _, number = ref.partition(":")
-        job = self.repo.get_job(job_ref) if job_ref and "/" not in job_ref and "." not in job_ref else None
+        looks_like_job = bool(re.fullmatch(r"[a-z0-9]{10}", job_ref)) and (not number or number.isdigit())
+        job = self.repo.get_job(job_ref) if looks_like_job else None
+        if looks_like_job and job is None and not Path(ref).exists():
+            raise InvalidParams(f"Job {job_ref} no longer exists.")
         if job is not None:
             kept = [i for i in job.images if i.path]
             index = int(number) - 1 if number.isdigit() else 0

@@ -33,11 +33,13 @@ async def say(interaction: discord.Interaction[Any], text: str) -> None:
 
 
 class MemberButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                   template=r"^muralist:(?P<action>reroll|report):(?P<job>[a-z0-9]{1,16})(?::(?P<idx>\d{1,2}))?$"):
-    def __init__(self, action: str, job_id: str, idx: int | None = None, label: str | None = None) -> None:
+                   template=r"^muralist:(?P<action>reroll|variations|upscale|report):(?P<job>[a-z0-9]{1,16})"
+                            r"(?::(?P<idx>\d{1,2}))?$"):
+    def __init__(self, action: str, job_id: str, idx: int | None = None, label: str | None = None,
+                 row: int | None = None) -> None:
         style = discord.ButtonStyle.primary if action == "reroll" else discord.ButtonStyle.secondary
         super().__init__(discord.ui.Button(label=label or action.title(), style=style,
-                                           custom_id=custom_id(action, job_id, idx)))
+                                           custom_id=custom_id(action, job_id, idx)), row=row)
         self.action, self.job_id, self.idx = action, job_id, idx
 
     @classmethod
@@ -48,11 +50,18 @@ class MemberButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = _bot(interaction)
         who = requester(interaction.user.id, interaction.channel_id, interaction.user.display_name, interaction.id)
-        if self.action == "reroll":
+        service = bot.runtime.service
+        if self.action in ("reroll", "variations", "upscale"):
             await interaction.response.defer(ephemeral=True, thinking=True)
-            outcome = await asyncio.to_thread(bot.runtime.service.reroll, self.job_id, who,
-                                              nsfw_allowed=bot.channel_is_nsfw(interaction.channel),
-                                              tiers=tiers_for(_role_ids(interaction), bot.tier_roles))
+            picture = f"{self.job_id}:{(self.idx or 0) + 1}"
+            if self.action == "reroll":
+                outcome = await asyncio.to_thread(service.reroll, self.job_id, who,
+                                                  nsfw_allowed=bot.channel_is_nsfw(interaction.channel),
+                                                  tiers=tiers_for(_role_ids(interaction), bot.tier_roles))
+            elif self.action == "variations":
+                outcome = await asyncio.to_thread(service.variations, picture, who)
+            else:
+                outcome = await asyncio.to_thread(service.upscale, picture, 2, who)
             await interaction.edit_original_response(content=outcome_message(outcome))
             return
         reporter = await asyncio.to_thread(bot.runtime.repo.ensure_user, who)

@@ -24,13 +24,16 @@ log = logging.getLogger(__name__)
 
 
 def result_view(job: Job) -> discord.ui.View:
+    """Reroll for the job; Upscale, Variations and Report for each picture that was posted (one row each)."""
     view = discord.ui.View(timeout=None)
-    view.add_item(MemberButton("reroll", job.id, label="Reroll"))
-    # Variations and Upscale are not served by the core yet: their buttons stay hidden until it does.
-    shown = [f for f in result_files(job)]
-    for picture in shown:
-        label = "Report" if len(shown) == 1 else f"Report {picture.index + 1}"
-        view.add_item(MemberButton("report", job.id, picture.index, label=label))
+    view.add_item(MemberButton("reroll", job.id, label="Reroll", row=0))
+    shown = result_files(job)
+    for row, (action, short) in enumerate((("upscale", "U"), ("variations", "V"), ("report", "Report ")), start=1):
+        if action != "report" and job.kind == "upscale":
+            continue  # an enlarged picture is not enlarged or varied again
+        for picture in shown:
+            label = action.title() if len(shown) == 1 else f"{short}{picture.index + 1}"
+            view.add_item(MemberButton(action, job.id, picture.index, label=label, row=row))
     return view
 
 

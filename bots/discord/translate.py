@@ -17,7 +17,7 @@ from core.params import InvalidParams
 PLATFORM = "discord"
 PREFIX = "muralist"
 _CUSTOM_ID = re.compile(rf"^{PREFIX}:(?P<action>[a-z_]+):(?P<job>[a-z0-9]{{1,16}})(?::(?P<idx>\d{{1,2}}))?$")
-MEMBER_ACTIONS = ("reroll", "variations", "upscale", "report")
+MEMBER_ACTIONS = ("reroll", "variations", "upscale", "report")  # all served by the core
 MOD_ACTIONS = ("mod_approve", "mod_remove", "mod_ban")
 
 

@@ -226,8 +226,14 @@ async def press_button(update: Update, context: MuralistContext) -> None:
     try:
         if pressed.action == "accept":
             await query.answer(await asyncio.to_thread(services.runtime.service.accept_licence, who))
-        elif pressed.action == "reroll":
-            outcome = await asyncio.to_thread(services.runtime.service.reroll, pressed.job_id or "", who)
+        elif pressed.action in ("reroll", "variations", "upscale"):
+            service, picture = services.runtime.service, f"{pressed.job_id}:{(pressed.idx or 0) + 1}"
+            if pressed.action == "reroll":
+                outcome = await asyncio.to_thread(service.reroll, pressed.job_id or "", who)
+            elif pressed.action == "variations":
+                outcome = await asyncio.to_thread(service.variations, picture, who)
+            else:
+                outcome = await asyncio.to_thread(service.upscale, picture, 2, who)
             await query.answer()
             await context.bot.send_message(who.chat_id, outcome_text(outcome, lang))
         elif pressed.action == "report":

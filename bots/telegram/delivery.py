@@ -26,13 +26,15 @@ GLOBAL = "global"
 
 
 def result_keyboard(job: Job) -> InlineKeyboardMarkup:
+    """Reroll for the job; Upscale, Variations and Report for each picture (a row each)."""
     shown = result_files(job)
-    row = [InlineKeyboardButton("Reroll", callback_data=callback_data("reroll", job.id))]
-    # Variations and Upscale stay hidden until the core serves them.
-    for picture in shown:
-        label = "Report" if len(shown) == 1 else f"Report {picture.index + 1}"
-        row.append(InlineKeyboardButton(label, callback_data=callback_data("report", job.id, picture.index)))
-    return InlineKeyboardMarkup([row])
+    rows = [[InlineKeyboardButton("Reroll", callback_data=callback_data("reroll", job.id))]]
+    for action, short in (("upscale", "U"), ("variations", "V"), ("report", "Report ")):
+        if action != "report" and job.kind == "upscale":
+            continue
+        rows.append([InlineKeyboardButton(action.title() if len(shown) == 1 else f"{short}{p.index + 1}",
+                                          callback_data=callback_data(action, job.id, p.index)) for p in shown])
+    return InlineKeyboardMarkup(rows)
 
 
 class TelegramDelivery:

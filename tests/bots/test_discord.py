@@ -92,8 +92,17 @@ def test_imagine_is_refused_before_the_licence_then_delivers_a_png_with_buttons(
         assert name.endswith(".png") and not name.startswith("SPOILER_") and data[:8] == b"\x89PNG\r\n\x1a\n"
         assert any(c.startswith("muralist:reroll:") for c in message.custom_ids)
         assert any(c.startswith("muralist:report:") for c in message.custom_ids)
-        assert not any("upscale" in c or "variations" in c for c in message.custom_ids)  # core cannot serve them
         assert "accepted" in job.edits[0]
+        upscale = next(c for c in message.custom_ids if c.startswith("muralist:upscale:"))
+        assert any(c.startswith("muralist:variations:") for c in message.custom_ids)
+        await fake.press(upscale, ADA, message)
+        bigger = (await fake.wait_for(lambda: results(fake)[1:]))[0]
+        from io import BytesIO
+
+        from PIL import Image
+
+        assert Image.open(BytesIO(bigger.files[0][1])).size == (256, 256)
+        assert not any(c.startswith("muralist:upscale:") for c in bigger.custom_ids)  # no upscale of an upscale
 
     run(runtime, scenario)
 

@@ -107,7 +107,8 @@ def test_count_sends_a_media_group_then_the_buttons(runtime: Runtime) -> None:
         assert len(group) == 2
         buttons = await fake.wait_for(lambda: [s for s in fake.sent if s.chat_id == BOB and s.buttons
                                                and s.method == "sendMessage" and s.text.startswith("Job")])
-        assert [b.split(":")[1] for b in buttons[0].buttons] == ["reroll", "report", "report"]
+        assert [b.split(":")[1] for b in buttons[0].buttons] == ["reroll", "upscale", "upscale", "variations",
+                                                                  "variations", "report", "report"]
 
     run(runtime, scenario)
 
