@@ -149,7 +149,8 @@ def telegram_bot() -> None:
 
     runtime = _runtime(settings)
     app = build_application(runtime, token=settings.telegram_token.get_secret_value(),
-                            base_url=settings.telegram_base_url, admin_ids=frozenset(settings.telegram_admin_ids))
+                            base_url=settings.telegram_base_url, base_file_url=settings.telegram_base_file_url,
+                            admin_ids=frozenset(settings.telegram_admin_ids))
     try:
         if settings.telegram_webhook_url:
             app.run_webhook(listen="0.0.0.0", port=settings.telegram_webhook_port,  # noqa: S104 - a server

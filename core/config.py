@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     discord_tier_roles: dict[str, str] = Field(default_factory=dict)  # role id -> quota tier name
     telegram_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"  # PTB's base_url: a self-hosted Bot API, or a fake
+    telegram_base_file_url: str = "https://api.telegram.org/file/bot"
     telegram_admin_ids: list[int] = Field(default_factory=list)  # the bot's moderators
     telegram_webhook_url: str | None = None  # set to receive updates by webhook instead of long polling
     telegram_webhook_port: int = 8443

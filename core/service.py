@@ -194,6 +194,13 @@ class GenerationService:
         path, size = self.inputs.store(ref)
         return replace(params, image=path), size
 
+    def store_upload(self, data: bytes) -> str:
+        """A picture a member uploaded (a Discord attachment, a Telegram photo), checked and stored EXIF-free; its
+        path is what ``GenerationParams.image`` takes. Raises BadImage with a sentence for the member."""
+        if self.inputs is None:
+            raise BadImage("Input pictures are not supported here.")
+        return self.inputs.store(data)[0]
+
     def cancel(self, job_id: str, requester: Requester) -> str:
         """The requester stops their own job: a queued one never runs, a running one stops between steps. Refunded."""
         user_id = self.repo.find_user(requester.platform, requester.user_id)

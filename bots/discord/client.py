@@ -19,6 +19,7 @@ from core.domain import Accepted
 from core.moderation import ModerationService
 from core.params import InvalidParams
 from core.runtime import Runtime
+from safety.image_input import BadImage
 from safety.moderation import ModerationError
 
 log = logging.getLogger(__name__)
@@ -92,15 +93,27 @@ def _who(interaction: discord.Interaction[Any]) -> Any:
 @app_commands.command(name="imagine", description="Make pictures from a prompt")
 @app_commands.describe(prompt="What to draw", negative="What to keep out", size="WIDTHxHEIGHT, e.g. 512x512",
                        steps="Denoising steps", seed="Seed for a repeatable picture", count="Pictures (1-4)",
-                       cfg="Guidance scale")
+                       cfg="Guidance scale", image="A picture to start from (image-to-image)",
+                       strength="How far from the picture to go, 0.05-1")
 async def imagine(interaction: discord.Interaction[Any], prompt: str, negative: str | None = None,
                   size: str | None = None, steps: int | None = None, seed: int | None = None,
-                  count: int | None = None, cfg: float | None = None) -> None:
+                  count: int | None = None, cfg: float | None = None, image: discord.Attachment | None = None,
+                  strength: float | None = None) -> None:
     # Defer first: Discord drops interactions not answered within 3 seconds, and the gates touch the database.
     await interaction.response.defer(ephemeral=True, thinking=True)
     bot = _bot(interaction)
-    options = {"prompt": prompt, "negative": negative, "size": size, "steps": steps, "seed": seed, "count": count,
-               "cfg": cfg}
+    options: dict[str, object] = {"prompt": prompt, "negative": negative, "size": size, "steps": steps,
+                                  "seed": seed, "count": count, "cfg": cfg, "strength": strength}
+    if image is not None:
+        if image.size > 20 * 1024 * 1024:
+            await interaction.edit_original_response(content="The picture is larger than 20 MB.")
+            return
+        try:
+            options["image"] = await asyncio.to_thread(bot.runtime.service.store_upload, await image.read())
+        except (BadImage, discord.HTTPException) as exc:
+            await interaction.edit_original_response(content=str(exc) if isinstance(exc, BadImage) else
+                                                     "The picture could not be downloaded from Discord.")
+            return
     try:
         request = imagine_request(_who(interaction), options, nsfw_channel=bot.channel_is_nsfw(interaction.channel),
                                   tiers=tiers_for([r.id for r in getattr(interaction.user, "roles", [])],

@@ -51,6 +51,8 @@ def imagine_request(who: Requester, options: Mapping[str, object], *, nsfw_chann
         height=height,
         cfg=float(options["cfg"]) if options.get("cfg") is not None else None,  # type: ignore[arg-type]
         count=_int_or_none(options.get("count")) or 1,
+        image=str(options["image"]) if options.get("image") else None,
+        strength=float(options["strength"]) if options.get("strength") is not None else None,  # type: ignore[arg-type]
     )
     return GenerationRequest(who, params, nsfw_allowed=nsfw_channel, tiers=tiers)
 

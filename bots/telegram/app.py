@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -40,6 +40,7 @@ from core.domain import Accepted
 from core.moderation import ModerationService
 from core.params import InvalidParams
 from core.runtime import Runtime
+from safety.image_input import BadImage
 from safety.moderation import ModerationError
 
 log = logging.getLogger(__name__)
@@ -109,11 +110,15 @@ async def show_history(update: Update, context: MuralistContext) -> None:
                                    for j in jobs) or "No jobs yet: try /imagine a lighthouse at dusk.")
 
 
+async def _nsfw_allowed(update: Update, services: Services) -> bool:
+    chat = update.effective_chat
+    return chat is not None and await asyncio.to_thread(
+        services.chat_settings.get, PLATFORM, str(chat.id), NSFW_ALLOWED) == "on"
+
+
 async def imagine(update: Update, context: MuralistContext) -> None:
     services, lang = context.services, _lang(update)
-    chat = update.effective_chat
-    nsfw = chat is not None and await asyncio.to_thread(
-        services.chat_settings.get, PLATFORM, str(chat.id), NSFW_ALLOWED) == "on"
+    nsfw = await _nsfw_allowed(update, services)
     try:
         request = imagine_request(_who(update), update.effective_message.text or "",  # type: ignore[union-attr]
                                   nsfw_allowed=nsfw)
@@ -273,8 +278,33 @@ async def _press_mod_button(update: Update, context: MuralistContext, action: st
     await query.answer(text, show_alert=True)
 
 
-async def refuse_photo(update: Update, context: MuralistContext) -> None:
-    await _reply(update, t(_lang(update), "img2img"))
+async def imagine_from_photo(update: Update, context: MuralistContext) -> None:
+    """A photo with a caption is image-to-image: the caption is the prompt (with the same flags as /imagine)."""
+    message, services, lang = update.effective_message, context.services, _lang(update)
+    assert message is not None
+    caption = (message.caption or "").strip()
+    if not caption:
+        await _reply(update, t(lang, "img2img"))
+        return
+    largest = max(message.photo, key=lambda p: p.width * p.height)
+    if (largest.file_size or 0) > 20 * 1024 * 1024:
+        await _reply(update, "The picture is larger than 20 MB.")
+        return
+    data = bytes(await (await context.bot.get_file(largest.file_id)).download_as_bytearray())
+    try:
+        stored = await asyncio.to_thread(services.runtime.service.store_upload, data)
+    except BadImage as exc:
+        await _reply(update, str(exc))
+        return
+    text = caption if caption.startswith("/imagine") else f"/imagine {caption}"
+    try:
+        request = imagine_request(_who(update), text, nsfw_allowed=await _nsfw_allowed(update, services))
+    except InvalidParams as exc:
+        await _reply(update, str(exc))
+        return
+    request = replace(request, params=replace(request.params, image=stored))
+    outcome = await asyncio.to_thread(services.runtime.service.submit, request)
+    await _reply(update, outcome_text(outcome, lang))
 
 
 async def refuse_non_text(update: Update, context: MuralistContext) -> None:
@@ -293,6 +323,7 @@ async def report_error(update: object, context: MuralistContext) -> None:
 
 
 def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids: frozenset[int],
+                      base_file_url: str = "https://api.telegram.org/file/bot",
                       deliver: bool = True, rate_limit: bool = True) -> Application[Any, Any, Any, Any, Any, Any]:
     assert runtime.moderation is not None
     services = Services(runtime, runtime.moderation, ChatSettings(runtime.repo.sessions), admin_ids,
@@ -308,7 +339,7 @@ def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids:
             await services.delivery.stop()
 
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
-        ApplicationBuilder().token(token).base_url(base_url).context_types(ContextTypes(context=MuralistContext))
+        ApplicationBuilder().token(token).base_url(base_url).base_file_url(base_file_url).context_types(ContextTypes(context=MuralistContext))
         .post_init(post_init).post_shutdown(post_shutdown))
     if rate_limit:  # Telegram allows about 30 messages/s overall and 1/s per chat
         builder = builder.rate_limiter(AIORateLimiter())
@@ -322,7 +353,7 @@ def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids:
     for name, handler in commands.items():
         app.add_handler(CommandHandler(name, handler))
     app.add_handler(CallbackQueryHandler(press_button))
-    app.add_handler(MessageHandler(filters.PHOTO, refuse_photo))
+    app.add_handler(MessageHandler(filters.PHOTO, imagine_from_photo))
     app.add_handler(MessageHandler(filters.COMMAND, refuse_unknown_command))
     app.add_handler(MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, refuse_non_text))
     app.add_error_handler(report_error)

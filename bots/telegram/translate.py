@@ -20,7 +20,7 @@ TEXT = {
                 "/quota — pictures left today\n/history — your last jobs\n/license, /accept — the model licence\n"
                 "/link [CODE] — share one quota with your other accounts",
         "not_text": "I can only read text here: send /imagine followed by a description of the picture.",
-        "img2img": "Pictures as input (image-to-image) are not available yet; send /imagine with a text prompt.",
+        "img2img": "To start from this picture, send it again with a caption describing what to make of it.",
         "unknown": "I do not know that command; send /help for the list.",
         "moderators_only": "Only moderators can do that.",
         "group_admins_only": "Only this group's admins (or the bot's admins) can change that.",
@@ -40,7 +40,7 @@ TEXT = {
                 "/quota — 今天剩余的图片数\n/history — 最近的任务\n/license、/accept — 模型许可协议\n"
                 "/link [代码] — 与其他平台账号共享配额",
         "not_text": "这里只能读文字：请发送 /imagine 加上图片的描述。",
-        "img2img": "暂不支持以图生图；请发送 /imagine 加文字描述。",
+        "img2img": "要以这张图片为基础生成，请重新发送图片并附上文字说明。",
         "unknown": "我不认识这个命令；发送 /help 查看命令列表。",
         "moderators_only": "只有管理员可以这样做。",
         "group_admins_only": "只有本群管理员（或机器人管理员）可以修改这个设置。",

@@ -37,11 +37,12 @@ class LocalInputStore:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
 
-    def store(self, source: str) -> tuple[str, tuple[int, int]]:
-        """Raises :class:`safety.image_input.BadImage` with a sentence for anything that is not a sane picture."""
+    def store(self, source: str | bytes) -> tuple[str, tuple[int, int]]:
+        """A file path or uploaded bytes. Raises :class:`safety.image_input.BadImage` with a sentence for anything
+        that is not a sane picture."""
         from safety.image_input import open_untrusted
 
-        picture = open_untrusted(Path(source).expanduser())
+        picture = open_untrusted(source if isinstance(source, bytes) else Path(source).expanduser())
         buf = io.BytesIO()
         picture.save(buf, format="PNG")
         digest = hashlib.sha256(buf.getvalue()).hexdigest()

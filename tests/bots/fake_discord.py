@@ -77,6 +77,7 @@ class FakeDiscord:
         self.seq = 0
         self.port = 0
         self.runner: web.AppRunner | None = None
+        self.uploads: dict[str, bytes] = {}
 
     # --- lifecycle ------------------------------------------------------------------------------------------------
 
@@ -96,6 +97,7 @@ class FakeDiscord:
         r.add_delete("/api/v10/channels/{cid}/messages/{mid}", self.delete_message)
         r.add_get("/api/v10/channels/{cid}", self.get_channel)
         r.add_get("/gateway", self.gateway)
+        r.add_get("/attachments/{aid}", self.attachment)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
@@ -169,6 +171,9 @@ class FakeDiscord:
             if m.id == int(request.match_info["mid"]):
                 m.deleted = True
         return web.Response(status=204)
+
+    async def attachment(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.uploads.get(request.match_info["aid"], b""))
 
     async def get_channel(self, request: web.Request) -> web.Response:
         cid = int(request.match_info["cid"])
@@ -283,6 +288,14 @@ class FakeDiscord:
                 resolved.setdefault("users", {})[str(value[1])] = user(value[1], f"member{value[1]}")
                 resolved.setdefault("members", {})[str(value[1])] = {
                     k: v for k, v in self.member(value[1]).items() if k != "user"}
+            elif isinstance(value, tuple) and value[0] == "attachment":
+                aid = str(next(self.ids))
+                self.uploads[aid] = value[1]
+                opts.append({"name": key, "type": 11, "value": aid})
+                resolved.setdefault("attachments", {})[aid] = {
+                    "id": aid, "filename": "upload.png", "size": len(value[1]), "content_type": "image/png",
+                    "url": f"http://127.0.0.1:{self.port}/attachments/{aid}",
+                    "proxy_url": f"http://127.0.0.1:{self.port}/attachments/{aid}"}
             elif isinstance(value, tuple) and value[0] == "channel":
                 opts.append({"name": key, "type": 7, "value": str(value[1])})
                 resolved.setdefault("channels", {})[str(value[1])] = {**self.channel(value[1]), "permissions":

@@ -42,6 +42,7 @@ class FakeTelegram:
         self.sent: list[Sent] = []
         self.answers: list[dict[str, Any]] = []
         self.admins: set[int] = set()
+        self.files: dict[str, bytes] = {}  # file_id -> bytes a member "uploaded"
         self.new_update = asyncio.Event()
         self.port = 0
         self.runner: web.AppRunner | None = None
@@ -49,6 +50,7 @@ class FakeTelegram:
     async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self.call)
+        app.router.add_get("/file/bot{token}/{path:.*}", self.download)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
@@ -170,7 +172,16 @@ class FakeTelegram:
         return member
 
     async def m_getFile(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
-        return {"file_id": params["file_id"], "file_unique_id": "u", "file_size": 1, "file_path": "photos/x.png"}
+        data = self.files.get(params["file_id"], b"")
+        return {"file_id": params["file_id"], "file_unique_id": "u", "file_size": len(data),
+                "file_path": f"photos/{params['file_id']}"}
+
+    async def download(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.files.get(request.match_info["path"].removeprefix("photos/"), b""))
+
+    @property
+    def file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
 
     # --- what a member does ---------------------------------------------------------------------------------------
 
@@ -192,6 +203,17 @@ class FakeTelegram:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         self._push({"message": message})
 
+    def send_photo(self, uid: int, data: bytes, caption: str | None) -> None:
+        file_id = f"upload{next(self.message_ids)}"
+        self.files[file_id] = data
+        message: dict[str, Any] = {"message_id": next(self.message_ids), "date": int(time.time()),
+                                   "chat": {"id": uid, "type": "private"}, "from": self.user(uid),
+                                   "photo": [{"file_id": file_id, "file_unique_id": file_id, "width": 96,
+                                              "height": 64, "file_size": len(data)}]}
+        if caption is not None:
+            message["caption"] = caption
+        self._push({"message": message})
+
     def send_other(self, uid: int, kind: str) -> None:
         message: dict[str, Any] = {"message_id": next(self.message_ids), "date": int(time.time()),
                                    "chat": {"id": uid, "type": "private"}, "from": self.user(uid)}
@@ -200,9 +222,8 @@ class FakeTelegram:
                                   "height": 1, "is_animated": False, "is_video": False}
         elif kind == "voice":
             message["voice"] = {"file_id": "v", "file_unique_id": "v", "duration": 1}
-        elif kind == "photo":
+        elif kind == "photo":  # a photo with no caption: nothing says what to make of it
             message["photo"] = self._photo()
-            message["caption"] = "make it a watercolour"
         self._push({"message": message})
 
     def press(self, uid: int, data: str, message: Sent) -> None:

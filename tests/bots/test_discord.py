@@ -219,3 +219,23 @@ def test_endpoints_are_settings(tmp_path: Path) -> None:
     configure_endpoints("http://127.0.0.1:1/api/v10/", "ws://127.0.0.1:1/gateway")
     assert discord.http.Route.BASE == "http://127.0.0.1:1/api/v10"
     assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY) == "ws://127.0.0.1:1/gateway"
+
+
+def test_imagine_with_an_attached_picture_is_image_to_image(runtime: Runtime) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buf = BytesIO()
+    Image.new("RGB", (128, 64), (200, 120, 40)).save(buf, format="PNG")
+
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, ADA)
+        await fake.slash("imagine", ADA, prompt="a sunset over the sea", image=("attachment", buf.getvalue()),
+                         strength=0.7)
+        (message,) = await fake.wait_for(lambda: [m for m in results(fake) if "a sunset over the sea" in m.content])
+        assert Image.open(BytesIO(message.files[0][1])).size == (128, 64)
+        bad = await fake.slash("imagine", ADA, prompt="a sunset", image=("attachment", b"not a picture at all"))
+        await fake.wait_for(lambda: "not a picture" in bad.last_text)
+
+    run(runtime, scenario)

@@ -31,8 +31,8 @@ Scenario = Callable[[FakeTelegram], Awaitable[None]]
 
 
 async def _with_app(fake: FakeTelegram, runtime: Runtime, scenario: Scenario, deliver: bool) -> None:
-    app = build_application(runtime, token=TOKEN, base_url=fake.base_url, admin_ids=frozenset({MO}),
-                            deliver=deliver)
+    app = build_application(runtime, token=TOKEN, base_url=fake.base_url, base_file_url=fake.file_url,
+                            admin_ids=frozenset({MO}), deliver=deliver)
     await app.initialize()
     await app.start()
     if app.post_init is not None:
@@ -125,7 +125,8 @@ def test_blocked_prompt_bad_flags_and_odd_messages_get_sentences_and_make_nothin
                            ("/frobnicate", "do not know that command")]:
             fake.say(ADA, text)
             await fake.wait_for(lambda says=says: any(says in x for x in fake.texts(ADA)))
-        for kind, says in [("sticker", "only read text"), ("voice", "only read text"), ("photo", "not available")]:
+        for kind, says in [("sticker", "only read text"), ("voice", "only read text"),
+                           ("photo", "send it again with a caption")]:
             fake.send_other(ADA, kind)
             await fake.wait_for(lambda says=says: any(says in x for x in fake.texts(ADA)))
         fake.press(ADA, "mr:reroll:nosuchjob", fake.sent[-1])
@@ -196,3 +197,22 @@ def test_a_restart_before_delivery_still_delivers_exactly_once(runtime: Runtime)
 
     fake = run(runtime, before_restart, after_restart, after_restart, deliver=[False, True, True])
     assert len([p for p in fake.photos(ADA) if "a windmill in a storm" in p.text]) == 1
+
+
+def test_a_photo_with_a_caption_is_image_to_image(runtime: Runtime) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buf = BytesIO()
+    Image.new("RGB", (96, 64), (30, 90, 200)).save(buf, format="JPEG")
+
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, BOB)
+        fake.send_photo(BOB, buf.getvalue(), "a castle at night --strength 0.7")
+        (photo,) = await fake.wait_for(lambda: [p for p in fake.photos(BOB) if "a castle at night" in p.text])
+        assert Image.open(BytesIO(photo.photos[0])).size == (96, 64)  # the input's size on the model's grid
+        fake.send_photo(BOB, b"definitely not a picture", "a castle")
+        await fake.wait_for(lambda: any("not a picture" in x for x in fake.texts(BOB)))
+
+    run(runtime, scenario)
