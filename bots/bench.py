@@ -105,7 +105,8 @@ def _stack(n: int, pool: str, concurrency: int, batch: int = 1, model: str = "mi
             statuses = {runtime.repo.get_job(j).status.value for j in ids}  # type: ignore[union-attr]
             from core import worker as worker_module
 
-            batches = getattr(worker_module._runner.pipeline, "batches", []) if worker_module._runner else []
+            runner = worker_module._runner
+            batches = getattr(runner.pipeline, "batches", []) if runner else []
             return {"seconds": seconds, "latencies": latencies, "statuses": sorted(statuses),
                     "mean_batch": round(sum(batches) / len(batches), 2) if batches else 1.0}
         finally:

@@ -180,9 +180,11 @@ def worker(
     if settings.embedded:
         raise _fail("`muralist worker` serves a shared broker: set MURALIST_BROKER_URL (e.g. "
                     "redis://127.0.0.1:6379/0). Without one, every bot command runs its own embedded worker.")
-    from core.models_registry import model_spec
+    from core.models_registry import model_specs
+    from core.runtime import served_models
+    from core.worker_registry import WorkerRegistry
 
-    spec = model_spec(settings)
+    specs = model_specs(settings)
     engine = build_engine(settings)
     from core.storage.db import SchemaNotReady
 
@@ -201,11 +203,14 @@ def worker(
                     f"MURALIST_UNSAFE_SKIP_IMAGE_CHECK=1 overrides this.") from None
     except ModelLoadError as exc:
         raise _fail(f"Refusing to start: {exc}") from None
-    configure(settings, spec.queue)
+    names = served_models(settings)
+    configure(settings, specs[names[0]].queue)
+    WorkerRegistry(session_factory(engine)).start_heartbeat(f"worker:{os.uname().nodename}:{os.getpid()}", names)
     chosen_pool = pool or settings.worker_pool or "solo"
     if chosen_pool not in ("solo", "threads"):
         raise _fail(f"--pool must be solo or threads, not {chosen_pool!r}.")
-    argv = ["worker", "--pool", chosen_pool, "--queues", spec.queue, "--loglevel", loglevel,
+    queues = ",".join(specs[n].queue for n in names)  # one queue per model: a worker takes only what it loaded
+    argv = ["worker", "--pool", chosen_pool, "--queues", queues, "--loglevel", loglevel,
             "--prefetch-multiplier", "1", "--without-gossip", "--without-mingle"]
     if chosen_pool != "solo":  # batching needs at least as many worker threads as a batch holds
         argv += ["--concurrency", str(max(concurrency or settings.worker_concurrency, settings.batch_max))]

@@ -11,7 +11,8 @@ import re
 from core.domain import GenerationParams
 from core.params import InvalidParams
 
-FLAGS = ("negative", "seed", "steps", "size", "cfg", "count", "style", "sampler", "image", "strength", "box")
+FLAGS = ("negative", "seed", "steps", "size", "cfg", "count", "style", "sampler", "image", "strength", "box",
+         "model")
 _FLAG = re.compile(r"(?:^|\s)--([A-Za-z][\w-]*)(?=\s|$|=)=?")
 
 
@@ -79,3 +80,9 @@ def parse_imagine(text: str) -> GenerationParams:
         strength=_as_float("strength", values["strength"]) if "strength" in values else None,
         box=values.get("box"),
     )
+
+
+def parse_imagine_request(text: str) -> tuple[GenerationParams, str | None]:
+    """The parameters and the ``--model`` asked for (None: the default model)."""
+    _, values = parse_flags(text)
+    return parse_imagine(text), values.get("model")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,6 +27,9 @@ class Settings(BaseSettings):
 
     model: str = Field(default=MINIATURE, description="'miniature', a hub id or a local diffusers folder")
     model_licence: str = "creativeml-openrail-m"
+    models: list[dict[str, Any]] = Field(default_factory=list)  # more models beside MURALIST_MODEL (JSON)
+    worker_models: list[str] = Field(default_factory=list)  # the models this worker loads (default: MURALIST_MODEL)
+    low_memory: bool = False  # GPUs under ~10 GB: attention slicing and model CPU offload
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
     licence_text_path: Path | None = None
 

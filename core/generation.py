@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol
@@ -71,10 +71,12 @@ def _metadata(job: Job, seed: int) -> dict[str, str]:
 
 
 class JobRunner:
-    def __init__(self, repo: JobRepository, pipeline: Pipeline, checker: Checker, store: ImageStore, bus: EventBus,
-                 clock: Clock) -> None:
+    def __init__(self, repo: JobRepository, pipeline: Pipeline | Mapping[str, Pipeline], checker: Checker,
+                 store: ImageStore, bus: EventBus, clock: Clock) -> None:
         self.repo = repo
-        self.pipeline = pipeline
+        # One pipeline, or one per model this worker loaded (its queues are exactly those models).
+        self.pipelines: Mapping[str, Pipeline] | None = pipeline if isinstance(pipeline, Mapping) else None
+        self.pipeline: Pipeline | None = None if isinstance(pipeline, Mapping) else pipeline
         self.checker = checker
         self.store = store
         self.bus = bus
@@ -92,7 +94,10 @@ class JobRunner:
                     self.bus.publish(FINISHED, {"job_id": job_id, "status": "failed"})
                 return RunResult.FAILED
             box = tuple(int(v) for v in job.mask_box.split(",")) if job.mask_box else None
-            out = self.pipeline(
+            pipeline = self.pipeline if self.pipelines is None else self.pipelines.get(job.model)
+            if pipeline is None:
+                raise RuntimeError(f"this worker does not serve the model {job.model}")
+            out = pipeline(
                 TextToImageInput(job.prompt, job.negative_prompt, job.seed, job.steps, job.width, job.height, job.cfg,
                                  job.count, job.kind, job.sampler, job.style, job.input_path, job.strength,
                                  box, job.upscale_factor),  # type: ignore[arg-type]

@@ -55,3 +55,24 @@ def model_spec(settings: Settings) -> ModelSpec:
         max_steps=100,
         default_cfg=7.5,
     )
+
+
+def model_specs(settings: Settings) -> dict[str, ModelSpec]:
+    """Every configured model by name; the first is the default. ``MURALIST_MODELS`` (JSON list of objects with
+    name, source, licence, default_size, max_side, default_steps, max_steps, default_cfg) adds models beside
+    ``MURALIST_MODEL``."""
+    default = model_spec(settings)
+    specs = {default.name: default}
+    for entry in settings.models:
+        base = model_spec(settings.model_copy(update={"model": entry.get("source", entry.get("name", ""))}))
+        spec = ModelSpec(
+            name=str(entry.get("name", base.name)), source=str(entry.get("source", base.source)),
+            licence_id=str(entry.get("licence", base.licence_id)),
+            default_size=int(entry.get("default_size", base.default_size)),
+            max_side=int(entry.get("max_side", base.max_side)),
+            max_pixels=int(entry.get("max_side", base.max_side)) ** 2 if "max_side" in entry else base.max_pixels,
+            default_steps=int(entry.get("default_steps", base.default_steps)),
+            max_steps=int(entry.get("max_steps", base.max_steps)),
+            default_cfg=float(entry.get("default_cfg", base.default_cfg)))
+        specs[spec.name] = spec
+    return specs

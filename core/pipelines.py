@@ -194,7 +194,7 @@ def pick_device(preference: str = "auto") -> str:
     return "cpu"
 
 
-def load_pipeline(source: str, models_dir: Path, device: str = "auto") -> Any:
+def load_pipeline(source: str, models_dir: Path, device: str = "auto", low_memory: bool = False) -> Any:
     """Load a StableDiffusionPipeline once: 'miniature', a local diffusers folder, or a hub id (operator's choice)."""
     import torch
     from diffusers import StableDiffusionPipeline
@@ -220,7 +220,12 @@ def load_pipeline(source: str, models_dir: Path, device: str = "auto") -> Any:
             local_files_only=source == "miniature" or Path(source).exists())
     except Exception as exc:
         raise ModelLoadError(f"Could not load the model {source!r}: {exc}") from exc
-    pipe = pipe.to(dev)
+    if low_memory and dev == "cuda":
+        # GPUs under ~10 GB: compute attention in slices and keep idle sub-models in CPU memory.
+        pipe.enable_attention_slicing()
+        pipe.enable_model_cpu_offload()
+    else:
+        pipe = pipe.to(dev)
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
@@ -253,8 +258,9 @@ class TextToImage:
                                             initializer=_set_torch_threads, initargs=(cpu_threads,))
 
     @classmethod
-    def load(cls, source: str, models_dir: Path, device: str = "auto", cpu_threads: int | None = None) -> TextToImage:
-        return cls(load_pipeline(source, models_dir, device), cpu_threads)
+    def load(cls, source: str, models_dir: Path, device: str = "auto", cpu_threads: int | None = None,
+             low_memory: bool = False) -> TextToImage:
+        return cls(load_pipeline(source, models_dir, device, low_memory), cpu_threads)
 
     @property
     def device(self) -> str:

@@ -4,6 +4,7 @@ Celery worker thread in this process. ``bots/cli.py`` chooses what to build; thi
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from core.config import Settings, default_pipeline_threads
 from core.delivery import JobWaiter
 from core.events import InMemoryEventBus, RedisEventBus
 from core.generation import JobRunner, Pipeline
-from core.models_registry import ModelSpec, model_spec
+from core.models_registry import ModelSpec, model_specs
 from core.moderation import ModerationService, TierConfig
 from core.ports import EventBus
 from core.service import GenerationService, Limits, SystemClock
@@ -25,6 +26,7 @@ from core.storage.images import LocalImageStore, LocalInputStore
 from core.storage.moderation_repo import SqlModerationRepository
 from core.storage.repositories import SqlJobRepository
 from core.worker import CeleryDispatcher, EmbeddedWorker, configure, set_runner
+from core.worker_registry import WorkerRegistry
 from safety.image_check import Thresholds, load_image_checker
 from safety.license import get_licence
 from safety.moderation import StrikePolicy
@@ -47,6 +49,9 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
+        heartbeat = self.extras.get("heartbeat")
+        if heartbeat is not None:
+            heartbeat.set()
         if self.worker is not None:
             self.worker.stop()
         self.engine.dispose()
@@ -76,12 +81,27 @@ def build_runner(settings: Settings, repo: SqlJobRepository, bus: EventBus) -> J
     nsfw = Thresholds(settings.image_review_threshold_nsfw, settings.image_block_threshold_nsfw)
     checker = load_image_checker(thresholds, unsafe_skip=settings.unsafe_skip_image_check,
                                  model_path=settings.image_model_path, by_context={"nsfw": nsfw})
-    spec = model_spec(settings)
-    loaded = TextToImage.load(spec.source, settings.models_dir, settings.device, default_pipeline_threads(settings))
-    pipeline: Pipeline = loaded
-    if settings.batch_max > 1:
-        pipeline = BatchingPipeline(loaded, settings.batch_max, settings.batch_wait_ms / 1000)
-    return JobRunner(repo, pipeline, checker, LocalImageStore(settings.images_dir), bus, SystemClock())
+    specs = model_specs(settings)
+    pipelines: dict[str, Pipeline] = {}
+    for name in served_models(settings):
+        loaded = TextToImage.load(specs[name].source, settings.models_dir, settings.device,
+                                  default_pipeline_threads(settings), low_memory=settings.low_memory)
+        pipelines[name] = BatchingPipeline(loaded, settings.batch_max, settings.batch_wait_ms / 1000) \
+            if settings.batch_max > 1 else loaded
+    single = next(iter(pipelines.values())) if len(pipelines) == 1 else None
+    return JobRunner(repo, single or pipelines, checker, LocalImageStore(settings.images_dir), bus, SystemClock())
+
+
+def served_models(settings: Settings) -> list[str]:
+    """The models this worker process loads (``MURALIST_WORKER_MODELS``, default the default model)."""
+    from core.pipelines import ModelLoadError
+
+    specs = model_specs(settings)
+    names = settings.worker_models or [next(iter(specs))]
+    unknown = [n for n in names if n not in specs]
+    if unknown:
+        raise ModelLoadError(f"MURALIST_WORKER_MODELS names unknown models {unknown}; configured: {list(specs)}")
+    return names
 
 
 def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) -> Runtime:
@@ -92,21 +112,25 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
     sessions = session_factory(engine)
     repo = SqlJobRepository(sessions)
     bus = build_bus(settings)
-    spec = model_spec(settings)
+    specs = model_specs(settings)
+    spec = next(iter(specs.values()))
+    registry = WorkerRegistry(sessions)
     configure(settings, spec.queue)
     moderation = build_moderation(settings, sessions, repo, bus)
     service = GenerationService(
         repo, CeleryDispatcher(), PromptFilter(semantic=settings.prompt_semantic), spec, get_licence(spec.licence_id),
         Limits(settings.quota_daily_images, settings.max_queued_jobs_per_user, settings.max_prompt_chars),
         licence_file=settings.licence_text_path, moderation=moderation,
-        inputs=LocalInputStore(settings.data_dir / "inputs"))
+        inputs=LocalInputStore(settings.data_dir / "inputs"), models=specs, served=registry.serving)
     runtime = Runtime(settings, engine, repo, service, bus, spec, JobWaiter(repo, bus), moderation=moderation)
     if settings.embedded if embedded_worker is None else embedded_worker:
         try:
             set_runner(build_runner(settings, repo, bus))
-            runtime.worker = EmbeddedWorker([spec.queue], settings.worker_pool or "threads",
+            names = served_models(settings)
+            runtime.worker = EmbeddedWorker([specs[n].queue for n in names], settings.worker_pool or "threads",
                                             max(settings.worker_concurrency, settings.batch_max))
             runtime.worker.start()
+            runtime.extras["heartbeat"] = registry.start_heartbeat(f"embedded:{os.getpid()}:{id(runtime)}", names)
         except BaseException:
             engine.dispose()
             raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +37,7 @@ from core.params import InvalidParams, check_params
 from core.ports import Clock, Dispatcher, JobRepository, NewJob, QuotaRefusal
 from core.storage.images import LocalInputStore
 from safety.image_input import BadImage
-from safety.license import Licence, render, verified_text
+from safety.license import Licence, get_licence, render, verified_text
 from safety.prompt_filter import PromptFilter
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ class GenerationService:
     def __init__(self, repo: JobRepository, dispatcher: Dispatcher, prompt_filter: PromptFilter, spec: ModelSpec,
                  licence: Licence, limits: Limits, clock: Clock | None = None,
                  licence_file: Path | None = None, moderation: ModerationService | None = None,
-                 inputs: LocalInputStore | None = None) -> None:
+                 inputs: LocalInputStore | None = None, models: dict[str, ModelSpec] | None = None,
+                 served: Callable[[str], bool] | None = None) -> None:
         self.repo = repo
         self.dispatcher = dispatcher
         self.prompt_filter = prompt_filter
@@ -79,6 +81,8 @@ class GenerationService:
         self.clock = clock or SystemClock()
         self.moderation = moderation  # bans, strikes, tiers and grants; None in the smallest unit tests
         self.inputs = inputs  # where input pictures are kept; None where only text-to-image is served
+        self.models = models or {spec.name: spec}  # every configured model; ``spec`` is the default
+        self.served = served  # is a worker serving this model right now? None: do not ask (unit tests)
         # Shown only when its hash matches the metadata, so users read exactly the text they accept.
         self.licence_file = licence_file if verified_text(licence, licence_file) is not None else None
 
@@ -107,11 +111,17 @@ class GenerationService:
             ban = self.moderation.ban_status(user_id)
             if ban.banned:
                 return Rejected("banned", ban.sentence(), {"until": ban.until.isoformat() if ban.until else None})
-        if user_id is None or not self.repo.has_accepted(user_id, self.licence.id, self.licence.sha256):
+        spec = self.models.get(request.model or self.spec.name)
+        if spec is None:
+            return Rejected("model", f"There is no model {str(request.model)[:60]!r}; models: "
+                                     f"{', '.join(self.models)}.")
+        licence = self.licence if spec.licence_id == self.licence.id else get_licence(spec.licence_id)
+        if user_id is None or not self.repo.has_accepted(user_id, licence.id, licence.sha256):
             return Rejected("licence", f"Before your first picture, read the model licence with /license and accept "
-                                       f"it with /accept ({self.licence.name}).")
-        if request.model not in (None, self.spec.name):
-            return Rejected("model", f"The model {request.model!r} is not served here; available: {self.spec.name}.")
+                                       f"it with /accept ({licence.name}).")
+        if self.served is not None and not self.served(spec.name):
+            return Rejected("model", f"No worker is serving the model {spec.name} right now, so nothing was queued; "
+                                     f"try again later or choose another model.")
         request_params, input_size = request.params, None
         if request_params.image is not None:
             try:
@@ -119,7 +129,7 @@ class GenerationService:
             except (InvalidParams, BadImage) as exc:
                 return Rejected("input", str(exc))
         try:
-            params = check_params(request_params, self.spec, max_prompt_chars=self.limits.max_prompt_chars,
+            params = check_params(request_params, spec, max_prompt_chars=self.limits.max_prompt_chars,
                                   input_size=input_size)
         except InvalidParams as exc:
             return Rejected("params", str(exc))
@@ -137,7 +147,7 @@ class GenerationService:
             return Rejected("prompt", message, {"categories": list(verdict.categories)})
 
         now = self.clock.now()
-        new = NewJob(user_id, requester, params, self.spec.name, self.spec.queue, request.nsfw_allowed,
+        new = NewJob(user_id, requester, params, spec.name, spec.queue, request.nsfw_allowed,
                      prompt_review=verdict.decision is Decision.REVIEW)
         rules, _tier = self._rules(user_id, request.tiers)
         created = self.repo.create_job(new, rules=rules, now=now)
@@ -145,7 +155,7 @@ class GenerationService:
             return self._quota_refusal(created, params.count, rules, now)
         self.repo.record_prompt_verdict(user_id, verdict, params.prompt, created)
         try:
-            self.dispatcher.enqueue(created, self.spec.queue)
+            self.dispatcher.enqueue(created, spec.queue)
         except Exception as exc:  # the broker is transport: if it is down, undo cleanly and say so
             log.exception("enqueue of job %s failed", created)
             self.repo.fail_job(created, f"enqueue failed: {exc}", refund=True)

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.command_syntax import parse_flags, parse_imagine
+from core.command_syntax import parse_flags, parse_imagine_request
 from core.delivery import Delivery, JobWaiter
 from core.domain import Accepted, Decision, GenerationRequest, Job, JobStatus, Outcome, Requester
 from core.moderation import ModerationService
@@ -26,7 +26,7 @@ Commands:
   /license                 show the model licence (you must accept it once)
   /accept                  accept the licence
   /imagine <prompt> [--negative TEXT] [--seed N] [--steps N] [--size WxH] [--cfg X] [--count N]
-           [--style NAME] [--sampler NAME] [--image PATH|JOB [--strength 0.6] [--box x,y,w,h]]
+           [--style NAME] [--sampler NAME] [--model NAME] [--image PATH|JOB [--strength 0.6] [--box x,y,w,h]]
                            make pictures; each is printed as the path of a PNG file
                            (--image: image-to-image; with --box: repaint that rectangle)
   /reroll JOB              the same prompt again with a new seed
@@ -35,6 +35,7 @@ Commands:
                            enlarge a picture
   /cancel JOB              stop a job of yours (refunded)
   /styles                  the style presets for --style
+  /models                  the models for --model
   /quota                   pictures used and left today
   /history                 your last jobs
   /report JOB [N] [why]    report picture N (default 1) of a job to the moderators
@@ -92,7 +93,7 @@ class ConsoleBot:
                 "/accept": self.accept, "/imagine": self.imagine, "/quota": self.quota, "/history": self.history,
                 "/report": self.report, "/appeal": self.appeal, "/link": self.link, "/unlink": self.unlink,
                 "/reroll": self.reroll, "/variations": self.variations, "/upscale": self.upscale,
-                "/cancel": self.cancel, "/styles": self.styles}
+                "/cancel": self.cancel, "/styles": self.styles, "/models": self.models}
 
     def show_licence(self, _: str, _say: Callable[[str], None]) -> list[str]:
         return [self.service.licence_text()]
@@ -169,10 +170,16 @@ class ConsoleBot:
 
     def imagine(self, rest: str, say: Callable[[str], None]) -> list[str]:
         try:
-            params = parse_imagine(rest)
+            params, model = parse_imagine_request(rest)
         except InvalidParams as exc:
             return [str(exc)]
-        return self._follow(self.service.submit(GenerationRequest(self.requester, params)), say)
+        return self._follow(self.service.submit(GenerationRequest(self.requester, params, model)), say)
+
+    def models(self, _: str, _say: Callable[[str], None]) -> list[str]:
+        served = self.service.served
+        return [f"{spec.name:<16} {spec.default_size}px, {spec.default_steps} steps, licence {spec.licence_id}"
+                + ("" if served is None or served(spec.name) else "  (no worker serving it now)")
+                for spec in self.service.models.values()]
 
     def _follow(self, outcome: Outcome, say: Callable[[str], None]) -> list[str]:
         """Say the outcome; for an accepted job, wait for it and print its pictures."""

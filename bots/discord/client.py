@@ -94,16 +94,16 @@ def _who(interaction: discord.Interaction[Any]) -> Any:
 @app_commands.describe(prompt="What to draw", negative="What to keep out", size="WIDTHxHEIGHT, e.g. 512x512",
                        steps="Denoising steps", seed="Seed for a repeatable picture", count="Pictures (1-4)",
                        cfg="Guidance scale", image="A picture to start from (image-to-image)",
-                       strength="How far from the picture to go, 0.05-1")
+                       strength="How far from the picture to go, 0.05-1", model="Which model (default: the first)")
 async def imagine(interaction: discord.Interaction[Any], prompt: str, negative: str | None = None,
                   size: str | None = None, steps: int | None = None, seed: int | None = None,
                   count: int | None = None, cfg: float | None = None, image: discord.Attachment | None = None,
-                  strength: float | None = None) -> None:
+                  strength: float | None = None, model: str | None = None) -> None:
     # Defer first: Discord drops interactions not answered within 3 seconds, and the gates touch the database.
     await interaction.response.defer(ephemeral=True, thinking=True)
     bot = _bot(interaction)
     options: dict[str, object] = {"prompt": prompt, "negative": negative, "size": size, "steps": steps,
-                                  "seed": seed, "count": count, "cfg": cfg, "strength": strength}
+                                  "seed": seed, "count": count, "cfg": cfg, "strength": strength, "model": model}
     if image is not None:
         if image.size > 20 * 1024 * 1024:
             await interaction.edit_original_response(content="The picture is larger than 20 MB.")

@@ -54,7 +54,8 @@ def imagine_request(who: Requester, options: Mapping[str, object], *, nsfw_chann
         image=str(options["image"]) if options.get("image") else None,
         strength=float(options["strength"]) if options.get("strength") is not None else None,  # type: ignore[arg-type]
     )
-    return GenerationRequest(who, params, nsfw_allowed=nsfw_channel, tiers=tiers)
+    model = str(options["model"]) if options.get("model") else None
+    return GenerationRequest(who, params, model, nsfw_allowed=nsfw_channel, tiers=tiers)
 
 
 def _int_or_none(value: object) -> int | None:

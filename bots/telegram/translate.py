@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.command_syntax import parse_imagine
+from core.command_syntax import parse_imagine_request
 from core.domain import Accepted, GenerationRequest, Outcome, Rejected, Requester
 
 PLATFORM = "telegram"
@@ -74,7 +74,8 @@ def command_argument(text: str) -> str:
 
 def imagine_request(who: Requester, text: str, *, nsfw_allowed: bool) -> GenerationRequest:
     """Raises core.params.InvalidParams on malformed flags."""
-    return GenerationRequest(who, parse_imagine(command_argument(text)), nsfw_allowed=nsfw_allowed)
+    params, model = parse_imagine_request(command_argument(text))
+    return GenerationRequest(who, params, model, nsfw_allowed=nsfw_allowed)
 
 
 def outcome_text(outcome: Outcome, lang: str) -> str:

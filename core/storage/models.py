@@ -228,3 +228,13 @@ class ChatSettingRow(Base):
     value: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkerRow(Base):
+    """Which worker process serves which models, refreshed by a heartbeat: a request for a model nobody serves is
+    refused at submit instead of waiting forever."""
+
+    __tablename__ = "workers"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    models: Mapped[list[Any]] = mapped_column(default=list)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)

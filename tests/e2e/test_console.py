@@ -90,3 +90,15 @@ def test_image_to_image_variations_and_upscale_from_the_console(tmp_path: Path) 
     assert any("Lanczos resampling" in line for line in out)
     assert any(line.startswith("watercolor") for line in out)
     assert out[-1] == "nowhere.png: the file cannot be read."
+
+
+def test_two_models_from_the_registry(tmp_path: Path) -> None:
+    env = {"MURALIST_MODELS": '[{"name": "mini-b", "source": "miniature", "default_size": 64}]',
+           "MURALIST_WORKER_MODELS": '["miniature", "mini-b"]'}
+    out = console(tmp_path, "/accept", "/models", "/imagine a kite --model mini-b", "/imagine a kite --model nope",
+                  env=env)
+    (picture,) = png_lines(out)
+    with Image.open(picture) as im:
+        assert im.size == (64, 64) and im.text["Model"] == "mini-b"  # type: ignore[attr-defined]
+    assert any(line.startswith("mini-b") for line in out)
+    assert any("There is no model 'nope'" in line for line in out)

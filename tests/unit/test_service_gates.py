@@ -139,3 +139,24 @@ def test_licence_full_text_is_offered_only_when_its_hash_matches(repo: FakeRepos
                             licence_file=tampered)
     assert str(official) in good.licence_text()
     assert str(tampered) not in bad.licence_text() and bad.licence.url in bad.licence_text()
+
+
+def test_a_model_no_worker_serves_is_refused_at_submit(repo: FakeRepository, dispatcher: FakeDispatcher,
+                                                      prompt_filter: PromptFilter) -> None:
+    settings = Settings(models=[{"name": "mini-b", "source": "miniature"}])
+    from core.models_registry import model_specs
+
+    specs = model_specs(settings)
+    assert list(specs) == ["miniature", "mini-b"] and specs["mini-b"].queue == "muralist.mini-b"
+    serving = {"miniature"}
+    service = GenerationService(repo, dispatcher, prompt_filter, specs["miniature"],
+                                get_licence("creativeml-openrail-m"), Limits(), FakeClock(), models=specs,
+                                served=serving.__contains__)
+    service.accept_licence(ALICE)
+    refused = service.submit(GenerationRequest(ALICE, GenerationParams("a fox"), model="mini-b"))
+    assert isinstance(refused, Rejected) and "No worker is serving the model mini-b" in refused.message
+    assert not repo.jobs and not dispatcher.sent
+    serving.add("mini-b")
+    accepted = service.submit(GenerationRequest(ALICE, GenerationParams("a fox"), model="mini-b"))
+    assert isinstance(accepted, Accepted) and dispatcher.sent == [(accepted.job_id, "muralist.mini-b")]
+    assert repo.jobs[accepted.job_id].model == "mini-b"
