@@ -45,7 +45,7 @@ class MuralistDiscord(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(MemberButton, AcceptButton, ModButton)
-        commands: list[Any] = [imagine, license_command, accept, quota, history, mod]
+        commands: list[Any] = [imagine, license_command, accept, quota, history, cancel, mod]
         for command in commands:
             self.tree.add_command(command)
         if self.guild_ids:
@@ -146,6 +146,12 @@ async def quota(interaction: discord.Interaction[Any]) -> None:
     bot = _bot(interaction)
     tiers = tiers_for([r.id for r in getattr(interaction.user, "roles", [])], bot.tier_roles)
     text = await asyncio.to_thread(bot.runtime.service.describe_quota, _who(interaction), tiers)
+    await interaction.response.send_message(text, ephemeral=True)
+
+
+@app_commands.command(name="cancel", description="Stop one of your jobs (its pictures are refunded)")
+async def cancel(interaction: discord.Interaction[Any], job: str) -> None:
+    text = await asyncio.to_thread(_bot(interaction).runtime.service.cancel, job.strip(), _who(interaction))
     await interaction.response.send_message(text, ephemeral=True)
 
 

@@ -131,6 +131,15 @@ async def imagine(update: Update, context: MuralistContext) -> None:
         services.delivery.progress_messages[outcome.job_id] = (message.chat_id, message.message_id)
 
 
+async def cancel_job(update: Update, context: MuralistContext) -> None:
+    job_id = (update.effective_message.text or "").partition(" ")[2].strip()  # type: ignore[union-attr]
+    if not job_id:
+        await _reply(update, "Say which job: /cancel JOB.")
+        return
+    await _reply(update, await asyncio.to_thread(context.services.runtime.service.cancel, job_id.split()[0],
+                                                 _who(update)))
+
+
 async def link(update: Update, context: MuralistContext) -> None:
     code = (update.effective_message.text or "").partition(" ")[2].strip()  # type: ignore[union-attr]
     mod = context.services.moderation
@@ -348,7 +357,7 @@ def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids:
     if not deliver:
         services.delivery = None
     commands = {"start": start, "license": show_licence, "licence": show_licence, "accept": accept_licence,
-                "help": show_help, "quota": show_quota, "history": show_history, "imagine": imagine, "link": link,
+                "help": show_help, "quota": show_quota, "history": show_history, "imagine": imagine, "link": link, "cancel": cancel_job,
                 "modchat": set_mod_chat, "nsfw": set_nsfw, "ban": ban_user, "unban": unban_user}
     for name, handler in commands.items():
         app.add_handler(CommandHandler(name, handler))

@@ -17,7 +17,8 @@ TEXT = {
         "welcome": "Welcome to muralist! I turn descriptions into pictures. First read the licence below and press "
                    "Accept (or send /accept).",
         "help": "/imagine <description> [--negative TEXT] [--seed N] [--steps N] [--size WxH] [--cfg X] [--count N]\n"
-                "/quota — pictures left today\n/history — your last jobs\n/license, /accept — the model licence\n"
+                "/quota — pictures left today\n/history — your last jobs\n/cancel JOB — stop a job of yours\n"
+                "/license, /accept — the model licence\n"
                 "/link [CODE] — share one quota with your other accounts",
         "not_text": "I can only read text here: send /imagine followed by a description of the picture.",
         "img2img": "To start from this picture, send it again with a caption describing what to make of it.",

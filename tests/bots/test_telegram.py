@@ -141,6 +141,8 @@ def test_chinese_members_are_answered_in_chinese(runtime: Runtime) -> None:
     async def scenario(fake: FakeTelegram) -> None:
         fake.say(ZHANG, "/imagine 一只狐狸", lang="zh-hans")
         await fake.wait_for(lambda: any("许可协议" in x for x in fake.texts(ZHANG)))
+        fake.say(ZHANG, "/cancel nosuchjob1", lang="zh-hans")
+        await fake.wait_for(lambda: any("no job nosuchjob1 to cancel" in x for x in fake.texts(ZHANG)))
         fake.say(ZHANG, "/help", lang="zh-hans")
         await fake.wait_for(lambda: any("今天剩余" in x for x in fake.texts(ZHANG)))
 
