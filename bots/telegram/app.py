@@ -357,7 +357,8 @@ def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids:
     if not deliver:
         services.delivery = None
     commands = {"start": start, "license": show_licence, "licence": show_licence, "accept": accept_licence,
-                "help": show_help, "quota": show_quota, "history": show_history, "imagine": imagine, "link": link, "cancel": cancel_job,
+                "help": show_help, "quota": show_quota, "history": show_history, "imagine": imagine, "link": link,
+                "cancel": cancel_job,
                 "modchat": set_mod_chat, "nsfw": set_nsfw, "ban": ban_user, "unban": unban_user}
     for name, handler in commands.items():
         app.add_handler(CommandHandler(name, handler))
