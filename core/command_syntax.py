@@ -12,7 +12,7 @@ from core.domain import GenerationParams
 from core.params import InvalidParams
 
 FLAGS = ("negative", "seed", "steps", "size", "cfg", "count", "style", "sampler", "image", "strength", "box",
-         "model")
+         "mask", "model")
 _FLAG = re.compile(r"(?:^|\s)--([A-Za-z][\w-]*)(?=\s|$|=)=?")
 
 
@@ -79,6 +79,7 @@ def parse_imagine(text: str) -> GenerationParams:
         image=values.get("image"),
         strength=_as_float("strength", values["strength"]) if "strength" in values else None,
         box=values.get("box"),
+        mask=values.get("mask"),
     )
 
 

@@ -51,6 +51,7 @@ class GenerationParams:
     image: str | None = None  # an input picture (path) for image-to-image, inpainting or upscaling
     strength: float | None = None  # how far from the input picture to go (0..1)
     box: str | None = None  # "x,y,w,h": the rectangle to repaint (inpainting)
+    mask: str | None = None  # or a mask picture (path or JOB[:N]): white is repainted
     upscale: int | None = None  # 2 or 4: enlarge the input picture instead of generating
 
 
@@ -104,6 +105,7 @@ class Job:
     style: str | None = None
     input_path: str | None = None
     mask_box: str | None = None
+    mask_path: str | None = None
     strength: float | None = None
     upscale_factor: int | None = None
 

@@ -151,8 +151,8 @@ class FakeRepository:
                                 new.model, p.prompt, p.negative_prompt, p.seed, p.steps, p.width, p.height, p.cfg,
                                 p.count, now, nsfw_allowed=new.nsfw_allowed, prompt_review=new.prompt_review,
                                 kind=p.kind, sampler=p.sampler, style=p.style, input_path=p.image,
-                                mask_box=",".join(map(str, p.box)) if p.box else None, strength=p.strength,
-                                upscale_factor=p.upscale)
+                                mask_box=",".join(map(str, p.box)) if p.box else None, mask_path=p.mask,
+                                strength=p.strength, upscale_factor=p.upscale)
         self.queues[job_id] = new.queue
         self.ledger.append((new.user_id, p.count, "reserve", job_id, period))
         return job_id

@@ -100,7 +100,7 @@ class JobRunner:
             out = pipeline(
                 TextToImageInput(job.prompt, job.negative_prompt, job.seed, job.steps, job.width, job.height, job.cfg,
                                  job.count, job.kind, job.sampler, job.style, job.input_path, job.strength,
-                                 box, job.upscale_factor),  # type: ignore[arg-type]
+                                 box, job.upscale_factor, job.mask_path),  # type: ignore[arg-type]
                 ProgressThrottle(self.bus, job.id, cancelled=self.repo.is_cancelled))
             # Fail closed: if the check raises, the job fails and no picture is stored.
             verdicts = self.checker.check(out.images, "nsfw" if job.nsfw_allowed else "default")

@@ -41,6 +41,7 @@ class ResolvedParams:
     strength: float | None = None
     box: tuple[int, int, int, int] | None = None
     upscale: int | None = None
+    mask: str | None = None
 
 
 def _grid(side: int, spec: ModelSpec) -> int:
@@ -86,8 +87,10 @@ def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars:
         raise InvalidParams(f"Unknown sampler {params.sampler!r}; samplers: {', '.join(SAMPLERS)}.")
     if params.image is not None and input_size is None:
         raise InvalidParams("The input picture could not be read.")
-    if params.box is not None and params.image is None:
-        raise InvalidParams("--box repaints part of a picture: give the picture with --image.")
+    if (params.box is not None or params.mask is not None) and params.image is None:
+        raise InvalidParams("--box and --mask repaint part of a picture: give the picture with --image.")
+    if params.box is not None and params.mask is not None:
+        raise InvalidParams("Use --box or --mask, not both.")
     if params.strength is not None and (params.image is None or not 0.05 <= params.strength <= 1.0):
         raise InvalidParams("--strength (0.05 to 1) applies to an input picture given with --image.")
     default_w, default_h = (_grid(input_size[0], spec), _grid(input_size[1], spec)) if input_size else (
@@ -120,14 +123,14 @@ def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars:
     if style is not None:
         prompt, negative = style.apply(prompt, negative)
     box = parse_box(params.box, width, height) if params.box is not None else None
-    kind = "inpaint" if box else "img2img" if params.image else "txt2img"
+    kind = "inpaint" if box or params.mask else "img2img" if params.image else "txt2img"
     strength = params.strength if params.strength is not None else (
         None if kind == "txt2img" else 0.75 if kind == "inpaint" else 0.6)
     if strength is not None and int(steps * strength) < 1:
         raise InvalidParams(f"With --strength {strength:g} and {steps} steps no denoising step would run; raise "
                             f"--steps or --strength.")
     return ResolvedParams(prompt, negative, seed, steps, width, height, float(cfg), params.count, kind,
-                          params.sampler or "default", params.style, params.image, strength, box)
+                          params.sampler or "default", params.style, params.image, strength, box, None, params.mask)
 
 
 def _check_upscale(params: GenerationParams, spec: ModelSpec, input_size: tuple[int, int] | None) -> ResolvedParams:

@@ -312,8 +312,13 @@ class TextToImage:
             with Image.open(spec.image or "") as source:
                 init = source.convert("RGB").resize((spec.width, spec.height), Image.Resampling.LANCZOS)
             extra = {"image": [init] * spec.count, "strength": spec.strength or 0.6}
-            if spec.kind == "inpaint" and spec.box is not None:
-                extra["mask_image"] = [box_mask(spec.width, spec.height, spec.box)] * spec.count
+            if spec.kind == "inpaint":
+                if spec.mask is not None:
+                    with Image.open(spec.mask) as picture:
+                        mask = picture.convert("L").resize((spec.width, spec.height), Image.Resampling.NEAREST)
+                else:
+                    mask = box_mask(spec.width, spec.height, spec.box or (0, 0, spec.width, spec.height))
+                extra["mask_image"] = [mask] * spec.count
                 extra["width"], extra["height"] = spec.width, spec.height
         else:
             extra = {"width": spec.width, "height": spec.height}

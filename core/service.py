@@ -202,6 +202,13 @@ class GenerationService:
             if not params.prompt.strip():
                 params = replace(params, prompt=job.prompt)
         path, size = self.inputs.store(ref)
+        if params.mask is not None:
+            mask_ref = params.mask.strip()
+            mask_job = self.repo.get_job(mask_ref.partition(":")[0]) if re.fullmatch(r"[a-z0-9]{10}(:\d+)?",
+                                                                                     mask_ref) else None
+            if mask_job is not None:
+                mask_ref = next((i.path for i in mask_job.images if i.path), "") or ""
+            params = replace(params, mask=self.inputs.store(mask_ref)[0])
         return replace(params, image=path), size
 
     def store_upload(self, data: bytes) -> str:
@@ -241,7 +248,7 @@ class GenerationService:
         params = GenerationParams(job.prompt, job.negative_prompt, None, job.steps, job.width, job.height, job.cfg,
                                   job.count, sampler=job.sampler if job.sampler != "default" else None,
                                   image=job.input_path, strength=job.strength, box=job.mask_box,
-                                  upscale=job.upscale_factor)
+                                  upscale=job.upscale_factor, mask=job.mask_path)
         return self.submit(GenerationRequest(requester, params, job.model, nsfw_allowed, tiers))
 
     # --- reading --------------------------------------------------------------------------------------------------

@@ -26,9 +26,10 @@ Commands:
   /license                 show the model licence (you must accept it once)
   /accept                  accept the licence
   /imagine <prompt> [--negative TEXT] [--seed N] [--steps N] [--size WxH] [--cfg X] [--count N]
-           [--style NAME] [--sampler NAME] [--model NAME] [--image PATH|JOB [--strength 0.6] [--box x,y,w,h]]
+           [--style NAME] [--sampler NAME] [--model NAME]
+           [--image PATH|JOB [--strength 0.6] [--box x,y,w,h | --mask PATH]]
                            make pictures; each is printed as the path of a PNG file
-                           (--image: image-to-image; with --box: repaint that rectangle)
+                           (--image: image-to-image; --box or --mask: repaint that part, white in the mask)
   /reroll JOB              the same prompt again with a new seed
   /variations PATH|JOB     new pictures close to one picture
   /upscale PATH|JOB [--factor 2|4]

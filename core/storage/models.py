@@ -102,6 +102,7 @@ class JobRow(Base):
     style: Mapped[str | None] = mapped_column(String(64))
     input_path: Mapped[str | None] = mapped_column(Text)  # the (EXIF-free) input picture of img2img/inpaint/upscale
     mask_box: Mapped[str | None] = mapped_column(String(64))  # "x,y,w,h" to repaint
+    mask_path: Mapped[str | None] = mapped_column(Text)  # or a mask picture: white is repainted
     strength: Mapped[float | None] = mapped_column(Float)
     upscale_factor: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

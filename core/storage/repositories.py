@@ -58,7 +58,8 @@ def _to_job(row: JobRow, with_images: bool = True) -> Job:
         width=row.width, height=row.height, cfg=row.cfg, count=row.count, created_at=row.created_at,
         finished_at=row.finished_at, error=row.error, images=images, nsfw_allowed=row.nsfw_allowed,
         prompt_review=row.prompt_review, kind=row.kind, sampler=row.sampler, style=row.style,
-        input_path=row.input_path, mask_box=row.mask_box, strength=row.strength, upscale_factor=row.upscale_factor,
+        input_path=row.input_path, mask_box=row.mask_box, mask_path=row.mask_path, strength=row.strength,
+        upscale_factor=row.upscale_factor,
     )
 
 
@@ -149,7 +150,7 @@ class SqlJobRepository:
                 queue=new.queue, prompt=p.prompt, negative_prompt=p.negative_prompt, seed=p.seed, steps=p.steps,
                 width=p.width, height=p.height, cfg=p.cfg, count=p.count, nsfw_allowed=new.nsfw_allowed,
                 prompt_review=new.prompt_review, kind=p.kind, sampler=p.sampler, style=p.style, input_path=p.image,
-                mask_box=",".join(map(str, p.box)) if p.box else None, strength=p.strength,
+                mask_box=",".join(map(str, p.box)) if p.box else None, mask_path=p.mask, strength=p.strength,
                 upscale_factor=p.upscale, created_at=now)
             s.add(job)
             s.add(QuotaLedgerRow(user_id=new.user_id, delta=p.count, reason="reserve", job_id=job.id, period=period,

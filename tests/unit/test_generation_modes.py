@@ -66,6 +66,17 @@ def test_inpainting_repaints_the_box_and_keeps_the_rest(miniature: TextToImage, 
     assert inside > 3 * outside
 
 
+def test_a_mask_picture_repaints_what_is_white_like_the_same_box(miniature: TextToImage, source: str,
+                                                                  tmp_path: Path) -> None:
+    mask = tmp_path / "mask.png"
+    picture = Image.new("L", (64, 64), 0)
+    picture.paste(255, (16, 16, 48, 48))
+    picture.save(mask)
+    by_mask = px(miniature, kind="inpaint", image=source, strength=1.0, mask=str(mask), seed=1)
+    by_box = px(miniature, kind="inpaint", image=source, strength=1.0, box=(16, 16, 32, 32), seed=1)
+    assert np.array_equal(by_mask, by_box)
+
+
 def test_upscale_doubles_the_size_deterministically(miniature: TextToImage, source: str) -> None:
     out = miniature(spec(kind="upscale", image=source, upscale=2))
     assert out.images[0].size == (128, 128) and "Lanczos" in out.method
