@@ -39,4 +39,24 @@ def result_text(job: Job, mention: str) -> str:
                      f"the moderators.")
     if blocked:
         lines.append(f"Picture(s) {', '.join(map(str, blocked))} were blocked by the image check and not posted.")
+    note = method_note(job)
+    if note:
+        lines.append(note)
     return "\n".join(lines)
+
+
+def method_note(job: Job) -> str | None:
+    """For upscaling and inpainting, which method ran (the worker wrote it into the picture's metadata)."""
+    if job.kind not in ("upscale", "inpaint"):
+        return None
+    from PIL import Image
+
+    for image in job.images:
+        if image.path:
+            try:
+                with Image.open(image.path) as picture:
+                    method = picture.text.get("Method")  # type: ignore[attr-defined]
+            except OSError:
+                return None
+            return f"Made with {method}." if method else None
+    return None

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     model_licence: str = "creativeml-openrail-m"
     models: list[dict[str, Any]] = Field(default_factory=list)  # more models beside MURALIST_MODEL (JSON)
     worker_models: list[str] = Field(default_factory=list)  # the models this worker loads (default: MURALIST_MODEL)
+    inpaint_model: str | None = None  # an inpainting checkpoint ("miniature", a folder or a hub id)
+    upscaler: str | None = None  # a ×4 diffusion upscaler ("miniature", a folder or a hub id); else Lanczos
     low_memory: bool = False  # GPUs under ~10 GB: attention slicing and model CPU offload
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
     licence_text_path: Path | None = None

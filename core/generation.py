@@ -108,7 +108,7 @@ class JobRunner:
                 verdicts = [_at_least_review(v) for v in verdicts]
             if len(verdicts) != len(out.images):
                 raise RuntimeError("the image check returned the wrong number of verdicts")
-            records = [self._keep(job, i, image, seed, verdict)
+            records = [self._keep(job, i, image, seed, verdict, out.method)
                        for i, (image, seed, verdict) in enumerate(zip(out.images, out.seeds, verdicts, strict=True))]
         except JobCancelled:
             log.info("job %s cancelled while running", job_id)
@@ -133,11 +133,12 @@ class JobRunner:
             (verdict,) = self.checker.check([picture.convert("RGB")], "nsfw" if job.nsfw_allowed else "default")
         return verdict.decision is not Decision.BLOCK
 
-    def _keep(self, job: Job, index: int, image: Image.Image, seed: int, verdict: Verdict) -> ImageRecord:
+    def _keep(self, job: Job, index: int, image: Image.Image, seed: int, verdict: Verdict,
+              method: str = "") -> ImageRecord:
         score = verdict.scores.get("nsfw")
         if verdict.decision is Decision.BLOCK:
             # A blocked picture never leaves the worker: only its fingerprint and verdict are kept.
             digest = hashlib.sha256(image.tobytes()).hexdigest()
             return ImageRecord(index, seed, image.width, image.height, digest, verdict.decision, score, None)
-        path, digest = self.store.save(image, _metadata(job, seed))
+        path, digest = self.store.save(image, {**_metadata(job, seed), "Method": method})
         return ImageRecord(index, seed, image.width, image.height, digest, verdict.decision, score, path)

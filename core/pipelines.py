@@ -104,8 +104,11 @@ def _write_tokenizer_files(folder: Path) -> tuple[Path, Path, dict[str, int]]:
     return folder / "vocab.json", folder / "merges.txt", vocab
 
 
-def build_miniature(dest: Path) -> Path:
-    """Build the miniature SD into ``dest`` (atomically) unless it is already there. Returns ``dest``."""
+def build_miniature(dest: Path, variant: str = "txt2img") -> Path:
+    """Build the miniature SD into ``dest`` (atomically) unless it is already there. Returns ``dest``.
+
+    ``variant``: "txt2img" (the default model), "inpaint" (a 9-channel inpainting UNet, like SD's inpainting
+    checkpoints) or "upscale" (a ×4 upscaler shaped like stable-diffusion-x4-upscaler)."""
     if (dest / "model_index.json").is_file():
         return dest
     import torch
@@ -126,23 +129,36 @@ def build_miniature(dest: Path) -> Path:
             vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_attention_heads=4, num_hidden_layers=2,
             max_position_embeddings=77, projection_dim=32, bos_token_id=vocab["<|startoftext|>"],
             eos_token_id=vocab["<|endoftext|>"], pad_token_id=vocab["<|endoftext|>"]))
+        in_channels = {"txt2img": 4, "inpaint": 9, "upscale": 7}[variant]
         unet = UNet2DConditionModel(
-            sample_size=16, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
+            sample_size=16, in_channels=in_channels, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
+            num_class_embeds=1000 if variant == "upscale" else None,  # the upscaler is told its noise level
             down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
             up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
             cross_attention_dim=32, norm_num_groups=8, attention_head_dim=8)
         # Four blocks, like SD's VAE, so latents are 1/8 of the picture and sizes follow SD's multiple-of-8 rule.
+        blocks = 3 if variant == "upscale" else 4  # the ×4 upscaler's VAE has three blocks: latents are 1/4
         vae = AutoencoderKL(
-            in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(8, 16, 16, 16), layers_per_block=1,
-            down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4, norm_num_groups=8,
-            sample_size=128)
+            in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(8, 16, 16, 16)[:blocks],
+            layers_per_block=1, down_block_types=("DownEncoderBlock2D",) * blocks,
+            up_block_types=("UpDecoderBlock2D",) * blocks, norm_num_groups=8, sample_size=128)
         scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
                                            num_train_timesteps=1000, steps_offset=1)
-        pipe = StableDiffusionPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
-                                       scheduler=scheduler, safety_checker=None, feature_extractor=None,
-                                       requires_safety_checker=False)
+        pipe: Any
+        if variant == "upscale":
+            from diffusers import DDPMScheduler, StableDiffusionUpscalePipeline
+
+            pipe = StableDiffusionUpscalePipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
+                                                  low_res_scheduler=DDPMScheduler(), scheduler=scheduler,
+                                                  max_noise_level=350)
+        else:
+            from diffusers import StableDiffusionInpaintPipeline
+
+            cls = StableDiffusionInpaintPipeline if variant == "inpaint" else StableDiffusionPipeline
+            pipe = cls(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=scheduler,
+                       safety_checker=None, feature_extractor=None, requires_safety_checker=False)
         shutil.rmtree(tmp / "_tok")
-        pipe.save_pretrained(tmp)  # type: ignore[attr-defined]
+        pipe.save_pretrained(tmp)
         (tmp / "MINIATURE.txt").write_text(f"{MINIATURE_VERSION}: random weights, pictures are noise\n")
         try:
             tmp.rename(dest)
@@ -192,6 +208,27 @@ def pick_device(preference: str = "auto") -> str:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return "mps"
     return "cpu"
+
+
+def load_helper(kind: str, source: str, models_dir: Path, device: str = "auto") -> Any:
+    """An optional second pipeline: "inpaint" (an inpainting checkpoint) or "upscale" (a ×4 upscaler), from
+    "miniature", a local folder or a hub id."""
+    import torch
+    from diffusers import StableDiffusionInpaintPipeline, StableDiffusionUpscalePipeline
+
+    dev = pick_device(device)
+    cls: Any = StableDiffusionInpaintPipeline if kind == "inpaint" else StableDiffusionUpscalePipeline
+    path: str | Path = build_miniature(models_dir / f"{MINIATURE_VERSION}-{kind}", kind) \
+        if source == "miniature" else source
+    try:
+        extra = {"safety_checker": None, "requires_safety_checker": False} if kind == "inpaint" else {}
+        pipe = cls.from_pretrained(path, dtype=torch.float16 if dev == "cuda" else torch.float32,
+                                   local_files_only=source == "miniature" or Path(source).exists(), **extra)
+    except Exception as exc:
+        raise ModelLoadError(f"Could not load the {kind} model {source!r}: {exc}") from exc
+    pipe = pipe.to(dev)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
 
 
 def load_pipeline(source: str, models_dir: Path, device: str = "auto", low_memory: bool = False) -> Any:
@@ -249,8 +286,11 @@ class TextToImage:
     check, PNG, database) while the next job generates.
     """
 
-    def __init__(self, pipe: Any, cpu_threads: int | None = None) -> None:
+    def __init__(self, pipe: Any, cpu_threads: int | None = None, inpainter: Any = None,
+                 upscaler: Any = None) -> None:
         self.pipe = pipe
+        self.inpainter = inpainter  # an inpainting checkpoint, when one is configured
+        self.upscaler = upscaler  # a ×4 diffusion upscaler, when one is configured
         self._default_scheduler = pipe.scheduler
         self._schedulers: dict[str, Any] = {}
         self._variants: dict[str, Any] = {}
@@ -259,8 +299,11 @@ class TextToImage:
 
     @classmethod
     def load(cls, source: str, models_dir: Path, device: str = "auto", cpu_threads: int | None = None,
-             low_memory: bool = False) -> TextToImage:
-        return cls(load_pipeline(source, models_dir, device, low_memory), cpu_threads)
+             low_memory: bool = False, inpaint_source: str | None = None,
+             upscaler_source: str | None = None) -> TextToImage:
+        return cls(load_pipeline(source, models_dir, device, low_memory), cpu_threads,
+                   load_helper("inpaint", inpaint_source, models_dir, device) if inpaint_source else None,
+                   load_helper("upscale", upscaler_source, models_dir, device) if upscaler_source else None)
 
     @property
     def device(self) -> str:
@@ -296,9 +339,11 @@ class TextToImage:
         seeds = [(spec.seed + i) % 2**32 for i in range(spec.count)]
         if spec.kind == "upscale":
             with Image.open(spec.image or "") as source:
-                return TextToImageOutput([resample_upscale(source.convert("RGB"), spec.upscale or 2)], seeds,
-                                         "cpu", f"Lanczos resampling ×{spec.upscale} (no diffusion upscaler "
-                                                "configured)")
+                picture = source.convert("RGB")
+            if self.upscaler is None:
+                return TextToImageOutput([resample_upscale(picture, spec.upscale or 2)], seeds, "cpu",
+                                         f"Lanczos resampling ×{spec.upscale} (no diffusion upscaler configured)")
+            return self._diffusion_upscale(picture, spec, seeds)
         # CPU generators make a seed give the same picture on any device.
         generators = [torch.Generator("cpu").manual_seed(s) for s in seeds]
 
@@ -323,8 +368,10 @@ class TextToImage:
         else:
             extra = {"width": spec.width, "height": spec.height}
 
+        use_checkpoint = spec.kind == "inpaint" and self.inpainter is not None
+
         def generate() -> Any:
-            pipe = self._variant(spec.kind)
+            pipe = self.inpainter if use_checkpoint else self._variant(spec.kind)
             pipe.scheduler = self._scheduler(spec.sampler)
             with torch.inference_mode():
                 return pipe(prompt=[spec.prompt] * spec.count, negative_prompt=[spec.negative_prompt] * spec.count,
@@ -333,8 +380,28 @@ class TextToImage:
 
         out = self._executor.submit(generate).result()
         method = {"txt2img": "text-to-image", "img2img": "image-to-image",
-                  "inpaint": "inpainting (masked image-to-image on the standard model)"}[spec.kind]
+                  "inpaint": "inpainting with the inpainting checkpoint" if use_checkpoint else
+                  "inpainting (masked image-to-image on the standard model; no inpainting checkpoint configured)"
+                  }[spec.kind]
         return TextToImageOutput(images=list(out.images), seeds=seeds, device=self.device, method=method)
+
+    def _diffusion_upscale(self, picture: Image.Image, spec: TextToImageInput, seeds: list[int]) -> TextToImageOutput:
+        """The configured ×4 upscaler; for ×2 its ×4 result is resampled down by half."""
+        import torch
+
+        def generate() -> Any:
+            with torch.inference_mode():
+                return self.upscaler(prompt=[spec.prompt or "high quality, detailed"], image=[picture],
+                                     num_inference_steps=max(spec.steps, 10), guidance_scale=0.0,
+                                     generator=[torch.Generator("cpu").manual_seed(seeds[0])])
+
+        big = self._executor.submit(generate).result().images[0]
+        target = (picture.width * (spec.upscale or 4), picture.height * (spec.upscale or 4))
+        note = "diffusion upscaler ×4"
+        if big.size != target:
+            big = big.resize(target, Image.Resampling.LANCZOS)
+            note += f", resampled to ×{spec.upscale}"
+        return TextToImageOutput([big], seeds, self.device, note)
 
     def run_batch(self, specs: list[TextToImageInput],
                   progresses: list[ProgressCallback | None]) -> list[TextToImageOutput | Exception]:

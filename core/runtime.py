@@ -85,7 +85,8 @@ def build_runner(settings: Settings, repo: SqlJobRepository, bus: EventBus) -> J
     pipelines: dict[str, Pipeline] = {}
     for name in served_models(settings):
         loaded = TextToImage.load(specs[name].source, settings.models_dir, settings.device,
-                                  default_pipeline_threads(settings), low_memory=settings.low_memory)
+                                  default_pipeline_threads(settings), low_memory=settings.low_memory,
+                                  inpaint_source=settings.inpaint_model, upscaler_source=settings.upscaler)
         pipelines[name] = BatchingPipeline(loaded, settings.batch_max, settings.batch_wait_ms / 1000) \
             if settings.batch_max > 1 else loaded
     single = next(iter(pipelines.values())) if len(pipelines) == 1 else None

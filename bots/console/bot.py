@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bots.results import method_note
 from core.command_syntax import parse_flags, parse_imagine_request
 from core.delivery import Delivery, JobWaiter
 from core.domain import Accepted, Decision, GenerationRequest, Job, JobStatus, Outcome, Requester
@@ -214,12 +215,9 @@ class ConsoleBot:
                 lines.append(f"Picture {image.index + 1} may be sensitive: it is marked for a moderator's review.")
             elif image.decision is Decision.UNCHECKED:
                 lines.append(f"Picture {image.index + 1} was NOT safety-checked (development setting).")
-        if job.kind == "upscale":
-            lines.append(f"Upscaled ×{job.upscale_factor} with Lanczos resampling (no diffusion upscaler is "
-                         f"configured).")
-        elif job.kind == "inpaint":
-            lines.append("Inpainted with the standard model's masked image-to-image (no inpainting checkpoint is "
-                         "configured).")
+        note = method_note(job)
+        if note:
+            lines.append(note)
         return [image.path for image in job.images if image.path]
 
 

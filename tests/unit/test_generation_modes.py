@@ -191,3 +191,14 @@ def test_inputs_are_stored_without_exif_and_bad_ones_refused(world, tmp_path: Pa
     junk.write_text("not a picture")
     refused = service.submit(GenerationRequest(ADA, GenerationParams("a castle", image=str(junk))))
     assert isinstance(refused, Rejected) and refused.code == "input" and "not a picture" in refused.message
+
+
+def test_configured_upscaler_and_inpainting_checkpoint_are_used_and_named(models_dir: Path, source: str) -> None:
+    helpers = TextToImage.load("miniature", models_dir, inpaint_source="miniature", upscaler_source="miniature")
+    four = helpers(spec(kind="upscale", image=source, upscale=4))
+    assert four.images[0].size == (256, 256) and four.method == "diffusion upscaler ×4"
+    two = helpers(spec(kind="upscale", image=source, upscale=2))
+    assert two.images[0].size == (128, 128) and "resampled to ×2" in two.method
+    painted = helpers(spec(kind="inpaint", image=source, strength=1.0, box=(16, 16, 32, 32)))
+    assert painted.images[0].size == (64, 64) and painted.method == "inpainting with the inpainting checkpoint"
+    assert helpers.inpainter.unet.config.in_channels == 9  # a real inpainting UNet: picture + mask + latents
