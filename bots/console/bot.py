@@ -32,7 +32,8 @@ Commands:
                            make pictures; each is printed as the path of a PNG file
                            (--image: image-to-image; --box or --mask: repaint that part, white in the mask)
   /reroll JOB              the same prompt again with a new seed
-  /variations PATH|JOB     new pictures close to one picture
+  /variations PATH|JOB [--strength 0.6] [--count 2]
+                           new pictures close to one picture
   /upscale PATH|JOB [--factor 2|4]
                            enlarge a picture
   /cancel JOB              stop a job of yours (refunded)
@@ -156,9 +157,15 @@ class ConsoleBot:
         return self._follow(self.service.reroll(rest.split()[0], self.requester), say)
 
     def variations(self, rest: str, say: Callable[[str], None]) -> list[str]:
-        if not rest.strip():
+        try:
+            ref, flags = parse_flags(rest, ("strength", "count"))
+            strength, count = float(flags.get("strength", "0.6")), int(flags.get("count", "2"))
+        except (InvalidParams, ValueError):
+            return ["Use /variations PATH|JOB [--strength 0.6] [--count 2]."]
+        if not ref.strip():
             return ["Say which picture: /variations PATH or /variations JOB."]
-        return self._follow(self.service.variations(rest.strip(), self.requester), say)
+        return self._follow(self.service.variations(ref.strip(), self.requester, strength=strength, count=count),
+                            say)
 
     def upscale(self, rest: str, say: Callable[[str], None]) -> list[str]:
         try:
