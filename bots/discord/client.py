@@ -40,7 +40,6 @@ class MuralistDiscord(discord.Client):
         self.instance_name = f"discord:{os.getpid()}:{id(self)}"
         self.delivery = DiscordDelivery(self)
         self.deliver_enabled = deliver
-        self._delivery_task: asyncio.Task[None] | None = None
         self.synced = asyncio.Event()
 
     async def setup_hook(self) -> None:
@@ -57,12 +56,10 @@ class MuralistDiscord(discord.Client):
             await self.tree.sync()
         self.synced.set()
         if self.deliver_enabled:
-            self._delivery_task = self.delivery.start()
+            self.delivery.start()
 
     async def close(self) -> None:
-        self.delivery.stop()
-        if self._delivery_task is not None:
-            self._delivery_task.cancel()
+        await self.delivery.stop()
         await super().close()
 
     def channel_is_nsfw(self, channel: Any) -> bool:

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bots.delivery_loop import DeliveryLoop, progress_bar
 from bots.discord.buttons import MemberButton, ModButton
 from bots.discord.translate import PLATFORM
 from bots.results import result_files, result_text
 from core.chat_settings import MOD_CHANNEL
 from core.domain import Decision, Job
-from core.events import FINISHED, PROGRESS
 
 if TYPE_CHECKING:
     from bots.discord.client import MuralistDiscord
@@ -37,59 +37,22 @@ def result_view(job: Job) -> discord.ui.View:
     return view
 
 
-class DiscordDelivery:
+class DiscordDelivery(DeliveryLoop):
+    platform = PLATFORM
+
     def __init__(self, bot: MuralistDiscord, sweep_interval: float = 5.0) -> None:
+        super().__init__(bot.runtime, sweep_interval)
         self.bot = bot
-        self.sweep_interval = sweep_interval
-        self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.progress_targets: dict[str, discord.Interaction[Any]] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._unsubscribe: list[Any] = []
 
-    def start(self) -> asyncio.Task[None]:
-        self._loop = asyncio.get_running_loop()
-        bus = self.bot.runtime.bus
-        # Bus handlers run on the worker's thread: hand the job id over to the bot's event loop.
-        self._unsubscribe = [
-            bus.subscribe(FINISHED, lambda p: self._threadsafe(self.queue.put_nowait, str(p.get("job_id")))),
-            bus.subscribe(PROGRESS, lambda p: self._threadsafe(self._progress, p)),
-        ]
-        return asyncio.create_task(self.run(), name="muralist-discord-delivery")
-
-    def stop(self) -> None:
-        for undo in self._unsubscribe:
-            undo()
-
-    def _threadsafe(self, fn: Any, *args: Any) -> None:
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(fn, *args)
-
-    def _progress(self, payload: dict[str, Any]) -> None:
-        interaction = self.progress_targets.get(str(payload.get("job_id")))
+    async def show_progress(self, job_id: str, step: int, total: int) -> None:
+        interaction = self.progress_targets.get(job_id)
         if interaction is None:
             return
-        step, total = int(payload["step"]), int(payload["total"])
-        bar = "▓" * round(10 * step / total) + "░" * (10 - round(10 * step / total))
-        asyncio.create_task(self._edit(interaction, f"Job `{payload['job_id']}` generating: {bar} {step}/{total}"))
-
-    @staticmethod
-    async def _edit(interaction: discord.Interaction[Any], text: str) -> None:
         # The webhook may have expired (15 min) or been deleted: progress is best effort.
         with contextlib.suppress(discord.HTTPException):
-            await interaction.edit_original_response(content=text)
-
-    async def run(self) -> None:
-        while True:
-            try:
-                job_id = await asyncio.wait_for(self.queue.get(), self.sweep_interval)
-                await self.deliver(job_id)
-            except TimeoutError:
-                for job_id in await asyncio.to_thread(self.bot.runtime.repo.undelivered_jobs, PLATFORM):
-                    await self.deliver(job_id)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # one bad job (a deleted channel…) must not stop delivery for everyone
-                log.exception("delivery failed")
+            await interaction.edit_original_response(
+                content=f"Job `{job_id}` generating: {progress_bar(step, total)}")
 
     async def deliver(self, job_id: str) -> bool:
         repo = self.bot.runtime.repo

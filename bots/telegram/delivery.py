@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.error import TelegramError
 
+from bots.delivery_loop import DeliveryLoop, progress_bar
 from bots.results import result_files, result_text
 from bots.telegram.translate import PLATFORM, callback_data
 from core.chat_settings import MOD_CHANNEL
 from core.domain import Decision, Job
-from core.events import FINISHED, PROGRESS
 
 if TYPE_CHECKING:
     from bots.telegram.app import Services
@@ -37,63 +37,22 @@ def result_keyboard(job: Job) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-class TelegramDelivery:
+class TelegramDelivery(DeliveryLoop):
+    platform = PLATFORM
+
     def __init__(self, services: Services, bot: Any, sweep_interval: float = 5.0) -> None:
+        super().__init__(services.runtime, sweep_interval)
         self.services = services
         self.bot = bot
-        self.sweep_interval = sweep_interval
-        self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.progress_messages: dict[str, tuple[int, int]] = {}  # job id -> (chat id, message id) to edit
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._unsubscribe: list[Any] = []
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        bus = self.services.runtime.bus
-        self._unsubscribe = [
-            bus.subscribe(FINISHED, lambda p: self._threadsafe(self.queue.put_nowait, str(p.get("job_id")))),
-            bus.subscribe(PROGRESS, lambda p: self._threadsafe(self._progress, p)),
-        ]
-        self._task = asyncio.create_task(self.run(), name="muralist-telegram-delivery")
-
-    async def stop(self) -> None:
-        for undo in self._unsubscribe:
-            undo()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    def _threadsafe(self, fn: Any, *args: Any) -> None:
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(fn, *args)
-
-    def _progress(self, payload: dict[str, Any]) -> None:
-        target = self.progress_messages.get(str(payload.get("job_id")))
+    async def show_progress(self, job_id: str, step: int, total: int) -> None:
+        target = self.progress_messages.get(job_id)
         if target is None:
             return
-        step, total = int(payload["step"]), int(payload["total"])
-        bar = "▓" * round(10 * step / total) + "░" * (10 - round(10 * step / total))
-        asyncio.create_task(self._edit(target, f"Job {payload['job_id']}: {bar} {step}/{total}"))
-
-    async def _edit(self, target: tuple[int, int], text: str) -> None:
         with contextlib.suppress(TelegramError):  # progress is best effort
-            await self.bot.edit_message_text(text, chat_id=target[0], message_id=target[1])
-
-    async def run(self) -> None:
-        repo = self.services.runtime.repo
-        while True:
-            try:
-                job_id = await asyncio.wait_for(self.queue.get(), self.sweep_interval)
-                await self.deliver(job_id)
-            except TimeoutError:
-                for job_id in await asyncio.to_thread(repo.undelivered_jobs, PLATFORM):
-                    await self.deliver(job_id)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a chat that blocked the bot must not stop delivery for everyone
-                log.exception("telegram delivery failed")
+            await self.bot.edit_message_text(f"Job {job_id}: {progress_bar(step, total)}", chat_id=target[0],
+                                             message_id=target[1])
 
     async def deliver(self, job_id: str) -> bool:
         repo = self.services.runtime.repo

@@ -13,6 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.bots.waiting import wait_for
+
 BOT_ID, APP_ID, GUILD_ID = 1000, 2000, 3000
 GENERAL, MODS, NSFW = 3001, 3002, 3003
 MOD_ROLE = 3100
@@ -316,10 +318,4 @@ class FakeDiscord:
                                     moderator, msg)
 
     async def wait_for(self, predicate: Any, timeout: float = 30.0) -> Any:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
-            found = predicate()
-            if found:
-                return found
-            await asyncio.sleep(0.05)
-        raise AssertionError("timed out waiting for the bot")
+        return await wait_for(predicate, timeout)

@@ -14,6 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.bots.waiting import wait_for
+
 BOT = {"id": 4242, "is_bot": True, "first_name": "muralist", "username": "muralist_bot"}
 TOKEN = "4242:TEST-TOKEN"
 
@@ -232,13 +234,7 @@ class FakeTelegram:
             "message": self._message(message.chat_id, text=message.text)}})
 
     async def wait_for(self, predicate: Any, timeout: float = 30.0) -> Any:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
-            found = predicate()
-            if found:
-                return found
-            await asyncio.sleep(0.05)
-        raise AssertionError("timed out waiting for the bot")
+        return await wait_for(predicate, timeout)
 
     def texts(self, chat_id: int) -> list[str]:
         return [s.text for s in self.sent if s.chat_id == chat_id]
