@@ -83,8 +83,9 @@ class ModerationService:
 
     # --- bans and strikes -----------------------------------------------------------------------------------------
 
-    def ban_status(self, user_id: int) -> BanStatus:
-        return ban_status(self.repo.events_for_user(user_id), self.clock.now())
+    def ban_status(self, user_id: int, events: list[Event] | None = None) -> BanStatus:
+        """``events``: the user's history when the caller already has it (submit reads it once for ban and tier)."""
+        return ban_status(self.repo.events_for_user(user_id) if events is None else events, self.clock.now())
 
     def ban(self, user_id: int, actor: str, duration: str, reason: str, actor_user_id: int | None = None) -> str:
         check_not_own_case(actor_user_id, user_id)
@@ -268,13 +269,15 @@ class ModerationService:
                             reason=tier, expires_at=None if length is None else now + length)
         return f"User #{user_id} is in tier {tier} ({names[tier]} pictures a day)."
 
-    def quota_rules(self, user_id: int | None, platform_tiers: frozenset[str] = frozenset()) -> tuple[QuotaRules, str]:
+    def quota_rules(self, user_id: int | None, platform_tiers: frozenset[str] = frozenset(),
+                    events: list[Event] | None = None) -> tuple[QuotaRules, str]:
         """The user's rules: the best of their platform tiers (roles, chat membership) and admin-granted tiers."""
         names = dict(self.tiers.tiers)
         held = set(platform_tiers) & set(names)
         if user_id is not None:
             now = self.clock.now()
-            held |= {e.reason or "" for e in self.repo.events_for_user(user_id)
+            history = self.repo.events_for_user(user_id) if events is None else events
+            held |= {e.reason or "" for e in history
                      if e.action == "grant_tier" and (e.expires_at is None or e.expires_at > now)} & set(names)
         best = max(held, key=lambda t: names[t], default=None)
         limit = max(self.tiers.default_limit, names[best]) if best else self.tiers.default_limit

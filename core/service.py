@@ -38,6 +38,7 @@ from core.ports import Clock, Dispatcher, JobRepository, NewJob, QuotaRefusal
 from core.storage.images import LocalInputStore
 from safety.image_input import BadImage
 from safety.license import Licence, get_licence, render, verified_text
+from safety.moderation import Event
 from safety.prompt_filter import PromptFilter
 
 log = logging.getLogger(__name__)
@@ -107,8 +108,10 @@ class GenerationService:
     def submit(self, request: GenerationRequest) -> Outcome:
         requester = request.requester
         user_id = self.repo.find_user(requester.platform, requester.user_id)
+        history = None
         if user_id is not None and self.moderation is not None:
-            ban = self.moderation.ban_status(user_id)
+            history = self.moderation.repo.events_for_user(user_id)  # read once: for the ban and the tier
+            ban = self.moderation.ban_status(user_id, history)
             if ban.banned:
                 return Rejected("banned", ban.sentence(), {"until": ban.until.isoformat() if ban.until else None})
         spec = self.models.get(request.model or self.spec.name)
@@ -149,7 +152,7 @@ class GenerationService:
         now = self.clock.now()
         new = NewJob(user_id, requester, params, spec.name, spec.queue, request.nsfw_allowed,
                      prompt_review=verdict.decision is Decision.REVIEW)
-        rules, _tier = self._rules(user_id, request.tiers)
+        rules, _tier = self._rules(user_id, request.tiers, history)
         created = self.repo.create_job(new, rules=rules, now=now)
         if isinstance(created, QuotaRefusal):
             return self._quota_refusal(created, params.count, rules, now)
@@ -163,9 +166,10 @@ class GenerationService:
                                            "Please try again in a minute.")
         return Accepted(created, self.repo.queue_position(created), request.params)
 
-    def _rules(self, user_id: int | None, tiers: frozenset[str] = frozenset()) -> tuple[QuotaRules, str]:
+    def _rules(self, user_id: int | None, tiers: frozenset[str] = frozenset(),
+               history: list[Event] | None = None) -> tuple[QuotaRules, str]:
         if self.moderation is not None:
-            return self.moderation.quota_rules(user_id, tiers)
+            return self.moderation.quota_rules(user_id, tiers, history)
         return QuotaRules(self.limits.daily_images, self.limits.max_queued_jobs), "default"
 
     def _quota_refusal(self, refusal: QuotaRefusal, count: int, rules: QuotaRules, now: datetime) -> Rejected:
