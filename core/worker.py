@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from celery import Celery, Task
@@ -24,7 +23,6 @@ log = logging.getLogger(__name__)
 app = Celery("muralist", set_as_current=False)
 
 _runner: JobRunner | None = None
-_runner_factory: Callable[[], JobRunner] | None = None
 _runner_lock = threading.Lock()
 
 
@@ -59,12 +57,6 @@ def configure(settings: Settings, default_queue: str) -> Celery:
     return app
 
 
-def set_runner_factory(factory: Callable[[], JobRunner]) -> None:
-    global _runner, _runner_factory
-    with _runner_lock:
-        _runner, _runner_factory = None, factory
-
-
 def set_runner(runner: JobRunner) -> None:
     global _runner
     with _runner_lock:
@@ -74,12 +66,9 @@ def set_runner(runner: JobRunner) -> None:
 class GenerateTask(Task):  # type: ignore[misc]
     @property
     def runner(self) -> JobRunner:
-        global _runner
         with _runner_lock:
             if _runner is None:
-                if _runner_factory is None:
-                    raise RuntimeError("worker started without a job runner (use `muralist worker`)")
-                _runner = _runner_factory()
+                raise RuntimeError("worker started without a job runner (use `muralist worker`)")
             return _runner
 
 

@@ -61,10 +61,6 @@ def get_licence(licence_id: str) -> Licence:
         raise UnknownLicence(f"No licence metadata for {licence_id!r}; known: {', '.join(LICENCES)}") from None
 
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def verified_text(licence: Licence, path: Path | None) -> str | None:
     """The official text from ``path`` if it is exactly the text the metadata names; otherwise None (and a warning)."""
     if path is None:
@@ -79,10 +75,6 @@ def verified_text(licence: Licence, path: Path | None) -> str | None:
         log.warning("licence text %s has sha256 %s, expected %s; not used", path, digest, licence.sha256)
         return None
     return data.decode("utf-8")
-
-
-def is_current(licence: Licence, accepted_sha256: str) -> bool:
-    return accepted_sha256 == licence.sha256
 
 
 def render(licence: Licence) -> str:

@@ -63,9 +63,9 @@ class DiscordDelivery(DeliveryLoop):
             return False
         self.progress_targets.pop(job.id, None)
         channel = await self._channel(int(job.chat_id or 0))
-        mention = f"<@{job.user_id}>"
-        account = await asyncio.to_thread(self.bot.moderation.repo.accounts_of, job.user_id)
-        mention = next((f"<@{ext}>" for platform, ext in account if platform == PLATFORM), mention)
+        # Mention the requester's Discord account (never the internal user id, which is no Discord id).
+        accounts = await asyncio.to_thread(self.bot.moderation.repo.accounts_of, job.user_id)
+        mention = next((f"<@{ext}>" for platform, ext in accounts if platform == PLATFORM), "")
         files = [discord.File(p.path, filename=p.filename, spoiler=p.spoiler) for p in result_files(job)]
         message = await channel.send(
             result_text(job, mention), files=files, view=result_view(job) if files else discord.utils.MISSING,
