@@ -114,37 +114,15 @@ def _stack(n: int, pool: str, concurrency: int, batch: int = 1, model: str = "mi
 
 
 def _safety(n_prompts: int, n_images: int) -> dict[str, Any]:
-    """Prompt filter throughput (rule stage alone, one thread; full filter batched) and image check latency."""
+    """Prompt filter speed (rule stage alone; the whole filter, new against previous) and image check latency."""
     import numpy as np
     from PIL import Image
 
+    from bots.bench_safety import filter_speed, rule_stage_speed
     from safety.image_check import Thresholds, load_image_checker
-    from safety.prompt_filter import PromptFilter
 
-    eval_file = Path(__file__).resolve().parents[1] / "tests" / "data" / "prompt_eval.jsonl"
-    base = [json.loads(line)["prompt"] for line in eval_file.read_text(encoding="utf-8").splitlines()
-            if line.strip()] if eval_file.is_file() else PROMPTS
-    prompts = [(base[i % len(base)] + ("" if i < len(base) else f" #{i}"), "") for i in range(n_prompts)]
-    rules = PromptFilter(semantic=False)
-    start = time.perf_counter()
-    for p in tqdm(prompts, desc="rule stage", unit="prompt", file=sys.stderr, leave=False):
-        rules.check(*p)
-    rules_rate = n_prompts / (time.perf_counter() - start)
-    # Cold: no clause cache, so every clause is embedded (the honest worst case). Warm: the real filter, whose cache
-    # remembers boilerplate clauses, over the same prompts again.
-    from safety.semantic import SemanticCheck
-
-    rates = {}
-    warm = PromptFilter()
-    for label, prompt_filter in (("cold", PromptFilter(semantic=SemanticCheck(cache_size=0))), ("warm", warm)):
-        if label == "warm":
-            warm.check_many(prompts[:256])
-        start = time.perf_counter()
-        for i in tqdm(range(0, n_prompts, 256), desc=f"full filter ({label})", unit="batch", file=sys.stderr,
-                      leave=False):
-            prompt_filter.check_many(prompts[i:i + 256])
-        rates[label] = n_prompts / (time.perf_counter() - start)
-    full_rate = rates["cold"]
+    rules_rate = rule_stage_speed(min(n_prompts, 2000))
+    speed = filter_speed(n_prompts=min(n_prompts, 512))
 
     checker = load_image_checker(Thresholds())
     rng = np.random.default_rng(0)
@@ -155,12 +133,25 @@ def _safety(n_prompts: int, n_images: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         checker.check([pictures[i % len(pictures)]])
         times.append((time.perf_counter() - t0) * 1000)
-    return {"rule_stage_prompts_per_s": round(rules_rate, 1), "full_filter_prompts_per_s": round(full_rate, 1),
-            "full_filter_prompts_per_s_warm_cache": round(rates["warm"], 1),
+    new = speed["new"]
+    return {"rule_stage_prompts_per_s": rules_rate,
+            "full_filter_prompts_per_s": new["batched_prompts_per_s_cold_cache"],
+            "full_filter_prompts_per_s_warm_cache": new["batched_prompts_per_s_warm_cache"],
+            "single_prompt_ms": new["single_prompt_ms"], "prompt_filter_vs_previous": speed,
             "image_check_ms_512": {"p50": round(statistics.median(times), 2),
                                    "p99": round(_percentile(times, 0.99), 2)},
             "targets": {"rule_stage_prompts_per_s": 5000, "full_filter_prompts_per_s": 150,
-                        "image_check_ms_512_p50": 30}}
+                        "single_prompt_ms_p99": 25, "image_check_ms_512_p50": 30}}
+
+
+def run_safety_bench(json_out: Path | None) -> dict[str, Any]:
+    result = _safety(n_prompts=1000, n_images=50)
+    text = json.dumps(result, indent=2)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(text + "\n")
+    print(text)
+    return result
 
 
 def _free_accelerator_memory() -> None:

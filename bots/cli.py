@@ -54,7 +54,7 @@ def _runtime(settings: Settings, embedded_worker: bool | None = None):  # type: 
     from core.pipelines import ModelLoadError
     from core.runtime import build_runtime
     from core.storage.db import SchemaNotReady
-    from safety.embedding import EmbeddingUnavailable
+    from safety.encoder import EmbeddingUnavailable
     from safety.image_check import ImageCheckUnavailable
 
     try:
@@ -264,10 +264,15 @@ def bench(
     png_out: Annotated[Path | None, typer.Option("--png", help="Chart path (default: next to --json).")] = None,
     arch: Annotated[str, typer.Option(help="miniature, or sd15: the full-size SD 1.5 architecture with random "
                                            "weights (for a GPU; nothing is downloaded).")] = "miniature",
+    safety_only: Annotated[bool, typer.Option(help="Only the safety layer: prompt filter (new against previous) "
+                                                   "and image check.")] = False,
 ) -> None:
     """Throughput of the full stack (service → broker → worker → pipeline → check → database) vs a bare loop."""
-    from bots.bench import run_bench
+    from bots.bench import run_bench, run_safety_bench
 
+    if safety_only:
+        run_safety_bench(json_out)
+        return
     if arch not in ("miniature", "sd15"):
         raise _fail("--arch must be miniature or sd15.")
     n = jobs or (16 if quick else 64)

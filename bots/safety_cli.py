@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -74,12 +75,14 @@ def check_prompts(
 
 
 @safety_cli.command("check-image")
-def check_image(paths: Annotated[list[Path], typer.Argument(help="PNG/JPEG/WebP files")],
+def check_image(paths: Annotated[list[Path], typer.Argument(help="PNG/JPEG/WebP/GIF files")],
                 nsfw: Annotated[bool, typer.Option(help="Grade with the NSFW context's thresholds.")] = False) -> None:
-    """Score pictures with the bundled NSFW classifier: JSON with a decision and scores per file."""
+    """Score pictures with the bundled NSFW classifier: one JSON line per path, with the decision and scores (every
+    frame of an animation; transparent pictures on light and dark backgrounds) or a one-sentence error. Exits 1 if
+    any path could not be checked."""
     from core.config import Settings
     from safety.image_check import ImageCheckUnavailable, Thresholds, load_image_checker
-    from safety.image_input import BadImage, open_untrusted
+    from safety.image_input import CHECKABLE_FORMATS, BadImage, open_untrusted_picture
 
     settings = Settings()
     try:
@@ -90,19 +93,26 @@ def check_image(paths: Annotated[list[Path], typer.Argument(help="PNG/JPEG/WebP 
     except ImageCheckUnavailable as exc:
         typer.secho(f"The image check is unavailable: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(2) from None
-    results: list[dict[str, Any]] = []
+    # A file name that is not valid UTF-8 must still print as one line, not end the run with an encoding error.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    failed = False
     for path in paths:
+        line: dict[str, Any] = {"path": str(path)}
         try:
-            image = open_untrusted(path)
+            picture = open_untrusted_picture(path, formats=CHECKABLE_FORMATS)
+            verdict = checker.check_frames(picture.frames, "nsfw" if nsfw else "default")
+            line.update({"decision": verdict.decision.value, "scores": verdict.scores, "evidence": list(
+                verdict.evidence), "width": picture.width, "height": picture.height, "frames": len(picture.frames),
+                "checker": verdict.checker, "checker_version": verdict.checker_version})
         except BadImage as exc:
-            results.append({"path": str(path), "decision": None, "error": str(exc)})
-            continue
-        (verdict,) = checker.check([image], "nsfw" if nsfw else "default")
-        results.append({"path": str(path), "decision": verdict.decision.value, "scores": verdict.scores,
-                        "width": image.width, "height": image.height, "checker": verdict.checker,
-                        "checker_version": verdict.checker_version})
-    print(json.dumps({"results": results}, indent=2, ensure_ascii=False))
-    if any("error" in r for r in results):
+            line.update({"decision": None, "error": str(exc)})
+        except Exception as exc:  # one odd file must not hide the verdicts on the paths after it
+            line.update({"decision": None, "error": f"{path.name or path} could not be checked "
+                                                    f"({type(exc).__name__}: {exc})."})
+        failed = failed or "error" in line
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+    if failed:
         raise typer.Exit(1)
 
 

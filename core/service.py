@@ -150,7 +150,10 @@ class GenerationService:
             return Rejected("prompt", message, {"categories": list(verdict.categories)})
 
         now = self.clock.now()
-        new = NewJob(user_id, requester, params, spec.name, spec.queue, request.nsfw_allowed,
+        # An NSFW context relaxes the picture thresholds for adult content only: a prompt with a minor or a real
+        # person in it is judged with the strict thresholds, whatever the channel allows.
+        relax_images = request.nsfw_allowed and not verdict.signals
+        new = NewJob(user_id, requester, params, spec.name, spec.queue, relax_images,
                      prompt_review=verdict.decision is Decision.REVIEW)
         rules, _tier = self._rules(user_id, request.tiers, history)
         created = self.repo.create_job(new, rules=rules, now=now)

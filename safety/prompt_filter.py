@@ -1,30 +1,39 @@
 """Prompt filter: rules, then meaning, then the context's policy → one :class:`Verdict`.
 
 Order of reasoning:
-1. The rule stage (``rules_engine``) finds categories in the prompt, and intent in the negative prompt (removing
+1. The rule stage (``rules_engine``) finds signals in the prompt — sexual, suggestive, minors, a real person, gore,
+   hate, self-harm — and intent in the negative prompt and in negative weights like "(clothes:-1.5)" (removing
    clothing asks for nudity; removing adulthood asks for a child).
-2. The semantic stage (``semantic``) catches paraphrase the rules do not list.
-3. Derived hard categories: any minors signal together with any sexual signal is ``minors_sexual``; a real person's
-   name with a sexual signal is ``real_person_sexual``. Both are blocked whatever the context allows.
-4. Policy: a context marked NSFW may allow the ``sexual`` category, never the hard ones.
+2. The meaning stage (``semantic``) scores every clause with learned multilingual heads and adds the signals the
+   words did not show.
+3. Derived hard categories: a minors signal with any sexual or suggestive signal is ``minors_sexual``; a real
+   person's name with one is ``real_person_sexual``. Both are blocked in every context, as are gore, hate and
+   self-harm.
+4. Policy: a context marked NSFW relaxes adult nudity only (``sexual`` and ``suggestive``), and is *stricter* about
+   minors there: a weaker minor cue is enough to block sexual content.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
+from safety.normalize import negatively_weighted
 from safety.rules_engine import RuleSet
-from safety.semantic import SemanticCheck, SemanticScore
+from safety.semantic import HeadScore, SemanticCheck
 from safety.verdict import Decision, Verdict
 
 log = logging.getLogger(__name__)
 
 CHECKER = "muralist-prompt"
-VERSION = "2"
-HARD = frozenset({"minors_sexual", "real_person_sexual", "gore", "hate"})
-MAX_CHARS = 20_000  # beyond this we only look at the head: the service refuses long prompts anyway
+VERSION = "3"
+HARD = frozenset({"minors_sexual", "real_person_sexual", "gore", "hate", "self_harm"})
+SEXUALISH = frozenset({"sexual", "suggestive"})
+# Signals that forbid relaxing anything for the pictures too: core keeps NSFW image thresholds off for such jobs.
+STRICT_SIGNALS = frozenset({"minors", "person"})
+_HEAD_OF = {"minors": "minor"}
+MAX_CHARS = 20_000  # the service refuses long prompts long before this; a CLI batch line is bounded here
 
 
 @dataclass(frozen=True)
@@ -33,19 +42,32 @@ class Policy:
 
 
 @dataclass(frozen=True)
-class SemanticThresholds:
-    """Calibrated on tests/data/prompt_eval.jsonl: the closest harmless prompt there scores 0.55 (a glamour
-    portrait) and the closest harmless one with a positive margin 0.54 (a bare-chested wrestler)."""
+class Thresholds:
+    """Per-head probabilities at which a clause counts as a signal. Calibrated on the dev split by
+    ``muralist safety train`` and shipped inside heads.json; these defaults only apply to a heads file without them."""
 
-    block: float = 0.64
-    block_margin: float = 0.15
-    review: float = 0.57
-    review_margin: float = 0.10
+    sexual: float = 0.9
+    suggestive: float = 0.95
+    minor: float = 0.6
+    minor_nsfw: float = 0.4  # in NSFW contexts sexual content needs less evidence of a minor to be blocked
+    person_nsfw: float = 0.5  # … and a name the list does not know yet is enough ("Shakira desnuda")
+    gore: float = 0.9
+    hate: float = 0.9
+    self_harm: float = 0.9
+    confirm: float = 0.3  # an ambiguous word ("naked", "cock", Swedish "sex") counts when its head reads at least this
+
+    @classmethod
+    def from_dict(cls, values: dict[str, float]) -> Thresholds:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: float(v) for k, v in values.items() if k in names})
+
+
+RuleHits = dict[str, set[str]]
 
 
 class PromptFilter:
     def __init__(self, rules: RuleSet | None = None, semantic: SemanticCheck | None | bool = True,
-                 thresholds: SemanticThresholds | None = None, rules_dir: Path | None = None) -> None:
+                 thresholds: Thresholds | None = None, rules_dir: Path | None = None) -> None:
         self.rules = rules or RuleSet.load(rules_dir)
         self.semantic: SemanticCheck | None
         if semantic is True:
@@ -54,75 +76,119 @@ class PromptFilter:
             self.semantic = None
         else:
             self.semantic = semantic
-        self.thresholds = thresholds or SemanticThresholds()
+        if thresholds is None and self.semantic is not None:
+            thresholds = Thresholds.from_dict(self.semantic.heads.thresholds)
+        self.thresholds = thresholds or Thresholds()
 
     @property
     def version(self) -> str:
-        return VERSION + ("+semantic" if self.semantic else "+rules-only")
+        return VERSION + (f"+heads-{self.semantic.version}" if self.semantic else "+rules-only")
 
     def check(self, prompt: str, negative_prompt: str = "", *, nsfw_allowed: bool = False) -> Verdict:
         return self.check_many([(prompt, negative_prompt)], Policy(nsfw_allowed))[0]
 
     def check_many(self, items: list[tuple[str, str]], policy: Policy | None = None) -> list[Verdict]:
-        """Verdicts in input order; the semantic stage runs once, batched, for the prompts the rules did not block."""
-        staged = [self._rules(p[:MAX_CHARS], n[:MAX_CHARS]) for p, n in items]
-        need = [i for i, cats in enumerate(staged) if not (set(cats) & HARD) and "sexual" not in cats]
-        scores: dict[int, dict[str, SemanticScore]] = {}
-        if self.semantic is not None and need:
-            for i, score in zip(need, self.semantic.score_many([items[i][0][:MAX_CHARS] for i in need]),
-                                strict=True):
-                scores[i] = score
-        return [self._decide(cats, scores.get(i), policy or Policy()) for i, cats in enumerate(staged)]
+        """Verdicts in input order; the meaning stage runs once, batched, for prompts the rules did not settle."""
+        policy = policy or Policy()
+        staged = [self.rule_signals(p, n) for p, n in items]
+        scores = self.semantic_scores([p for p, _ in items], staged)
+        return [self.decide(cats, scores.get(i), policy) for i, cats in enumerate(staged)]
 
-    def _rules(self, prompt: str, negative: str) -> dict[str, set[str]]:
+    # The three steps are public so that calibration (safety.training) can replay ``decide`` over cached stages.
+
+    def rule_signals(self, prompt: str, negative: str) -> RuleHits:
+        prompt, negative = _clean(prompt), _clean(negative)
         hits, _ = self.rules.match(prompt)
-        cats = {c: set(e) for c, e in hits.items()
-                if c in ("sexual", "suggestive", "minors", "gore", "hate", "person")}
-        if negative.strip():
-            neg_hits, _ = self.rules.match(negative)
+        cats = {c: set(e) for c, e in hits.items() if c not in ("clothing", "adulthood")}
+        removed = [negative, *negatively_weighted(prompt)]
+        for text in filter(str.strip, removed):
+            neg_hits, _ = self.rules.match(text)
             if "clothing" in neg_hits:
                 cats.setdefault("sexual", set()).update(f"negative removes {t}" for t in neg_hits["clothing"])
             if "adulthood" in neg_hits:
                 cats.setdefault("minors", set()).update(f"negative removes {t}" for t in neg_hits["adulthood"])
         return cats
 
-    def _decide(self, cats: dict[str, set[str]], semantic: dict[str, SemanticScore] | None,
-                policy: Policy) -> Verdict:
-        categories = {c for c in cats if c not in ("minors", "person")}
-        evidence = {f"{c}: {t}" for c, ts in cats.items() for t in ts}
-        scores: dict[str, float] = {c: 1.0 for c in categories}
-        review = False
-        t = self.thresholds
+    def semantic_scores(self, prompts: list[str], staged: list[RuleHits]) -> dict[int, dict[str, HeadScore]]:
+        if self.semantic is None:
+            return {}
+        need = [i for i, cats in enumerate(staged) if not _settled(cats)]
+        if not need:
+            return {}
+        results = self.semantic.score_many([_clean(prompts[i]) for i in need])
+        return dict(zip(need, results, strict=True))
+
+    def decide(self, cats: RuleHits, semantic: dict[str, HeadScore] | None, policy: Policy,
+               thresholds: Thresholds | None = None) -> Verdict:
+        t = thresholds or self.thresholds
+        signals = {c for c in cats if not c.endswith("?")}
+        evidence = {f"{c}: {term}" for c, terms in cats.items() for term in terms if not c.endswith("?")}
+        scores: dict[str, float] = {}
+        for key in (c for c in cats if c.endswith("?")):
+            category = key[:-1]
+            head = semantic.get(_HEAD_OF.get(category, category)) if semantic else None
+            # Without the meaning stage (rules only, or a prompt the rules already settled) an ambiguous word counts.
+            if head is None or head.score >= t.confirm:
+                signals.add(category)
+                evidence.update(f"{category}: {term}" for term in cats[key])
+        minor_score = person_score = 0.0
         if semantic:
-            for cat, s in semantic.items():
-                scores[f"semantic_{cat}"] = round(s.score, 4)
-                if s.score >= t.block and s.margin >= t.block_margin:
-                    categories.add(cat)
-                    evidence.add(f"{cat}: '{s.clause}' means '{s.concept}' ({s.score:.2f})")
-                elif s.score >= t.review and s.margin >= t.review_margin:
-                    review = True
-                    evidence.add(f"{cat}?: '{s.clause}' resembles '{s.concept}' ({s.score:.2f})")
-                    if cat == "sexual" and "minors" in cats:
-                        categories.add("sexual")  # doubtful sexual + a minor is not doubtful
-        if "suggestive" in categories:
-            if "minors" in cats:
-                categories.add("sexual")  # suggestive + a minor is sexualising a minor
-            else:
-                review = True
-        if "sexual" in categories and "minors" in cats:
-            categories.add("minors_sexual")
-        if "sexual" in categories and "person" in cats:
-            categories.add("real_person_sexual")
+            for name, s in semantic.items():
+                scores[f"semantic_{name}"] = round(s.score, 4)
+                if name == "person":  # a name alone is an ordinary subject; it only matters with sexual content
+                    person_score = s.score
+                elif name == "minor":
+                    minor_score = s.score
+                    if s.score >= t.minor:
+                        signals.add("minors")
+                        evidence.add(f"minors: '{s.clause}' reads as a minor ({s.score:.2f})")
+                elif s.score >= getattr(t, name):
+                    signals.add(name)
+                    evidence.add(f"{name}: '{s.clause}' means {name.replace('_', ' ')} ({s.score:.2f})")
+
+        categories = {c for c in signals if c in HARD}
+        sexualish = signals & SEXUALISH
+        if sexualish:
+            categories |= sexualish
+            if "minors" in signals:
+                categories.add("minors_sexual")
+            elif policy.nsfw_allowed and minor_score >= t.minor_nsfw:
+                # Fail closed where nudity is otherwise allowed: a weak minor cue is enough.
+                categories.add("minors_sexual")
+                evidence.add(f"minors: a possible minor in an NSFW context ({minor_score:.2f})")
+            if "person" in signals:
+                categories.add("real_person_sexual")
+            elif policy.nsfw_allowed and person_score >= t.person_nsfw:
+                categories.add("real_person_sexual")
+                evidence.add(f"person: a possible real person in an NSFW context ({person_score:.2f})")
+        if "sexual" in categories:
+            categories.discard("suggestive")
         if not categories & {"minors_sexual", "real_person_sexual"}:
-            # A name or a minor alone is an ordinary subject; say nothing about them.
-            evidence = {e for e in evidence if not e.startswith(("minors:", "person:"))}
+            # A name or a child alone is an ordinary subject; say nothing about them.
+            evidence = {e for e in evidence if not e.startswith(("minors", "person"))}
 
         if categories & HARD:
             decision = Decision.BLOCK
         elif "sexual" in categories:
             decision = Decision.ALLOW if policy.nsfw_allowed else Decision.BLOCK
-        elif review and not policy.nsfw_allowed:  # the prompt runs; its pictures wait for a moderator
-            decision = Decision.REVIEW
+        elif "suggestive" in categories:  # the prompt runs; its pictures wait for a moderator
+            decision = Decision.ALLOW if policy.nsfw_allowed else Decision.REVIEW
         else:
             decision = Decision.ALLOW
-        return Verdict(decision, tuple(sorted(categories)), tuple(sorted(evidence)), scores, CHECKER, self.version)
+        for c in categories:
+            scores.setdefault(c, 1.0)
+        return Verdict(decision, tuple(sorted(categories)), tuple(sorted(evidence)), scores, CHECKER, self.version,
+                       signals=tuple(sorted(signals & STRICT_SIGNALS)))
+
+
+def _clean(text: str) -> str:
+    """Bounded, valid text: a lone surrogate or invalid byte from a pipe must not crash a whole batch."""
+    return text[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8")
+
+
+def _settled(cats: RuleHits) -> bool:
+    """The rules alone already block in a hard category, whatever the meaning stage would add."""
+    found = cats.keys()  # ambiguous hits ("sexual?") are not settled: they wait for the meaning stage
+    if found & {"gore", "hate", "self_harm"}:
+        return True
+    return bool(found & SEXUALISH) and bool(found & {"minors", "person"})

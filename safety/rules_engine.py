@@ -1,53 +1,94 @@
-"""The rule stage of the prompt filter: tiered whole-word rules from editable data files (see rules/README.md).
+"""The rule stage of the prompt filter: tiered rules from editable data files (see rules/README.md).
 
-Matching is token n-gram lookups on every normalised variant of the text, so it is fast (thousands of prompts per
-second on one core) and never matches inside an unrelated word ("cocktail", "Scunthorpe", "Essex").
+Three kinds of rule, all read from ``safety/rules/*.txt``:
+
+- *terms* in spaced scripts (Latin, Cyrillic, Greek, Armenian) match whole words or phrases, by token n-gram lookups
+  on every normalised variant of the text, so they never match inside an unrelated word ("cocktail", "Scunthorpe");
+- *terms* in scripts that glue words and particles (Han, kana, Hangul, Thai, Arabic, Devanagari, Hebrew) and emoji
+  match as substrings of the text with spacing and punctuation squeezed out;
+- *ambiguous* terms ("naked": cake or person? "sex": the act, or six in Swedish?) are reported as ``category?``
+  and count only when the meaning stage reads the clause the same way: word sense comes from the rest of the clause;
+- *conjunctions* (``swastika + flag|banner``) match when every ``+`` group has an alternative in the same clause, in
+  any order: harm is often a combination of harmless words ("a flag with a swastika", "a burning cross").
+
+On top: misspellings of the sexual vocabulary (``fuzzy``) and ages under 18 in many languages (``ages``).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from safety.normalize import Normalised, base_form, collapse, has_cjk, normalise, word_tokens
+from safety.ages import minor_ages
+from safety.fuzzy import Misspellings
+from safety.normalize import (Normalised, accented_words, base_form, clause_texts, collapse, normalise,
+                              word_languages, word_tokens)
 
-CHILD_EMOJI = frozenset("👶🧒👦👧🚸🍼🎒🧸")
-_NUMBER_WORDS = {w: i for i, w in enumerate((
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen"))}
-_AGE_DIGITS = re.compile(
-    r"(?<![\d.])(\d{1,2})\s*(?:-|\s)?\s*(?:years?|yrs?|y\s*/\s*o|y\.o\.?|yo)(?![a-z])(?:[\s-]*old)?"
-    r"|\bage[ds]?\s*(?:of\s*)?(\d{1,2})\b|\b(\d{1,2})\s*(?:ans|jahre|años|anni|anos|лет)\b")
-_AGE_WORDS = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")[\s-]*(?:years?|yrs?)[\s-]*old\b")
-_ZH_NUMERALS = {"一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_AGE_ZH = re.compile(r"(\d{1,2}|[一二两兩三四五六七八九十]{1,3})\s*(?:岁|歲|周岁|週歲)")
-
-
-def _zh_number(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    if text == "十":
-        return 10
-    if text.startswith("十"):
-        return 10 + _ZH_NUMERALS.get(text[1:], 0)
-    tens, _, ones = text.partition("十")
-    return _ZH_NUMERALS.get(tens, 0) * (10 if "十" in text else 1) + _ZH_NUMERALS.get(ones, 0)
+CATEGORIES = ("sexual", "suggestive", "minors", "person", "gore", "hate", "self_harm", "clothing", "adulthood")
+FUZZY_CATEGORIES = ("sexual", "suggestive")
+CHILD_EMOJI = frozenset("👶🧒👦👧🚸🍼")
+_SPACED = re.compile(r"[a-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u052f\u0530-\u058f\u10a0-\u10ff]")
+_STAR = "*"
+# Rule files named for a language (``de.txt``) carry that language; these carry several, or none (names, emoji).
+FILE_LANGUAGES: dict[str, frozenset[str] | None] = {
+    "nordic": frozenset({"sv", "da", "nb"}), "people": None, "allow": None, "emoji": None}
 
 
-def minor_ages(base: str, cjk: str) -> list[str]:
-    """Ages under 18 written in digits or words ("12yo", "twelve-year-old", "aged 9", "十二岁")."""
-    found = []
-    for match in _AGE_DIGITS.finditer(base):
-        age = next(int(g) for g in match.groups() if g)
-        if age < 18:
-            found.append(match.group(0).strip())
-    found += [m.group(0) for m in _AGE_WORDS.finditer(base)]
-    found += [m.group(0) for m in _AGE_ZH.finditer(cjk or base) if _zh_number(m.group(1)) < 18]
-    return found
+_WORDS = re.compile(r"\w+")
+
+
+def is_spaced(term: str) -> bool:
+    """Whether a (normalised) term belongs to a script that separates words with spaces."""
+    return bool(_SPACED.search(term))
+
+
+def squeeze(text: str) -> str:
+    """The text without spacing, punctuation and invisible characters: substring matching for glued scripts."""
+    return "".join(ch for ch in text if ch != "_" and unicodedata.category(ch)[0] not in "ZPC")
+
+
+@dataclass(frozen=True)
+class Conjunction:
+    category: str
+    source: str
+    groups: tuple[tuple[re.Pattern[str] | None, re.Pattern[str] | None], ...]  # (spaced regex, substring regex)
+
+    @classmethod
+    def parse(cls, category: str, line: str) -> Conjunction:
+        groups = []
+        for group in line.split("+"):
+            spaced, glued = [], []
+            for alt in (a.strip() for a in group.split("|")):
+                star = alt.endswith(_STAR)
+                norm = base_form(alt.rstrip(_STAR)).strip()
+                if not norm:
+                    continue
+                if is_spaced(norm):
+                    words = " ".join(word_tokens(norm))
+                    spaced.append(re.escape(words) + (r"\S*" if star else ""))
+                else:
+                    glued.append(re.escape(squeeze(norm)))
+            if not spaced and not glued:
+                raise ValueError(f"empty group in the conjunction {line!r}")
+            groups.append((re.compile(r"(?<= )(?:" + "|".join(spaced) + r")(?= )") if spaced else None,
+                           re.compile("|".join(glued)) if glued else None))
+        if len(groups) < 2:
+            raise ValueError(f"a conjunction needs at least two '+' groups: {line!r}")
+        return cls(category, line.strip(), tuple(groups))
+
+    def matches(self, variants: tuple[str, ...], squeezed: str) -> bool:
+        for spaced, glued in self.groups:
+            if spaced is not None and any(spaced.search(v) for v in variants):
+                continue
+            if glued is not None and glued.search(squeezed):
+                continue
+            return False
+        return True
 
 
 @dataclass
@@ -56,17 +97,29 @@ class RuleSet:
     collapsed: dict[tuple[str, ...], set[str]] = field(default_factory=lambda: defaultdict(set))
     collapsed_allow: set[tuple[str, ...]] = field(default_factory=set)
     glued: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    cjk: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    substrings: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    conjunctions: list[Conjunction] = field(default_factory=list)
     allow: set[tuple[str, ...]] = field(default_factory=set)
     allow_glued: set[str] = field(default_factory=set)
-    allow_zh: list[str] = field(default_factory=list)
+    allow_substr: list[str] = field(default_factory=list)
+    ambiguous: set[str] = field(default_factory=set)
+    # The languages of the file each one-word term came from; None (no veto) for files of no one language.
+    term_languages: dict[str, set[str]] = field(default_factory=dict)
+    _language: frozenset[str] | None = None
     _lengths: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     _collapsed_lengths: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     _glued_re: re.Pattern[str] | None = None
+    _fuzzy: Misspellings | None = None
 
     @classmethod
     def parse(cls, lines: Iterable[str]) -> RuleSet:
         rules = cls()
+        rules._parse_into(lines)
+        rules._compile()
+        return rules
+
+    def _parse_into(self, lines: Iterable[str]) -> None:
+        rules = self
         category = None
         for raw in lines:
             line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
@@ -74,29 +127,47 @@ class RuleSet:
                 continue
             if line.startswith("[") and line.endswith("]"):
                 category = line[1:-1].strip()
+                if category == "allow_zh":  # the older name of allow_substr
+                    category = "allow_substr"
+                if category not in (*CATEGORIES, "allow", "allow_glued", "allow_substr", "ambiguous"):
+                    raise ValueError(f"unknown rule category [{category}]")
                 continue
             if category is None:
                 raise ValueError(f"rule {line!r} is not under a [category] heading")
             rules.add(category, line)
-        rules._compile()
-        return rules
 
     def add(self, category: str, term: str) -> None:
-        glued = term.endswith("*")
-        term = term.rstrip("*").strip()
-        if category == "allow_zh":
-            self.allow_zh.append(base_form(term))
+        if " + " in term or (term.count("+") and "|" in term):
+            self.conjunctions.append(Conjunction.parse(category, term))
+            return
+        glued = term.endswith(_STAR)
+        term = term.rstrip(_STAR).strip()
+        norm = base_form(term).strip()
+        if not norm:
+            return
+        if category == "allow_substr":
+            self.allow_substr.append(squeeze(norm))
+            return
+        if category == "ambiguous":
+            if is_spaced(norm):
+                self.ambiguous.add(" ".join(word_tokens(norm)))
+            else:
+                self.ambiguous.add(squeeze(norm))
             return
         if category == "allow_glued":
-            self.allow_glued.add(base_form(term).strip())
+            self.allow_glued.add(norm)
             return
-        if has_cjk(term):
-            self.cjk[base_form(term).replace(" ", "")].add(category)
+        if not is_spaced(norm):
+            self.substrings[squeeze(norm)].add(category)
             return
         # A term goes through the same normalisation as the text, so "n-a-k-e-d" in a file still means "naked".
         tokens = tuple(word_tokens(term))
-        if not tokens:
-            return
+        if tokens:
+            self._add_tokens(category, tokens, glued)
+            if len(tokens) == 1 and self._language is not None:
+                self.term_languages.setdefault(tokens[0], set()).update(self._language)
+
+    def _add_tokens(self, category: str, tokens: tuple[str, ...], glued: bool) -> None:
         squeezed = tuple(collapse(t) for t in tokens)
         if category == "allow":
             self.allow.add(tokens)
@@ -116,46 +187,69 @@ class RuleSet:
     def _compile(self) -> None:
         if self.glued:
             self._glued_re = re.compile("|".join(sorted(map(re.escape, self.glued), key=len, reverse=True)))
-        self.allow_zh.sort(key=len, reverse=True)
+        self.allow_substr.sort(key=len, reverse=True)
+        self._fuzzy = Misspellings((tokens[0], cat) for tokens, cats in self.phrases.items() if len(tokens) == 1
+                                   for cat in cats if cat in FUZZY_CATEGORIES)
 
     @classmethod
     def load(cls, folder: Path | None = None) -> RuleSet:
         if folder is not None:
-            files = sorted(folder.glob("*.txt"))
-            return cls.parse(line for f in files for line in f.read_text(encoding="utf-8").splitlines())
-        root = resources.files("safety").joinpath("rules")
-        texts = [p.read_text(encoding="utf-8") for p in sorted(root.iterdir(), key=lambda p: p.name)
-                 if p.name.endswith(".txt")]
-        return cls.parse(line for text in texts for line in text.splitlines())
+            files = [(f.stem, f.read_text(encoding="utf-8")) for f in sorted(folder.glob("*.txt"))]
+        else:
+            root = resources.files("safety").joinpath("rules")
+            files = [(p.name[:-4], p.read_text(encoding="utf-8")) for p in sorted(root.iterdir(), key=lambda p: p.name)
+                     if p.name.endswith(".txt")]
+        rules = cls()
+        for stem, text in files:
+            rules._language = FILE_LANGUAGES.get(stem, frozenset({stem}) if len(stem) == 2 else None)
+            rules._parse_into(text.splitlines())
+        rules._language = None
+        rules._compile()
+        word_languages("é")  # load the word lists now, not on the first member's accented prompt
+        return rules
 
     # --- matching -------------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _phrase_hits(tokens: list[str], phrases: dict[tuple[str, ...], set[str]], allow: set[tuple[str, ...]],
+    def _phrase_hits(self, tokens: list[str], phrases: dict[tuple[str, ...], set[str]], allow: set[tuple[str, ...]],
                      lengths: dict[str, set[int]], hits: dict[str, set[str]]) -> set[int]:
         """Record phrase hits outside allowed spans; return the allowed token positions."""
         allowed: set[int] = set()
         for i, tok in enumerate(tokens):
             for n in lengths.get(tok, ()):
-                if tuple(tokens[i:i + n]) in allow:
+                if i + n <= len(tokens) and tuple(tokens[i:i + n]) in allow:
                     allowed.update(range(i, i + n))
         for i, tok in enumerate(tokens):
             for n in lengths.get(tok, ()):
+                if i + n > len(tokens):
+                    continue
                 span = tuple(tokens[i:i + n])
                 cats = phrases.get(span)
                 if cats and not allowed.issuperset(range(i, i + n)):
+                    words = " ".join(span)
+                    mark = "?" if words in self.ambiguous else ""
                     for cat in cats:
-                        hits[cat].add(" ".join(span))
+                        hits[cat + mark].add(words)
         return allowed
 
     def _match_tokens(self, tokens: list[str], hits: dict[str, set[str]]) -> None:
         allowed = self._phrase_hits(tokens, self.phrases, self.allow, self._lengths, hits)
         for i, tok in enumerate(tokens):
-            if self._glued_re is not None and len(tok) > 4 and i not in allowed and tok not in self.allow_glued \
-                    and (tok,) not in self.phrases:
+            if i in allowed or (tok,) in self.phrases:
+                continue
+            if self._glued_re is not None and len(tok) > 4 and tok not in self.allow_glued:
                 for m in self._glued_re.finditer(tok):
                     for cat in self.glued[m.group(0)]:
                         hits[cat].add(f"{m.group(0)} (in '{tok}')")
+            if self._fuzzy is not None and tok not in self.allow_glued:
+                for term, cat in self._fuzzy.match(tok):  # a guess: the meaning stage must agree (see ambiguous)
+                    hits[f"{cat}?"].add(f"{tok} (reads as '{term}')")
+
+    def _squeezed(self, base: str) -> str:
+        text = squeeze(base)
+        for word in self.allow_substr:
+            if word in text:
+                text = text.replace(word, "|")
+        return text
 
     def match(self, text: str) -> tuple[dict[str, set[str]], Normalised]:
         """Categories hit by the text, each with its evidence (the matched terms)."""
@@ -167,20 +261,51 @@ class RuleSet:
         self._phrase_hits(norm.collapsed.split(), self.collapsed, self.collapsed_allow, self._collapsed_lengths,
                           squeezed)
         for cat, terms in squeezed.items():  # only when nothing plainer found the category ("boooobs")
-            if cat not in hits:
+            if cat not in hits and f"{cat}?" not in hits:
                 hits[cat] = terms
-        if norm.cjk:
-            cjk = norm.cjk
-            for word in self.allow_zh:
-                cjk = cjk.replace(word, "|")
-            for term, cats in self.cjk.items():
-                if term in cjk:
+        glued_text = self._squeezed(norm.base)
+        if self.substrings and not glued_text.isascii():
+            # Plain containment per term, not one alternation regex: a regex would hide a term that overlaps a
+            # longer match ("裸体" inside "全裸体" — both may carry different categories).
+            for term, cats in self.substrings.items():
+                if term in glued_text:
+                    mark = "?" if term in self.ambiguous else ""
                     for cat in cats:
-                        hits[cat].add(term)
-        ages = minor_ages(norm.base, norm.cjk)
+                        hits[cat + mark].add(term)
+        self._match_conjunctions(norm, glued_text, hits)
+        self._veto_false_friends(text, norm, hits)
+        ages = minor_ages(norm.base)
         if ages:
             hits["minors"].update(ages)
         emoji = CHILD_EMOJI.intersection(text)
         if emoji:
             hits["minors"].update(emoji)
         return dict(hits), norm
+
+    def _veto_false_friends(self, text: str, norm: Normalised, hits: dict[str, set[str]]) -> None:
+        """A one-word term that only appears as the accent-stripped form of a real word of another language is a
+        false friend: Turkish "göre" (according to) is not English "gore", Vietnamese "thông" (pine) not "thong".
+        Disguises ("núdè") are not real words anywhere, so they still match."""
+        for stripped, accented in accented_words(text).items():
+            spoken = word_languages(accented)
+            if not spoken:
+                continue
+            guess = f"{stripped} (reads as "  # a real word is never a misspelling either
+            langs = self.term_languages.get(stripped)
+            false_friend = bool(langs) and not spoken & langs and stripped not in _WORDS.findall(text.casefold())
+            for key in list(hits):
+                hits[key] = {e for e in hits[key] if not e.startswith(guess) and not (false_friend and e == stripped)}
+                if not hits[key]:
+                    del hits[key]
+
+    def _match_conjunctions(self, norm: Normalised, glued_text: str, hits: dict[str, set[str]]) -> None:
+        # Cheap pass on the whole text first; only candidates are checked clause by clause.
+        candidates = [c for c in self.conjunctions if c.matches(norm.variants, glued_text)]
+        if not candidates:
+            return
+        for clause in clause_texts(norm.base):
+            clause_norm = normalise(clause)
+            clause_glued = self._squeezed(clause_norm.base)
+            for conj in candidates:
+                if conj.matches(clause_norm.variants, clause_glued):
+                    hits[conj.category].add(conj.source)

@@ -23,3 +23,6 @@ class Verdict:
     scores: dict[str, float] = field(default_factory=dict)
     checker: str = ""
     checker_version: str = ""
+    # Signals that are not harms by themselves but forbid relaxing anything downstream: "minors" (a child is in the
+    # picture) and "person" (a real person is named). Core keeps the strict image thresholds for such jobs.
+    signals: tuple[str, ...] = ()

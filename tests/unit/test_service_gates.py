@@ -160,3 +160,16 @@ def test_a_model_no_worker_serves_is_refused_at_submit(repo: FakeRepository, dis
     accepted = service.submit(GenerationRequest(ALICE, GenerationParams("a fox"), model="mini-b"))
     assert isinstance(accepted, Accepted) and dispatcher.sent == [(accepted.job_id, "muralist.mini-b")]
     assert repo.jobs[accepted.job_id].model == "mini-b"
+
+
+@pytest.mark.parametrize(("prompt", "relaxed"), [
+    ("a woman in a red dress on a beach", True),  # an adult subject: the NSFW channel's picture bands apply
+    ("a 12 year old girl on a beach", False),  # a minor in the picture: the strict bands, whatever the channel says
+    ("Taylor Swift on a beach", False),  # a real person: the strict bands too
+])
+def test_nsfw_channels_relax_pictures_of_adults_only(service: GenerationService, repo: FakeRepository,
+                                                     prompt: str, relaxed: bool) -> None:
+    service.accept_licence(ALICE)
+    outcome = service.submit(GenerationRequest(ALICE, GenerationParams(prompt), nsfw_allowed=True))
+    assert isinstance(outcome, Accepted)
+    assert repo.get_job(outcome.job_id).nsfw_allowed is relaxed  # type: ignore[union-attr]
