@@ -16,7 +16,7 @@ BATCH = 256
 
 
 def _prompt_filter(rules_only: bool):  # type: ignore[no-untyped-def]
-    from safety.embedding import EmbeddingUnavailable
+    from safety.encoder import EmbeddingUnavailable
     from safety.prompt_filter import PromptFilter
 
     try:
@@ -52,11 +52,18 @@ def check_prompts(
         lines = {n: _verdict_json(cid, next(verdicts)) for n, cid, _, _ in pending}
         lines.update(errors)
         for n in sorted(lines):
-            print(json.dumps(lines[n], ensure_ascii=False), flush=True)
+            text = json.dumps(lines[n], ensure_ascii=False)
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate in an echoed id: escape rather than die mid-batch
+                text = json.dumps(lines[n])
+            print(text, flush=True)
         pending.clear()
         errors.clear()
 
-    for n, line in enumerate(sys.stdin):
+    # Bytes, decoded leniently: one line of invalid UTF-8 must not end the whole batch.
+    for n, raw in enumerate(sys.stdin.buffer):
+        line = raw.decode("utf-8", "replace")
         if not line.strip():
             continue
         try:
@@ -67,8 +74,8 @@ def check_prompts(
             if not isinstance(negative, str):
                 raise ValueError("'negative_prompt' must be a string")
             pending.append((n, item.get("id"), item["prompt"], negative))
-        except ValueError as exc:
-            errors[n] = {"id": None, "line": n + 1, "error": f"not a valid request line: {exc}"}
+        except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested 100,000 deep
+            errors[n] = {"id": None, "line": n + 1, "error": f"not a valid request line: {str(exc)[:200]}"}
         if len(pending) + len(errors) >= BATCH:
             flush()
     flush()
@@ -118,24 +125,50 @@ def check_image(paths: Annotated[list[Path], typer.Argument(help="PNG/JPEG/WebP/
 
 @safety_cli.command("eval")
 def evaluate_file(
-    file: Annotated[Path, typer.Argument(help="JSON lines with prompt, negative_prompt, expect (allow|block), "
-                                              "technique, category")],
-    rules_only: Annotated[bool, typer.Option(help="Skip the semantic stage.")] = False,
+    files: Annotated[list[Path], typer.Argument(help="JSON lines with prompt, negative_prompt, expect (allow|block), "
+                                                     "category, lang, technique")],
+    rules_only: Annotated[bool, typer.Option(help="Skip the meaning stage.")] = False,
+    cases: Annotated[bool, typer.Option(help="List every miss and false flag.")] = True,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the numbers as JSON.")] = None,
 ) -> None:
-    """Recall on the block set, false-flag rate on the allow set, misses by technique, as a table."""
+    """Recall (block or review counts as caught), false flags, minors/real person × sexual blocked in every context,
+    by category and by language, as a table."""
     from safety.evaluation import evaluate, load_cases
 
-    try:
-        cases = load_cases(file)
-    except (OSError, ValueError) as exc:
-        typer.secho(f"Cannot read {file}: {exc}", err=True, fg=typer.colors.RED)
-        raise typer.Exit(2) from None
-    report = evaluate(_prompt_filter(rules_only), cases)
-    print(report.table())
+    loaded = []
+    for file in files:
+        try:
+            loaded += load_cases(file)
+        except (OSError, ValueError) as exc:
+            typer.secho(f"Cannot read {file}: {exc}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(2) from None
+    report = evaluate(_prompt_filter(rules_only), loaded)
+    print(report.table(show_cases=cases))
     if json_out:
         json_out.write_text(json.dumps({
-            "recall": report.recall, "false_flag_rate": report.false_flag_rate,
-            "minors_sexual_recall": report.minors_recall, "block_total": report.block_total,
-            "allow_total": report.allow_total, "misses": [m["id"] for m in report.misses],
+            **report.summary(), "misses": [m["id"] for m in report.misses],
             "false_flags": [f["id"] for f in report.false_flags]}, indent=2))
+
+
+@safety_cli.command("train")
+def train(
+    dev: Annotated[list[Path], typer.Option(help="The dev split(s): thresholds are chosen here, never on the test "
+                                                 "split.")] = [Path("tests/data/prompt_dev.jsonl"),  # noqa: B006
+                                                               Path("tests/data/prompt_eval.jsonl")],
+    out: Annotated[Path | None, typer.Option(help="Where to write the heads (default: the shipped file).")] = None,
+) -> None:
+    """Rebuild the meaning stage's heads from the corpus in safety/training/corpus, bit for bit."""
+    from safety.encoder import EmbeddingUnavailable
+    from safety.training.build import HEADS_FILE, build
+
+    missing = [str(p) for p in dev if not p.is_file()]
+    if missing:
+        typer.secho(f"The dev split is missing: {', '.join(missing)} (run this from a checkout).", err=True,
+                    fg=typer.colors.RED)
+        raise typer.Exit(2)
+    try:
+        meta = build(list(dev), out or HEADS_FILE)
+    except EmbeddingUnavailable as exc:
+        typer.secho(f"Cannot train: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(2) from None
+    print(json.dumps({"written": str(out or HEADS_FILE), **meta}, indent=2))

@@ -19,7 +19,9 @@ _UNITS_AFTER = (
     "years", "year", "yrs", "yr", "yo", "y/o", "y.o", "y o", "ans", "jahre", "jahren", "jahrige", "jahriges",
     "jahriger", "anos", "ano", "anni", "anno", "jaar", "jarige", "ar", "aar", "lat", "lata", "let", "лет", "года",
     "год", "годиков", "рокив", "роки", "рок", "yas", "yasinda", "yasindaki", "tuoi", "tahun", "thn", "godina", "let",
-    "vuotias", "ετων", "χρονων", "سنة", "سنوات", "عاما", "عام", "ساله", "سال", "साल", "वर्ष", "बरस", "שנים", "שנה",
+    "vuotias", "ετων", "χρονων", "arig", "arige", "aring", "jarig", "jahrig", "letnia", "letni", "letnie",
+    "letniej", "letnim", "leta", "lety", "lete", "років", "рокiв", "рік", "летняя", "летний",
+    "سنة", "سنوات", "عاما", "عام", "ساله", "سال", "साल", "वर्ष", "बरस", "שנים", "שנה",
     "歳", "才", "岁", "歲", "周岁", "週歲", "살", "세", "ปี", "ขวบ",
 )
 # Units that come before a number: "aged 12", "age 12", "âgée de 12", "בת 12", "عمرها 12", "بعمر 12".
@@ -27,7 +29,8 @@ _UNITS_BEFORE = ("aged", "age", "agee de", "age de", "agee", "edad", "alter", "a
                  "عمرها", "عمره", "بعمر", "umur", "usia", "возраст", "в возрасте")
 # Grades: "7th grade", "grade 7", "7th grader", "8. klasse", "5e", "6º grado", "중2", "小6", "中2".
 _GRADE = re.compile(r"\b(\d{1,2})\s*(?:st|nd|rd|th)?\s*grade(?:r|rs)?\b|\bgrade\s*(\d{1,2})\b"
-                    r"|\b(\d{1,2})\s*\.?\s*(?:klasse|klassler|klasslerin|grado|classe|klas|класс|класса)\b")
+                    r"|\b(\d{1,2})\s*\.?\s*(?:klasse|klassler|klasslerin|grado|classe|klas|klasy|klasa|класс|класса|класу|класі|"
+                    r"клас|sinif|sinifta)\b")
 _GRADE_CJK = re.compile(r"(?:小学?|中学?|初|高|초|중|고)\s*([1-6一二三四五六])\s*(?:年生?|학년)?")
 
 _NUMBER_WORDS: dict[str, dict[str, int]] = {

@@ -97,11 +97,21 @@ def word_languages(word: str) -> frozenset[str]:
     return frozenset(lang for lang in WORD_LANGUAGES if zipf_frequency(word, lang) >= COMMON_ZIPF)
 
 
+# Marks that are decoration or disguise: accents on Latin, Greek and Cyrillic letters, Arabic and Hebrew vowel points
+# (optional in writing), and the generic combining blocks zalgo text is made of. Marks that make a different letter
+# stay: Japanese dakuten (ブ is not フ), Thai tone marks, Devanagari signs.
+_DROPPABLE_MARKS = re.compile("[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670"
+                              "\u06d6-\u06ed\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+# One spelling per Arabic-script letter that Arabic and Persian keyboards write differently; no tatweel (ـ), a filler
+# stroke that changes nothing but the look of a word.
+_ARABIC = str.maketrans({"ی": "ي", "ى": "ي", "ک": "ك", "ة": "ه", "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ـ": None})
+
+
 def strip_marks(text: str) -> str:
-    """No combining marks (accents, zalgo, strike-through); dotless ı reads as i, as Turkish typed without its
-    keyboard does."""
-    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", text).replace("ı", "i")
+    """No decorative marks (see ``_DROPPABLE_MARKS``); dotless ı reads as i, as Turkish typed without its keyboard
+    does; Arabic-script letters in one spelling."""
+    text = _DROPPABLE_MARKS.sub("", unicodedata.normalize("NFD", text))
+    return unicodedata.normalize("NFC", text).replace("ı", "i").translate(_ARABIC)
 
 
 def base_form(text: str) -> str:
@@ -139,6 +149,8 @@ def word_tokens(text: str) -> list[str]:
     return _TOKEN.findall(base_form(text))
 
 
+_TO_CYRILLIC = str.maketrans({"a": "а", "o": "о", "e": "е", "p": "р", "c": "с", "x": "х", "y": "у", "k": "к",
+                              "m": "м", "t": "т", "h": "н", "b": "в", "i": "і", "3": "з", "0": "о"})
 _LATIN_ACCENTED = range(0x00C0, 0x0180)
 _CYRILLIC_GREEK = range(0x0370, 0x0530)
 
@@ -157,6 +169,15 @@ def skeleton(text: str) -> str:
         exotic = any(ord(c) in table and ord(c) not in _LATIN_ACCENTED and ord(c) not in _CYRILLIC_GREEK
                      for c in word)
         return word.translate(table) if mixed or exotic else word
+    return _WORDISH.sub(one, text)
+
+
+def cyrillic_skeleton(text: str) -> str:
+    """The other direction, for Russian words with Latin look-alikes in them ("гoлaя" with Latin o and a)."""
+    def one(m: re.Match[str]) -> str:
+        word = m.group(0)
+        cyrillic = sum("\u0400" <= c <= "\u04ff" for c in word)
+        return word.translate(_TO_CYRILLIC) if cyrillic and not word.isascii() else word
     return _WORDISH.sub(one, text)
 
 
@@ -182,7 +203,7 @@ def _join_split_letters(tokens: list[str]) -> list[str]:
     return out
 
 
-_CLAUSE_BREAK = re.compile(r"[,;|/\n\u3001\uff0c\uff1b\u3002]+")
+_CLAUSE_BREAK = re.compile(r"[,;|/\n\u3001\uff0c\uff1b\u3002\u060c\u061b\u0964\u0965]+")
 
 
 def _joined_by_clause(text: str) -> str:
@@ -193,7 +214,8 @@ def _joined_by_clause(text: str) -> str:
 _NEGATIVE_WEIGHT = re.compile(r"[(\[]\s*([^():\[\]]+?)\s*:\s*-\s*\d+(?:\.\d+)?\s*[)\]]")
 
 
-_CLAUSE = re.compile(r"[,;!?|/\n\u3001\uff0c\u3002\uff01\uff1f\uff1b\uff1a]+|\.(?=\s|$)")
+_CLAUSE = re.compile(r"[,;!?|/\n\u3001\uff0c\u3002\uff01\uff1f\uff1b\uff1a\u060c\u061b\u061f\u0964\u0965]+"
+                     r"|\.(?=\s|$)")
 
 
 def clause_texts(text: str) -> list[str]:
@@ -218,11 +240,19 @@ class Normalised:
     collapsed: str  # every repeated letter collapsed ("boobs" -> "bobs"), matched against collapsed terms
 
 
+# Where Latin letters or digits touch a glued script ("jkのエロ画像", "18禁"), a word ends: the token streams split
+# there so "jk" is a word of its own.
+_SCRIPT_EDGE = re.compile("(?<=[a-z0-9])(?=[\u0e00-\u0eff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])"
+                          "|(?<=[\u0e00-\u0eff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])(?=[a-z0-9])")
+
+
 def normalise(text: str) -> Normalised:
-    base = words = base_form(text)
+    base = base_form(text)
+    words = _SCRIPT_EDGE.sub(" ", base)
     mapped = skeleton(words)
     streams = {
         " ".join(_tokens(words)),
+        " ".join(_tokens(cyrillic_skeleton(words))),
         " ".join(_tokens(_deleet(mapped, _LEET))),
         " ".join(_tokens(_deleet(_deleet(mapped, _LEET_ALT), _LEET))),
     }

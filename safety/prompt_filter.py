@@ -16,6 +16,7 @@ Order of reasoning:
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -54,6 +55,7 @@ class Thresholds:
     gore: float = 0.9
     hate: float = 0.9
     self_harm: float = 0.9
+    sexual_with_minor: float = 0.5  # with a child in the prompt, less evidence of sexual content is enough
     confirm: float = 0.3  # an ambiguous word ("naked", "cock", Swedish "sex") counts when its head reads at least this
 
     @classmethod
@@ -97,7 +99,7 @@ class PromptFilter:
     # The three steps are public so that calibration (safety.training) can replay ``decide`` over cached stages.
 
     def rule_signals(self, prompt: str, negative: str) -> RuleHits:
-        prompt, negative = _clean(prompt), _clean(negative)
+        prompt, negative = _without_free(_clean(prompt)), _clean(negative)
         hits, _ = self.rules.match(prompt)
         cats = {c: set(e) for c, e in hits.items() if c not in ("clothing", "adulthood")}
         removed = [negative, *negatively_weighted(prompt)]
@@ -115,8 +117,12 @@ class PromptFilter:
         need = [i for i, cats in enumerate(staged) if not _settled(cats)]
         if not need:
             return {}
-        results = self.semantic.score_many([_clean(prompts[i]) for i in need])
-        return dict(zip(need, results, strict=True))
+        return dict(zip(need, self.meaning([prompts[i] for i in need]), strict=True))
+
+    def meaning(self, prompts: list[str]) -> list[dict[str, HeadScore]]:
+        """The meaning stage's scores, on what it should read: allow-listed phrases and "lingerie-free" taken out."""
+        assert self.semantic is not None
+        return self.semantic.score_many([self.rules.mask_allowed(_without_free(_clean(p))) for p in prompts])
 
     def decide(self, cats: RuleHits, semantic: dict[str, HeadScore] | None, policy: Policy,
                thresholds: Thresholds | None = None) -> Verdict:
@@ -124,11 +130,18 @@ class PromptFilter:
         signals = {c for c in cats if not c.endswith("?")}
         evidence = {f"{c}: {term}" for c, terms in cats.items() for term in terms if not c.endswith("?")}
         scores: dict[str, float] = {}
+        # With a child or a real person in the prompt, an ambiguous sexual word is read the unsafe way, and the
+        # meaning stage needs less evidence: fail closed where the harm is worst ("naked" next to "12 year old" is
+        # not about cake).
+        minor_head = semantic.get("minor") if semantic else None
+        hard_subject = bool(signals & STRICT_SIGNALS) or (minor_head is not None and minor_head.score >= t.minor)
         for key in (c for c in cats if c.endswith("?")):
             category = key[:-1]
+            if key == "name?":
+                continue
             head = semantic.get(_HEAD_OF.get(category, category)) if semantic else None
             # Without the meaning stage (rules only, or a prompt the rules already settled) an ambiguous word counts.
-            if head is None or head.score >= t.confirm:
+            if head is None or head.score >= t.confirm or (hard_subject and category in SEXUALISH):
                 signals.add(category)
                 evidence.update(f"{category}: {term}" for term in cats[key])
         minor_score = person_score = 0.0
@@ -142,7 +155,8 @@ class PromptFilter:
                     if s.score >= t.minor:
                         signals.add("minors")
                         evidence.add(f"minors: '{s.clause}' reads as a minor ({s.score:.2f})")
-                elif s.score >= getattr(t, name):
+                elif s.score >= getattr(t, name) or (name in SEXUALISH and hard_subject
+                                                     and s.score >= t.sexual_with_minor):
                     signals.add(name)
                     evidence.add(f"{name}: '{s.clause}' means {name.replace('_', ' ')} ({s.score:.2f})")
 
@@ -158,9 +172,12 @@ class PromptFilter:
                 evidence.add(f"minors: a possible minor in an NSFW context ({minor_score:.2f})")
             if "person" in signals:
                 categories.add("real_person_sexual")
-            elif policy.nsfw_allowed and person_score >= t.person_nsfw:
+            elif policy.nsfw_allowed and (person_score >= t.person_nsfw or "name?" in cats):
+                # Fail closed where nudity is otherwise allowed: a name the list does not know yet still counts.
                 categories.add("real_person_sexual")
-                evidence.add(f"person: a possible real person in an NSFW context ({person_score:.2f})")
+                why = f"'{sorted(cats['name?'])[0]}' looks like a name" if "name?" in cats else \
+                    f"a possible real person ({person_score:.2f})"
+                evidence.add(f"person: {why} in an NSFW context")
         if "sexual" in categories:
             categories.discard("suggestive")
         if not categories & {"minors_sexual", "real_person_sexual"}:
@@ -184,6 +201,15 @@ class PromptFilter:
 def _clean(text: str) -> str:
     """Bounded, valid text: a lone surrogate or invalid byte from a pipe must not crash a whole batch."""
     return text[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8")
+
+
+_FREE = re.compile(r"\b(lingerie|nudity|nude|sex|sexual|porn|bikini|underwear|gore|blood|violence)[-\s]free\b",
+                   re.IGNORECASE)
+
+
+def _without_free(text: str) -> str:
+    """"A lingerie-free runway" has no lingerie. Only for things whose absence is harmless: "clothes-free" stays."""
+    return _FREE.sub(" ", text)
 
 
 def _settled(cats: RuleHits) -> bool:

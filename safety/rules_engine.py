@@ -26,30 +26,65 @@ from pathlib import Path
 
 from safety.ages import minor_ages
 from safety.fuzzy import Misspellings
-from safety.normalize import (Normalised, accented_words, base_form, clause_texts, collapse, normalise,
-                              word_languages, word_tokens)
+from safety.names import name_pairs
+from safety.normalize import (
+    Normalised,
+    accented_words,
+    base_form,
+    clause_texts,
+    collapse,
+    normalise,
+    word_languages,
+    word_tokens,
+)
 
 CATEGORIES = ("sexual", "suggestive", "minors", "person", "gore", "hate", "self_harm", "clothing", "adulthood")
 FUZZY_CATEGORIES = ("sexual", "suggestive")
 CHILD_EMOJI = frozenset("👶🧒👦👧🚸🍼")
-_SPACED = re.compile(r"[a-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u052f\u0530-\u058f\u10a0-\u10ff]")
 _STAR = "*"
 # Rule files named for a language (``de.txt``) carry that language; these carry several, or none (names, emoji).
 FILE_LANGUAGES: dict[str, frozenset[str] | None] = {
     "nordic": frozenset({"sv", "da", "nb"}), "people": None, "allow": None, "emoji": None}
-
-
+# Scripts whose words are glued to particles or to each other: their terms match as substrings.
+_NO_SPACES = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+              "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002ffff")
+_GLUED = re.compile(f"[{_NO_SPACES}\u0590-\u08ff\u0900-\u0dff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
+                    "\ufb1d-\ufdff\ufe70-\ufeff]")
+_GAP = re.compile(f"(?<=[{_NO_SPACES}]) +(?=[{_NO_SPACES}])")
 _WORDS = re.compile(r"\w+")
 
 
 def is_spaced(term: str) -> bool:
-    """Whether a (normalised) term belongs to a script that separates words with spaces."""
-    return bool(_SPACED.search(term))
+    """Whether a (normalised) term is matched word by word: it has no letter of a glued script and no emoji ("jk制服",
+    "18禁", "19금" are glued terms)."""
+    return not _GLUED.search(term) and not any(unicodedata.category(ch) == "So" for ch in term)
+
+
+def glue(text: str) -> str:
+    """The text for substring matching, padded with spaces: punctuation becomes spacing, spacing inside Chinese,
+    Japanese and Thai is removed ("裸 体" is "裸体"), and letters spaced out one by one are joined ("누 드").
+    Spaces between words of spaced scripts stay, so a term never matches across them ("바나나 체리" holds no "나체")."""
+    spaced = "".join(" " if ch == "_" or unicodedata.category(ch)[0] in "ZPC" else ch for ch in text)
+    tokens = _GAP.sub("", " ".join(spaced.split())).split()
+    out: list[str] = []
+    run: list[str] = []
+    for tok in [*tokens, ""]:
+        if len(tok) == 1 and not tok.isascii():
+            run.append(tok)
+            continue
+        if len(run) >= 2:
+            out.append("".join(run))
+        else:
+            out.extend(run)
+        run = []
+        if tok:
+            out.append(tok)
+    return f" {' '.join(out)} "
 
 
 def squeeze(text: str) -> str:
-    """The text without spacing, punctuation and invisible characters: substring matching for glued scripts."""
-    return "".join(ch for ch in text if ch != "_" and unicodedata.category(ch)[0] not in "ZPC")
+    """A glued term's own form (see :func:`glue`), without the padding."""
+    return glue(text).strip()
 
 
 @dataclass(frozen=True)
@@ -109,6 +144,7 @@ class RuleSet:
     _lengths: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     _collapsed_lengths: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     _glued_re: re.Pattern[str] | None = None
+    _allow_re: re.Pattern[str] | None = None
     _fuzzy: Misspellings | None = None
 
     @classmethod
@@ -177,6 +213,9 @@ class RuleSet:
             return
         self.phrases[tokens].add(category)
         self._lengths[tokens[0]].add(len(tokens))
+        if category == "person" and len(tokens) > 1:  # "E m m a  W a t s o n" and #emmawatson read as one word
+            self.phrases[("".join(tokens),)].add(category)
+            self._lengths["".join(tokens)].add(1)
         # Collapsed forms ("boobs" -> "bobs") catch "boooobs"; too-short ones would match ordinary words.
         if len("".join(squeezed)) >= 4:
             self.collapsed[squeezed].add(category)
@@ -184,7 +223,19 @@ class RuleSet:
         if glued and len(tokens) == 1:
             self.glued[tokens[0]].add(category)
 
+    def mask_allowed(self, text: str) -> str:
+        """The text with allow-listed phrases taken out, for the meaning stage: "spotted dick pudding" is judged as
+        "pudding", "a sex education poster" as "a poster". Only whole phrases of several words are masked; single
+        allowed words stay, so an allow list can never hide an ordinary sentence."""
+        if self._allow_re is None:
+            return text
+        return self._allow_re.sub(" ", text)
+
     def _compile(self) -> None:
+        phrases = sorted((" ".join(t) for t in self.allow if len(t) > 1), key=len, reverse=True)
+        if phrases:
+            body = "|".join(r"[\W_]+".join(map(re.escape, p.split())) for p in phrases)
+            self._allow_re = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
         if self.glued:
             self._glued_re = re.compile("|".join(sorted(map(re.escape, self.glued), key=len, reverse=True)))
         self.allow_substr.sort(key=len, reverse=True)
@@ -245,7 +296,7 @@ class RuleSet:
                     hits[f"{cat}?"].add(f"{tok} (reads as '{term}')")
 
     def _squeezed(self, base: str) -> str:
-        text = squeeze(base)
+        text = glue(base)
         for word in self.allow_substr:
             if word in text:
                 text = text.replace(word, "|")
@@ -277,6 +328,9 @@ class RuleSet:
         ages = minor_ages(norm.base)
         if ages:
             hits["minors"].update(ages)
+        names = name_pairs(text)
+        if names:  # only read in NSFW contexts, with sexual content (see prompt_filter)
+            hits["name?"].update(names)
         emoji = CHILD_EMOJI.intersection(text)
         if emoji:
             hits["minors"].update(emoji)
@@ -292,7 +346,8 @@ class RuleSet:
                 continue
             guess = f"{stripped} (reads as "  # a real word is never a misspelling either
             langs = self.term_languages.get(stripped)
-            false_friend = bool(langs) and not spoken & langs and stripped not in _WORDS.findall(text.casefold())
+            false_friend = (langs is not None and bool(langs) and not spoken & langs
+                            and stripped not in _WORDS.findall(text.casefold()))
             for key in list(hits):
                 hits[key] = {e for e in hits[key] if not e.startswith(guess) and not (false_friend and e == stripped)}
                 if not hits[key]:

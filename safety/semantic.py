@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from safety.encoder import Encoder, EmbeddingUnavailable, windows
+from safety.encoder import EmbeddingUnavailable, Encoder, windows
 from safety.normalize import clause_texts, light_form
 
 HEADS = ("sexual", "suggestive", "minor", "person", "gore", "hate", "self_harm")
@@ -27,7 +27,7 @@ def prompt_clauses(text: str) -> list[str]:
     """The distinct clauses of a prompt, long ones as windows; the empty prompt has none."""
     out: dict[str, None] = {}
     for clause in clause_texts(light_form(text)):
-        if len(clause) >= 2:
+        if len(clause) >= 2 or not clause.isascii():  # one CJK character can be a whole clause ("裸")
             out.update(dict.fromkeys(windows(clause)))
     return list(out)
 

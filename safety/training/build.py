@@ -38,8 +38,11 @@ LABELS: dict[str, frozenset[str]] = {
 SUBJECTS = ("minor", "adult", "neutral")
 PREDICATES = ("sexual", "suggestive", "gore", "hate", "self_harm", "neutral", "hard_negative")
 COMBOS_PER_LANGUAGE = 240
-FALSE_FLAG_BUDGET = 0.005  # on dev; the promise on the test split is 1%
+FALSE_FLAG_BUDGET = 0.0075  # on dev; the promise on the test split is 1%
 NSFW_ADULT_BUDGET = 0.10  # adult nudity wrongly read as a minor in NSFW contexts, on dev
+# L2 strength per head, chosen on the dev split (recall at two false flags): the sexual head generalises better
+# smooth, the hate head needs to tell "a flag" from "a nazi flag" and wants a sharper fit.
+L2 = {"sexual": 1.0, "suggestive": 1.0, "minor": 0.1, "person": 0.1, "gore": 0.1, "hate": 0.01, "self_harm": 0.1}
 GRID = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999)
 
 
@@ -86,6 +89,8 @@ def examples(corpus: dict[str, dict[str, list[str]]], seed: int = SEED) -> list[
             out.append(Example(f"{name} {rng.choice(neutral)}", frozenset({"person"})))
     for lang in sorted(corpus):
         parts = corpus[lang]
+        if not any(parts[k] for k in SUBJECTS) or not any(parts[k] for k in PREDICATES):
+            continue  # a file of hard negatives only (identity.json)
         for _ in range(COMBOS_PER_LANGUAGE):
             subject_key = rng.choice([k for k in SUBJECTS if parts[k]])
             predicate_key = rng.choice([k for k in PREDICATES if parts[k]])
@@ -115,7 +120,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, iterations: int
     return beta[:-1], float(beta[-1])
 
 
-def _digest(paths: Iterable[Path]) -> str:
+def digest(paths: Iterable[Path]) -> str:
     h = hashlib.sha256()
     for path in paths:
         h.update(path.name.encode())
@@ -139,7 +144,7 @@ def train_heads(encoder: Encoder, corpus_dir: Path = CORPUS_DIR) -> tuple[dict[s
     weights, bias, counts = {}, {}, {}
     for head in HEADS:
         y = np.array([1.0 if head in e.labels else 0.0 for e in items])
-        w, b = fit_logistic(standard, y)
+        w, b = fit_logistic(standard, y, l2=L2[head])
         weights[head], bias[head] = _rounded(w / scale), round(b - float((w / scale) @ mean), 6)
         counts[head] = int(y.sum())
     counts["examples"] = len(items)
@@ -153,8 +158,7 @@ def calibrate(prompt_filter: Any, cases: list[dict[str, Any]]) -> tuple[Any, dic
 
     items = [(c["prompt"], c.get("negative_prompt", "")) for c in cases]
     staged = [prompt_filter.rule_signals(p, n) for p, n in items]
-    assert prompt_filter.semantic is not None
-    semantic = prompt_filter.semantic.score_many([p for p, _ in items])
+    semantic = prompt_filter.meaning([p for p, _ in items])
     block = [i for i, c in enumerate(cases) if c["expect"] == "block"]
     allow = [i for i, c in enumerate(cases) if c["expect"] == "allow"]
     hard = [i for i in block if cases[i].get("category") in ("minors_sexual", "real_person_sexual")]
@@ -172,20 +176,22 @@ def calibrate(prompt_filter: Any, cases: list[dict[str, Any]]) -> tuple[Any, dic
         }
 
     def score(m: dict[str, float]) -> tuple[float, ...]:
+        # Inside the budget: the hard cases first, then recall, then fewer flags. Outside it: fewer flags first.
         feasible = m["false_flags"] <= FALSE_FLAG_BUDGET and m["false_flags_nsfw"] <= FALSE_FLAG_BUDGET
-        return (float(feasible), m["hard_blocked_nsfw"] if feasible else -m["false_flags"], m["recall"],
-                -m["false_flags"])
+        if not feasible:
+            return (0.0, -m["false_flags"], m["hard_blocked_nsfw"], m["recall"])
+        return (1.0, m["hard_blocked_nsfw"], m["recall"], -m["false_flags"])
 
     best = Thresholds(**{h: 0.999 for h in ("sexual", "suggestive", "gore", "hate", "self_harm")},
-                      minor=0.9, minor_nsfw=0.9, person_nsfw=0.9, confirm=0.5)
+                      minor=0.9, minor_nsfw=0.9, person_nsfw=0.9, confirm=0.5, sexual_with_minor=0.9)
     best_metrics = metrics(best)
     for _ in range(3):
-        for name in ("sexual", "gore", "hate", "self_harm", "suggestive", "confirm", "minor", "minor_nsfw",
-                     "person_nsfw"):
+        for name in ("sexual", "gore", "hate", "self_harm", "suggestive", "confirm", "sexual_with_minor", "minor",
+                     "minor_nsfw", "person_nsfw"):
             for value in GRID:
                 candidate = replace(best, **{name: value})
                 m = metrics(candidate)
-                if name in ("minor_nsfw", "person_nsfw") and m["adult_blocked_nsfw"] > NSFW_ADULT_BUDGET:
+                if name in ("minor", "minor_nsfw", "person_nsfw") and m["adult_blocked_nsfw"] > NSFW_ADULT_BUDGET:
                     continue
                 if score(m) > score(best_metrics):
                     best, best_metrics = candidate, m
@@ -205,8 +211,8 @@ def build(dev_paths: list[Path], out_path: Path = HEADS_FILE, corpus_dir: Path =
     prompt_filter = PromptFilter(semantic=SemanticCheck(encoder=encoder, heads=heads))
     thresholds, dev_metrics = calibrate(prompt_filter, [c for p in dev_paths for c in load_cases(p)])
     data["thresholds"] = {k: v for k, v in asdict(thresholds).items()}
-    corpus_sha = _digest(sorted(corpus_dir.glob("*.json")))
-    dev_sha = _digest(dev_paths)
+    corpus_sha = digest(sorted(corpus_dir.glob("*.json")))
+    dev_sha = digest(dev_paths)
     data["meta"] = {"version": corpus_sha[:8] + dev_sha[:4], "encoder": encoder.name, "seed": SEED,
                     "corpus_sha256": corpus_sha, "dev_sha256": dev_sha, "examples": counts,
                     "dev": dev_metrics, "false_flag_budget_dev": FALSE_FLAG_BUDGET}

@@ -89,7 +89,7 @@ def test_image_to_image_variations_and_upscale_from_the_console(tmp_path: Path) 
         assert big.size == (256, 256)
     assert any("Lanczos resampling" in line for line in out)
     assert any(line.startswith("watercolor") for line in out)
-    assert out[-1] == "nowhere.png: the file cannot be read."
+    assert out[-1] == "nowhere.png: there is no such file."
 
 
 def test_two_models_from_the_registry(tmp_path: Path) -> None:

@@ -1,0 +1,45 @@
+"""Name-shaped words: two capitalised words in a row ("Helene Fischer", "Ольга Бузова", "Hồ Ngọc Hà").
+
+A list of real people can never be complete. Where nudity is allowed (an NSFW context) the filter therefore also
+treats a name-shaped pair as a possible real person, and blocks sexual content with it: a false alarm costs a member
+a reworded prompt, a miss costs a real person a fake nude. Pairs of everyday English words ("New York", "Red
+Riding Hood") are not names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from safety.normalize import strip_invisible
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)?")
+EVERYDAY_ZIPF = 4.0
+
+
+def _titled(word: str) -> bool:
+    rest = word[1:].replace("'", "").replace("’", "").replace("-", "")
+    return len(word) >= 2 and word[0].isupper() and rest.islower()
+
+
+def _everyday(word: str) -> bool:
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:
+        return False
+    return zipf_frequency(word.casefold(), "en") >= EVERYDAY_ZIPF
+
+
+def name_pairs(text: str) -> list[str]:
+    """Every pair of adjacent capitalised words that is not two everyday English words."""
+    text = strip_invisible(unicodedata.normalize("NFKC", text))
+    found = []
+    matches = list(_WORD.finditer(text))
+    for a, b in zip(matches, matches[1:], strict=False):
+        gap = text[a.end():b.start()]
+        if gap.strip() or not gap or not (_titled(a.group(0)) and _titled(b.group(0))):
+            continue
+        if _everyday(a.group(0)) and _everyday(b.group(0)):
+            continue
+        found.append(f"{a.group(0)} {b.group(0)}")
+    return found
