@@ -144,14 +144,17 @@ def _safety(n_prompts: int, n_images: int) -> dict[str, Any]:
                         "single_prompt_ms_p99": 25, "image_check_ms_512_p50": 30}}
 
 
-def run_safety_bench(json_out: Path | None) -> dict[str, Any]:
-    result = _safety(n_prompts=1000, n_images=50)
+def _report(result: dict[str, Any], json_out: Path | None) -> dict[str, Any]:
     text = json.dumps(result, indent=2)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(text + "\n")
     print(text)
     return result
+
+
+def run_safety_bench(json_out: Path | None) -> dict[str, Any]:
+    return _report(_safety(n_prompts=1000, n_images=50), json_out)
 
 
 def _free_accelerator_memory() -> None:
@@ -240,9 +243,4 @@ def run_bench(n: int, json_out: Path | None, png_out: Path | None, pool: str = "
     png = png_out or (json_out.with_suffix(".png") if json_out else Path("bench-out/bench.png"))
     _chart(result, lat_ms, png)
     result["chart"] = str(png)
-    text = json.dumps(result, indent=2)
-    if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(text + "\n")
-    print(text)
-    return result
+    return _report(result, json_out)

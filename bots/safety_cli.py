@@ -154,6 +154,8 @@ def evaluate_file(
 def train(
     dev: Annotated[list[Path], typer.Option(help="The dev split(s): thresholds are chosen here, never on the test "
                                                  "split.")] = [Path("tests/data/prompt_dev.jsonl"),  # noqa: B006
+                                                               Path("tests/data/prompt_dev_allow.jsonl"),
+                                                               Path("tests/data/prompt_dev_hard.jsonl"),
                                                                Path("tests/data/prompt_eval.jsonl")],
     out: Annotated[Path | None, typer.Option(help="Where to write the heads (default: the shipped file).")] = None,
 ) -> None:

@@ -18,7 +18,9 @@ ADULT_AGE = 18
 _UNITS_AFTER = (
     "years", "year", "yrs", "yr", "yo", "y/o", "y.o", "y o", "ans", "jahre", "jahren", "jahrige", "jahriges",
     "jahriger", "anos", "ano", "anni", "anno", "jaar", "jarige", "ar", "aar", "lat", "lata", "let", "лет", "года",
-    "год", "годиков", "рокив", "роки", "рок", "yas", "yasinda", "yasindaki", "tuoi", "tahun", "thn", "godina", "let",
+    "год", "годиков", "рокив", "роки", "рок", "yas", "yasinda", "yasindaki", "tuoi", "tahun", "thn",
+    "saal", "sal ki", "saal ki", "baras",
+    "godina",
     "vuotias", "ετων", "χρονων", "arig", "arige", "aring", "jarig", "jahrig", "letnia", "letni", "letnie",
     "letniej", "letnim", "leta", "lety", "lete", "років", "рокiв", "рік", "летняя", "летний",
     "سنة", "سنوات", "عاما", "عام", "ساله", "سال", "साल", "वर्ष", "बरस", "שנים", "שנה",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 from safety.normalize import strip_invisible
 
@@ -22,6 +23,7 @@ def _titled(word: str) -> bool:
     return len(word) >= 2 and word[0].isupper() and rest.islower()
 
 
+@cache
 def _everyday(word: str) -> bool:
     try:
         from wordfreq import zipf_frequency

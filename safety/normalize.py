@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -185,15 +186,15 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def _join_split_letters(tokens: list[str]) -> list[str]:
-    """'n u d e' / 'n.u.d.e' / 'n-u-d-e' arrive as runs of one-letter tokens: join runs of three or more."""
+def join_split_letters(tokens: list[str], minimum: int = 3, letter: Callable[[str], bool] = str.isalpha) -> list[str]:
+    """'n u d e' / 'n.u.d.e' / 'n-u-d-e' arrive as runs of one-letter tokens: join runs of ``minimum`` or more."""
     out: list[str] = []
     run: list[str] = []
     for tok in [*tokens, ""]:
-        if len(tok) == 1 and tok.isalpha():
+        if len(tok) == 1 and letter(tok):
             run.append(tok)
             continue
-        if len(run) >= 3:
+        if len(run) >= minimum:
             out.append("".join(run))
         else:
             out.extend(run)
@@ -208,7 +209,7 @@ _CLAUSE_BREAK = re.compile(r"[,;|/\n\u3001\uff0c\uff1b\u3002\u060c\u061b\u0964\u
 
 def _joined_by_clause(text: str) -> str:
     """Join split letters inside each clause only, so "l o l i, n s f w" reads "loli nsfw", not "lolinsfw"."""
-    return " ".join(" ".join(_join_split_letters(_tokens(part))) for part in _CLAUSE_BREAK.split(text))
+    return " ".join(" ".join(join_split_letters(_tokens(part))) for part in _CLAUSE_BREAK.split(text))
 
 
 _NEGATIVE_WEIGHT = re.compile(r"[(\[]\s*([^():\[\]]+?)\s*:\s*-\s*\d+(?:\.\d+)?\s*[)\]]")

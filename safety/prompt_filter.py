@@ -34,6 +34,7 @@ SEXUALISH = frozenset({"sexual", "suggestive"})
 # Signals that forbid relaxing anything for the pictures too: core keeps NSFW image thresholds off for such jobs.
 STRICT_SIGNALS = frozenset({"minors", "person"})
 _HEAD_OF = {"minors": "minor"}
+SURE = 0.95  # a meaning score that overrides the words' milder reading
 MAX_CHARS = 20_000  # the service refuses long prompts long before this; a CLI batch line is bounded here
 
 
@@ -157,6 +158,9 @@ class PromptFilter:
                         evidence.add(f"minors: '{s.clause}' reads as a minor ({s.score:.2f})")
                 elif s.score >= getattr(t, name) or (name in SEXUALISH and hard_subject
                                                      and s.score >= t.sexual_with_minor):
+                    if name == "sexual" and "suggestive" in cats and "sexual" not in cats and not hard_subject \
+                            and s.score < SURE:
+                        name = "suggestive"  # "a sexy woman in a red dress": the words say suggestive; review it
                     signals.add(name)
                     evidence.add(f"{name}: '{s.clause}' means {name.replace('_', ' ')} ({s.score:.2f})")
 

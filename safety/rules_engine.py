@@ -33,7 +33,9 @@ from safety.normalize import (
     base_form,
     clause_texts,
     collapse,
+    join_split_letters,
     normalise,
+    skeleton,
     word_languages,
     word_tokens,
 )
@@ -66,19 +68,7 @@ def glue(text: str) -> str:
     Spaces between words of spaced scripts stay, so a term never matches across them ("바나나 체리" holds no "나체")."""
     spaced = "".join(" " if ch == "_" or unicodedata.category(ch)[0] in "ZPC" else ch for ch in text)
     tokens = _GAP.sub("", " ".join(spaced.split())).split()
-    out: list[str] = []
-    run: list[str] = []
-    for tok in [*tokens, ""]:
-        if len(tok) == 1 and not tok.isascii():
-            run.append(tok)
-            continue
-        if len(run) >= 2:
-            out.append("".join(run))
-        else:
-            out.extend(run)
-        run = []
-        if tok:
-            out.append(tok)
+    out = join_split_letters(tokens, minimum=2, letter=lambda t: not t.isascii())
     return f" {' '.join(out)} "
 
 
@@ -92,6 +82,9 @@ class Conjunction:
     category: str
     source: str
     groups: tuple[tuple[re.Pattern[str] | None, re.Pattern[str] | None], ...]  # (spaced regex, substring regex)
+    # The words of one group made only of plain single words: the conjunction can only match a text holding one of
+    # them, which lets matching skip most conjunctions by a set lookup. None: no such group, always check.
+    keys: frozenset[str] | None = None
 
     @classmethod
     def parse(cls, category: str, line: str) -> Conjunction:
@@ -114,7 +107,15 @@ class Conjunction:
                            re.compile("|".join(glued)) if glued else None))
         if len(groups) < 2:
             raise ValueError(f"a conjunction needs at least two '+' groups: {line!r}")
-        return cls(category, line.strip(), tuple(groups))
+        keys = None
+        for part in line.split("+"):
+            alts = [a.strip() for a in part.split("|") if a.strip()]
+            alt_words = [word_tokens(a) for a in alts]
+            if all(not a.endswith(_STAR) and is_spaced(base_form(a)) and len(w) == 1
+                   for a, w in zip(alts, alt_words, strict=True)):
+                keys = frozenset(w[0] for w in alt_words)
+                break
+        return cls(category, line.strip(), tuple(groups), keys)
 
     def matches(self, variants: tuple[str, ...], squeezed: str) -> bool:
         for spaced, glued in self.groups:
@@ -145,6 +146,8 @@ class RuleSet:
     _collapsed_lengths: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     _glued_re: re.Pattern[str] | None = None
     _allow_re: re.Pattern[str] | None = None
+    _conj_index: dict[str, list[Conjunction]] = field(default_factory=lambda: defaultdict(list))
+    _conj_always: list[Conjunction] = field(default_factory=list)
     _fuzzy: Misspellings | None = None
 
     @classmethod
@@ -232,6 +235,14 @@ class RuleSet:
         return self._allow_re.sub(" ", text)
 
     def _compile(self) -> None:
+        self._conj_index = defaultdict(list)
+        self._conj_always = []
+        for conj in self.conjunctions:
+            if conj.keys is None:
+                self._conj_always.append(conj)
+            else:
+                for key in conj.keys:
+                    self._conj_index[key].append(conj)
         phrases = sorted((" ".join(t) for t in self.allow if len(t) > 1), key=len, reverse=True)
         if phrases:
             body = "|".join(r"[\W_]+".join(map(re.escape, p.split())) for p in phrases)
@@ -325,7 +336,7 @@ class RuleSet:
                         hits[cat + mark].add(term)
         self._match_conjunctions(norm, glued_text, hits)
         self._veto_false_friends(text, norm, hits)
-        ages = minor_ages(norm.base)
+        ages = minor_ages(norm.base) or minor_ages(skeleton(norm.base))  # "еlеvеn уеаr оld" in Cyrillic letters
         if ages:
             hits["minors"].update(ages)
         names = name_pairs(text)
@@ -355,7 +366,11 @@ class RuleSet:
 
     def _match_conjunctions(self, norm: Normalised, glued_text: str, hits: dict[str, set[str]]) -> None:
         # Cheap pass on the whole text first; only candidates are checked clause by clause.
-        candidates = [c for c in self.conjunctions if c.matches(norm.variants, glued_text)]
+        words = {w for v in norm.variants for w in v.split()}
+        pool = list(self._conj_always)
+        for word in words & self._conj_index.keys():
+            pool.extend(self._conj_index[word])
+        candidates = [c for c in dict.fromkeys(pool) if c.matches(norm.variants, glued_text)]
         if not candidates:
             return
         for clause in clause_texts(norm.base):

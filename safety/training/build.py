@@ -39,7 +39,7 @@ SUBJECTS = ("minor", "adult", "neutral")
 PREDICATES = ("sexual", "suggestive", "gore", "hate", "self_harm", "neutral", "hard_negative")
 COMBOS_PER_LANGUAGE = 240
 FALSE_FLAG_BUDGET = 0.0075  # on dev; the promise on the test split is 1%
-NSFW_ADULT_BUDGET = 0.10  # adult nudity wrongly read as a minor in NSFW contexts, on dev
+NSFW_ADULT_BUDGET = 0.10  # adult nudity refused in NSFW contexts (it might show a minor or a real person), on dev
 # L2 strength per head, chosen on the dev split (recall at two false flags): the sexual head generalises better
 # smooth, the hate head needs to tell "a flag" from "a nazi flag" and wants a sharper fit.
 L2 = {"sexual": 1.0, "suggestive": 1.0, "minor": 0.1, "person": 0.1, "gore": 0.1, "hate": 0.01, "self_harm": 0.1}

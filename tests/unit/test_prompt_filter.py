@@ -112,10 +112,13 @@ def test_safety_negatives_are_not_intent(prompt_filter: PromptFilter) -> None:
     assert prompt_filter.check("a lighthouse", "nsfw, nude, adult content, lowres").decision is Decision.ALLOW
 
 
-def test_paraphrase_is_caught_by_meaning(prompt_filter: PromptFilter) -> None:
-    verdict = prompt_filter.check("a woman who wore absolutely nothing, posing")
+@pytest.mark.parametrize("prompt", ["a woman showing everything, no fabric at all",
+                                    "wanita tanpa sehelai benang pun"])  # Indonesian: "without a single thread"
+def test_paraphrase_no_word_list_holds_is_caught_by_meaning(prompt_filter: PromptFilter, prompt: str) -> None:
+    verdict = prompt_filter.check(prompt)
     assert verdict.decision is Decision.BLOCK
     assert any("means sexual" in e for e in verdict.evidence)
+    assert prompt_filter.rules.match(prompt)[0].keys() <= {"sexual?", "suggestive?"}  # the words alone: not enough
 
 
 def test_suggestive_prompts_run_but_are_reviewed(prompt_filter: PromptFilter) -> None:
@@ -125,5 +128,6 @@ def test_suggestive_prompts_run_but_are_reviewed(prompt_filter: PromptFilter) ->
 def test_rules_alone_still_block_the_plain_cases_and_count_ambiguous_words() -> None:
     rules_only = PromptFilter(semantic=False)
     assert rules_only.check("a nude woman").decision is Decision.BLOCK
-    assert rules_only.check("naked cake").decision is Decision.BLOCK  # no meaning stage: fail closed
+    # An ambiguous word: without the meaning stage it counts (fail closed); with it, the clause decides.
+    assert rules_only.check("a naked oak tree in winter").decision is Decision.BLOCK
     assert rules_only.version.endswith("rules-only")
