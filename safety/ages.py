@@ -16,7 +16,9 @@ ADULT_AGE = 18
 
 # Units that follow a number: "12 years", "12yo", "12 ans", "12 Jahre", "12 años", "12 лет", "12歳", "12살", …
 _UNITS_AFTER = (
-    "years", "year", "yrs", "yr", "yo", "y/o", "y.o", "y o", "ans", "jahre", "jahren", "jahrige", "jahriges",
+    # English "years" only with "old": "ten years later" and "two years of marriage" are not ages.
+    "years old", "year old", "years-old", "year-old", "yrs old", "yr old", "yrs", "yo", "y/o", "y.o", "y o",
+    "ans", "jahre", "jahren", "jahrige", "jahriges",
     "jahriger", "anos", "ano", "anni", "anno", "jaar", "jarige", "ar", "aar", "lat", "lata", "let", "лет", "года",
     "год", "годиков", "рокив", "роки", "рок", "yas", "yasinda", "yasindaki", "tuoi", "tahun", "thn",
     "saal", "sal ki", "saal ki", "baras",
@@ -33,7 +35,8 @@ _UNITS_BEFORE = ("aged", "age", "agee de", "age de", "agee", "edad", "alter", "a
 _GRADE = re.compile(r"\b(\d{1,2})\s*(?:st|nd|rd|th)?\s*grade(?:r|rs)?\b|\bgrade\s*(\d{1,2})\b"
                     r"|\b(\d{1,2})\s*\.?\s*(?:klasse|klassler|klasslerin|grado|classe|klas|klasy|klasa|класс|класса|класу|класі|"
                     r"клас|sinif|sinifta)\b")
-_GRADE_CJK = re.compile(r"(?:小学?|中学?|初|高|초|중|고)\s*([1-6一二三四五六])\s*(?:年生?|학년)?")
+# "中2", "小6" (digits), or a Han numeral with its grade word ("初一年级", "高二生"): "高一点" ("a bit taller") is not.
+_GRADE_CJK = re.compile(r"(?:小学?|中学?|初|高|초|중|고)\s*(?:[1-6](?!\d)|[一二三四五六](?=\s*(?:年|学生|生|학년)))")
 
 _NUMBER_WORDS: dict[str, dict[str, int]] = {
     "en": {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,

@@ -66,10 +66,12 @@ _LEET_ALT = str.maketrans({"1": "l", "!": "l", "|": "i"})  # "1" is "i" in n1ppl
 _WEIGHTS = re.compile(r":\s*-?\d+(?:\.\d+)?(?=\s*[)\]}>])")  # (word:1.3), <lora:name:0.8> keeps "name"
 _BRACKETS = re.compile(r"[()\[\]{}<>]")
 _MARKDOWN = re.compile(r"\|\||\*\*?|__|~~|`+|>!|!<|^>\s?|\\", re.MULTILINE)  # spoilers, bold, strike, code, quotes
-_LEET_RUN = re.compile(r"[\w@$!|+€£]*[a-z][\w@$!|+€£]*|[\w@$!|+€£]*[@$!|+€£][\w@$!|+€£]*")
+# A run of word and leet characters holding a letter or a leet sign; one pass over the run, no backtracking.
+_LEET_RUN = re.compile(r"[\w@$!|+€£]++")
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)  # letters/digits; underscores separate like spaces
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])[\s\W_]+(?=[\u3400-\u9fff\uf900-\ufaff])")
+_HAS_LETTER_OR_LEET = re.compile(r"[a-z@$!|+€£]")
+# One punctuation mark inside a word ("nu.de", "n?ude", "nu*de"): an extra stream reads the word without it.
+_INNER_MARK = re.compile(r"(?<=[^\W\d_])[.?!*'’`´^~_\-](?=[^\W\d_])")
 _REPEAT3 = re.compile(r"(.)\1{2,}")
 _REPEAT2 = re.compile(r"(.)\1+")
 
@@ -212,7 +214,7 @@ def _joined_by_clause(text: str) -> str:
     return " ".join(" ".join(join_split_letters(_tokens(part))) for part in _CLAUSE_BREAK.split(text))
 
 
-_NEGATIVE_WEIGHT = re.compile(r"[(\[]\s*([^():\[\]]+?)\s*:\s*-\s*\d+(?:\.\d+)?\s*[)\]]")
+_NEGATIVE_WEIGHT = re.compile(r"[(\[]([^():\[\]]++):\s*+-\s*+\d++(?:\.\d++)?\s*+[)\]]")
 
 
 _CLAUSE = re.compile(r"[,;!?|/\n\u3001\uff0c\u3002\uff01\uff1f\uff1b\uff1a\u060c\u061b\u061f\u0964\u0965]+"
@@ -226,17 +228,19 @@ def clause_texts(text: str) -> list[str]:
 
 def negatively_weighted(text: str) -> list[str]:
     """Terms given a negative weight inside the prompt ("(clothes:-1.5)"): SD reads them as a negative prompt."""
-    return [m.group(1) for m in _NEGATIVE_WEIGHT.finditer(text)]
+    return [m.group(1).strip() for m in _NEGATIVE_WEIGHT.finditer(text)]
 
 
 def _deleet(text: str, table: dict[int, str]) -> str:
-    return _LEET_RUN.sub(lambda m: m.group(0).translate(table), text)
+    def one(m: re.Match[str]) -> str:
+        run = m.group(0)
+        return run.translate(table) if _HAS_LETTER_OR_LEET.search(run) else run
+    return _LEET_RUN.sub(one, text)
 
 
 @dataclass(frozen=True)
 class Normalised:
     base: str  # for regexes over the real text (ages, CJK)
-    cjk: str  # base with the gaps between CJK characters removed ("色 情" -> "色情")
     variants: tuple[str, ...]  # space-joined token streams, each padded with spaces, for whole-word matching
     collapsed: str  # every repeated letter collapsed ("boobs" -> "bobs"), matched against collapsed terms
 
@@ -253,6 +257,7 @@ def normalise(text: str) -> Normalised:
     mapped = skeleton(words)
     streams = {
         " ".join(_tokens(words)),
+        " ".join(_tokens(_INNER_MARK.sub("", words))),
         " ".join(_tokens(cyrillic_skeleton(words))),
         " ".join(_tokens(_deleet(mapped, _LEET))),
         " ".join(_tokens(_deleet(_deleet(mapped, _LEET_ALT), _LEET))),
@@ -267,7 +272,6 @@ def normalise(text: str) -> Normalised:
                  for t in _joined_by_clause(_deleet(mapped, _LEET)).split()]
     return Normalised(
         base=base,
-        cjk=_CJK_GAP.sub("", base) if _CJK.search(base) else "",
         variants=tuple(f" {s} " for s in sorted(streams)),
         collapsed=f" {' '.join(stretched)} ",
     )
@@ -276,6 +280,3 @@ def normalise(text: str) -> Normalised:
 def collapse(term: str) -> str:
     return _REPEAT2.sub(r"\1", term)
 
-
-def has_cjk(text: str) -> bool:
-    return bool(_CJK.search(text))

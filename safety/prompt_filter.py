@@ -100,8 +100,11 @@ class PromptFilter:
     # The three steps are public so that calibration (safety.training) can replay ``decide`` over cached stages.
 
     def rule_signals(self, prompt: str, negative: str) -> RuleHits:
-        prompt, negative = _without_free(_clean(prompt)), _clean(negative)
-        hits, _ = self.rules.match(prompt)
+        prompt, negative = _clean(prompt), _clean(negative)
+        hits, _ = self.rules.match(_without_free(prompt))
+        if hits.keys() & STRICT_SIGNALS:
+            # A child or a real person is in the prompt: the unsafe reading wins. No allow list, no "X-free".
+            hits, _ = self.rules.match(prompt, use_allow=False)
         cats = {c: set(e) for c, e in hits.items() if c not in ("clothing", "adulthood")}
         removed = [negative, *negatively_weighted(prompt)]
         for text in filter(str.strip, removed):
@@ -118,16 +121,24 @@ class PromptFilter:
         need = [i for i, cats in enumerate(staged) if not _settled(cats)]
         if not need:
             return {}
-        return dict(zip(need, self.meaning([prompts[i] for i in need]), strict=True))
+        scores = self.meaning([prompts[i] for i in need], [bool(staged[i].keys() & STRICT_SIGNALS) for i in need])
+        return dict(zip(need, scores, strict=True))
 
-    def meaning(self, prompts: list[str]) -> list[dict[str, HeadScore]]:
-        """The meaning stage's scores, on what it should read: allow-listed phrases and "lingerie-free" taken out."""
+    def meaning(self, prompts: list[str], strict: list[bool] | None = None) -> list[dict[str, HeadScore]]:
+        """The meaning stage's scores, on what it should read: allow-listed phrases and "lingerie-free" taken out —
+        unless the prompt is ``strict`` (a child or a real person in it), which is read as written."""
         assert self.semantic is not None
-        return self.semantic.score_many([self.rules.mask_allowed(_without_free(_clean(p))) for p in prompts])
+        strict = strict or [False] * len(prompts)
+        texts = [_clean(p) if hard else self.rules.mask_allowed(_without_free(_clean(p)))
+                 for p, hard in zip(prompts, strict, strict=True)]
+        return self.semantic.score_many(texts)
 
     def decide(self, cats: RuleHits, semantic: dict[str, HeadScore] | None, policy: Policy,
                thresholds: Thresholds | None = None) -> Verdict:
         t = thresholds or self.thresholds
+        # The stricter settings can only ever be stricter: a weaker cue, less evidence.
+        minor_nsfw = min(t.minor_nsfw, t.minor)
+        sexual_with_minor = min(t.sexual_with_minor, t.sexual, t.suggestive)
         signals = {c for c in cats if not c.endswith("?")}
         evidence = {f"{c}: {term}" for c, terms in cats.items() for term in terms if not c.endswith("?")}
         scores: dict[str, float] = {}
@@ -157,10 +168,14 @@ class PromptFilter:
                         signals.add("minors")
                         evidence.add(f"minors: '{s.clause}' reads as a minor ({s.score:.2f})")
                 elif s.score >= getattr(t, name) or (name in SEXUALISH and hard_subject
-                                                     and s.score >= t.sexual_with_minor):
+                                                     and s.score >= sexual_with_minor):
+                    suggestive = semantic.get("suggestive")
                     if name == "sexual" and "suggestive" in cats and "sexual" not in cats and not hard_subject \
-                            and s.score < SURE:
-                        name = "suggestive"  # "a sexy woman in a red dress": the words say suggestive; review it
+                            and s.score < SURE and suggestive is not None and s.score < suggestive.score:
+                        # "a sexy woman in a red dress": the words say suggestive, and so does the meaning stage
+                        # (it reads the clause as more suggestive than sexual): review it.
+                        signals.add("suggestive")
+                        continue
                     signals.add(name)
                     evidence.add(f"{name}: '{s.clause}' means {name.replace('_', ' ')} ({s.score:.2f})")
 
@@ -170,7 +185,7 @@ class PromptFilter:
             categories |= sexualish
             if "minors" in signals:
                 categories.add("minors_sexual")
-            elif policy.nsfw_allowed and minor_score >= t.minor_nsfw:
+            elif policy.nsfw_allowed and minor_score >= minor_nsfw:
                 # Fail closed where nudity is otherwise allowed: a weak minor cue is enough.
                 categories.add("minors_sexual")
                 evidence.add(f"minors: a possible minor in an NSFW context ({minor_score:.2f})")
@@ -198,21 +213,28 @@ class PromptFilter:
             decision = Decision.ALLOW
         for c in categories:
             scores.setdefault(c, 1.0)
+        # What core must know for the pictures: any cue of a minor or of a real person, even a weak one.
+        strict = signals & STRICT_SIGNALS
+        if minor_score >= minor_nsfw:
+            strict.add("minors")
+        if "name?" in cats or person_score >= t.person_nsfw:
+            strict.add("person")
         return Verdict(decision, tuple(sorted(categories)), tuple(sorted(evidence)), scores, CHECKER, self.version,
-                       signals=tuple(sorted(signals & STRICT_SIGNALS)))
+                       signals=tuple(sorted(strict)))
 
 
 def _clean(text: str) -> str:
-    """Bounded, valid text: a lone surrogate or invalid byte from a pipe must not crash a whole batch."""
-    return text[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8")
+    """Bounded, valid text: a lone surrogate from a pipe must not crash a whole batch — nor hide a word by becoming
+    a "?" in its middle ("n\\ud800ude"), so it is dropped."""
+    return text[:MAX_CHARS].encode("utf-8", "ignore").decode("utf-8")
 
 
-_FREE = re.compile(r"\b(lingerie|nudity|nude|sex|sexual|porn|bikini|underwear|gore|blood|violence)[-\s]free\b",
-                   re.IGNORECASE)
+_FREE = re.compile(r"\b(lingerie|nudity|porn|gore|blood|violence)-free\b", re.IGNORECASE)
 
 
 def _without_free(text: str) -> str:
-    """"A lingerie-free runway" has no lingerie. Only for things whose absence is harmless: "clothes-free" stays."""
+    """"A lingerie-free runway" has no lingerie. Only for things whose absence is harmless — "underwear-free" and
+    "clothes-free" mean nudity and stay — and never with a child or a real person in the prompt (see rule_signals)."""
     return _FREE.sub(" ", text)
 
 

@@ -293,8 +293,8 @@ class RuleSet:
                         hits[cat + mark].add(words)
         return allowed
 
-    def _match_tokens(self, tokens: list[str], hits: dict[str, set[str]]) -> None:
-        allowed = self._phrase_hits(tokens, self.phrases, self.allow, self._lengths, hits)
+    def _match_tokens(self, tokens: list[str], hits: dict[str, set[str]], use_allow: bool = True) -> None:
+        allowed = self._phrase_hits(tokens, self.phrases, self.allow if use_allow else set(), self._lengths, hits)
         for i, tok in enumerate(tokens):
             if i in allowed or (tok,) in self.phrases:
                 continue
@@ -313,12 +313,13 @@ class RuleSet:
                 text = text.replace(word, "|")
         return text
 
-    def match(self, text: str) -> tuple[dict[str, set[str]], Normalised]:
-        """Categories hit by the text, each with its evidence (the matched terms)."""
+    def match(self, text: str, use_allow: bool = True) -> tuple[dict[str, set[str]], Normalised]:
+        """Categories hit by the text, each with its evidence (the matched terms). Without ``use_allow`` the allow
+        list is ignored: with a child or a real person in the prompt, "baby doll lingerie" is read word by word."""
         norm = normalise(text)
         hits: dict[str, set[str]] = defaultdict(set)
         for variant in norm.variants:
-            self._match_tokens(variant.split(), hits)
+            self._match_tokens(variant.split(), hits, use_allow)
         squeezed: dict[str, set[str]] = defaultdict(set)
         self._phrase_hits(norm.collapsed.split(), self.collapsed, self.collapsed_allow, self._collapsed_lengths,
                           squeezed)
