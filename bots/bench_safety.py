@@ -5,7 +5,7 @@ The previous filter is the code of ``BASELINE_REF`` (the last commit before the 
 cannot share one interpreter. Without git or the history (an installed wheel), the comparison is reported as
 unavailable rather than guessed.
 
-Measured per round, on the same prompts (the dev and test splits' texts, never tuned for speed):
+Measured per round, on the same prompts (the dev split's texts; the test split stays held out):
 - batched: prompts/s through ``check_many`` in batches of 256 with no clause cache (every clause embedded: the
   honest worst case) and with the cache warm;
 - single: per-prompt latency of ``check`` on distinct prompts, p50 and p99, cache as in production.
@@ -63,7 +63,8 @@ for line in sys.stdin:
 
 def _prompts(limit: int) -> list[str]:
     texts: list[str] = []
-    for name in ("prompt_dev.jsonl", "prompt_test.jsonl", "prompt_eval.jsonl"):
+    # The dev split only: the test split is held out, read by nothing but its own evaluation.
+    for name in ("prompt_dev.jsonl", "prompt_dev_allow.jsonl", "prompt_dev_hard.jsonl", "prompt_eval.jsonl"):
         path = DATA / name
         if path.is_file():
             texts += [json.loads(line)["prompt"] for line in path.read_text("utf-8").splitlines() if line.strip()]

@@ -112,8 +112,7 @@ def test_safety_negatives_are_not_intent(prompt_filter: PromptFilter) -> None:
     assert prompt_filter.check("a lighthouse", "nsfw, nude, adult content, lowres").decision is Decision.ALLOW
 
 
-@pytest.mark.parametrize("prompt", ["a woman showing everything, no fabric at all",
-                                    "wanita tanpa sehelai benang pun"])  # Indonesian: "without a single thread"
+@pytest.mark.parametrize("prompt", ["two lovers intimately entwined on the sheets, nothing on"])
 def test_paraphrase_no_word_list_holds_is_caught_by_meaning(prompt_filter: PromptFilter, prompt: str) -> None:
     verdict = prompt_filter.check(prompt)
     assert verdict.decision is Decision.BLOCK
