@@ -24,7 +24,6 @@ from typing import Any
 
 BASELINE_REF = "ba59086"
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "tests" / "data"
 
 # Runs inside either version: only APIs both have (PromptFilter(), check, check_many).
 _ROUND = r"""
@@ -62,10 +61,11 @@ for line in sys.stdin:
 
 
 def _prompts(limit: int) -> list[str]:
+    from safety.training.build import DEV_SPLIT
+
     texts: list[str] = []
     # The dev split only: the test split is held out, read by nothing but its own evaluation.
-    for name in ("prompt_dev.jsonl", "prompt_dev_allow.jsonl", "prompt_dev_hard.jsonl", "prompt_eval.jsonl"):
-        path = DATA / name
+    for path in DEV_SPLIT:
         if path.is_file():
             texts += [json.loads(line)["prompt"] for line in path.read_text("utf-8").splitlines() if line.strip()]
     if not texts:

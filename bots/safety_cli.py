@@ -152,17 +152,15 @@ def evaluate_file(
 
 @safety_cli.command("train")
 def train(
-    dev: Annotated[list[Path], typer.Option(help="The dev split(s): thresholds are chosen here, never on the test "
-                                                 "split.")] = [Path("tests/data/prompt_dev.jsonl"),  # noqa: B006
-                                                               Path("tests/data/prompt_dev_allow.jsonl"),
-                                                               Path("tests/data/prompt_dev_hard.jsonl"),
-                                                               Path("tests/data/prompt_eval.jsonl")],
+    dev: Annotated[list[Path] | None, typer.Option(help="The dev split(s): thresholds are chosen here, never on the "
+                                                        "test split (default: tests/data's dev files).")] = None,
     out: Annotated[Path | None, typer.Option(help="Where to write the heads (default: the shipped file).")] = None,
 ) -> None:
     """Rebuild the meaning stage's heads from the corpus in safety/training/corpus, bit for bit."""
     from safety.encoder import EmbeddingUnavailable
-    from safety.training.build import HEADS_FILE, build
+    from safety.training.build import DEV_SPLIT, HEADS_FILE, build
 
+    dev = dev or list(DEV_SPLIT)
     missing = [str(p) for p in dev if not p.is_file()]
     if missing:
         typer.secho(f"The dev split is missing: {', '.join(missing)} (run this from a checkout).", err=True,

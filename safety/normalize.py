@@ -117,19 +117,26 @@ def strip_marks(text: str) -> str:
     return unicodedata.normalize("NFC", text).replace("ı", "i").translate(_ARABIC)
 
 
-def base_form(text: str) -> str:
-    """NFKC, casefold, no invisible characters, no combining marks, no SD weight syntax; spacing kept."""
-    text = strip_invisible(unicodedata.normalize("NFKC", text)).casefold()
-    if not text.isascii():
-        text = strip_marks(text)
+def _folded(text: str) -> str:
+    """NFKC, no invisible characters, casefolded: the first step of every form below."""
+    return strip_invisible(unicodedata.normalize("NFKC", text)).casefold()
+
+
+def _without_markup(text: str) -> str:
     # Markdown markers are removed without a space: "~~n~~ude" is "nude", "**nude**" is "nude".
     return _BRACKETS.sub(" ", _WEIGHTS.sub(" ", _MARKDOWN.sub("", text)))
+
+
+def base_form(text: str) -> str:
+    """NFKC, casefold, no invisible characters, no combining marks, no SD weight syntax; spacing kept."""
+    text = _folded(text)
+    return _without_markup(text if text.isascii() else strip_marks(text))
 
 
 def accented_words(text: str) -> dict[str, str]:
     """Words that lose accents in matching, as {stripped: accented}: "göre" -> "gore" must be recognised as Turkish
     "according to", not as the English word (see RuleSet's language veto)."""
-    light = strip_invisible(unicodedata.normalize("NFKC", text)).casefold()
+    light = _folded(text)
     if light.isascii():
         return {}
     out = {}
@@ -143,8 +150,7 @@ def accented_words(text: str) -> dict[str, str]:
 def light_form(text: str) -> str:
     """What the sentence encoder reads: like :func:`base_form` but with accents kept — they carry meaning in
     Vietnamese, Hindi or German, and the encoder knows them."""
-    text = strip_invisible(unicodedata.normalize("NFKC", text)).casefold()
-    return _BRACKETS.sub(" ", _WEIGHTS.sub(" ", _MARKDOWN.sub("", text)))
+    return _without_markup(_folded(text))
 
 
 def word_tokens(text: str) -> list[str]:

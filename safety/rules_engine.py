@@ -336,7 +336,7 @@ class RuleSet:
                     for cat in cats:
                         hits[cat + mark].add(term)
         self._match_conjunctions(norm, glued_text, hits)
-        self._veto_false_friends(text, norm, hits)
+        self._veto_false_friends(text, hits)
         ages = minor_ages(norm.base) or minor_ages(skeleton(norm.base))  # "еlеvеn уеаr оld" in Cyrillic letters
         if ages:
             hits["minors"].update(ages)
@@ -348,18 +348,19 @@ class RuleSet:
             hits["minors"].update(emoji)
         return dict(hits), norm
 
-    def _veto_false_friends(self, text: str, norm: Normalised, hits: dict[str, set[str]]) -> None:
+    def _veto_false_friends(self, text: str, hits: dict[str, set[str]]) -> None:
         """A one-word term that only appears as the accent-stripped form of a real word of another language is a
         false friend: Turkish "göre" (according to) is not English "gore", Vietnamese "thông" (pine) not "thong".
         Disguises ("núdè") are not real words anywhere, so they still match."""
-        for stripped, accented in accented_words(text).items():
-            spoken = word_languages(accented)
+        accented = accented_words(text)
+        plain = set(_WORDS.findall(text.casefold())) if accented else set()
+        for stripped, word in accented.items():
+            spoken = word_languages(word)
             if not spoken:
                 continue
             guess = f"{stripped} (reads as "  # a real word is never a misspelling either
-            langs = self.term_languages.get(stripped)
-            false_friend = (langs is not None and bool(langs) and not spoken & langs
-                            and stripped not in _WORDS.findall(text.casefold()))
+            langs = self.term_languages.get(stripped, set())
+            false_friend = bool(langs) and not spoken & langs and stripped not in plain
             for key in list(hits):
                 hits[key] = {e for e in hits[key] if not e.startswith(guess) and not (false_friend and e == stripped)}
                 if not hits[key]:

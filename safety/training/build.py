@@ -27,6 +27,9 @@ from safety.semantic import HEADS, Heads, SemanticCheck, prompt_clauses
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 HEADS_FILE = Path(__file__).resolve().parents[1] / "models" / "heads.json"
+# The dev split, in a checkout (an installed wheel has no tests/): thresholds are chosen on these files only.
+DEV_SPLIT = tuple(Path(__file__).resolve().parents[2] / "tests" / "data" / name for name in
+                  ("prompt_dev.jsonl", "prompt_dev_allow.jsonl", "prompt_dev_hard.jsonl", "prompt_eval.jsonl"))
 SEED = 20261122
 # Which heads each corpus key is a positive example for; every other head reads it as a negative.
 LABELS: dict[str, frozenset[str]] = {

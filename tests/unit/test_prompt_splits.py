@@ -18,12 +18,11 @@ from safety.evaluation import EvalReport, evaluate, load_cases
 from safety.normalize import base_form
 from safety.prompt_filter import PromptFilter
 from safety.semantic import Heads
-from safety.training.build import CORPUS_DIR, digest
+from safety.training.build import CORPUS_DIR, DEV_SPLIT, digest
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TEST = DATA / "prompt_test.jsonl"
-DEV = [DATA / "prompt_dev.jsonl", DATA / "prompt_dev_allow.jsonl", DATA / "prompt_dev_hard.jsonl",
-       DATA / "prompt_eval.jsonl"]
+DEV = list(DEV_SPLIT)
 HARM_CATEGORIES = {"sexual", "minors_sexual", "real_person_sexual", "gore", "hate", "self_harm"}
 
 
