@@ -51,7 +51,7 @@ def _bare(pipe: Any, n: int, size: int, steps: int, cfg: float) -> float:
 
 def _stack(n: int, pool: str, concurrency: int, batch: int = 1, model: str = "miniature") -> dict[str, Any]:
     from core.config import Settings
-    from core.domain import Accepted, GenerationParams, GenerationRequest, Requester
+    from core.domain import Accepted, GenerationParams, Requester
     from core.events import FINISHED
     from core.runtime import build_runtime
 
@@ -63,7 +63,7 @@ def _stack(n: int, pool: str, concurrency: int, batch: int = 1, model: str = "mi
         runtime = build_runtime(settings)
         try:
             who = Requester("bench", "bench")
-            runtime.service.accept_licence(who)
+            runtime.app.accept_licence(who)
             finished: set[str] = set()
             all_done = threading.Event()
             expected: set[str] = set()
@@ -77,9 +77,9 @@ def _stack(n: int, pool: str, concurrency: int, batch: int = 1, model: str = "mi
 
             runtime.bus.subscribe(FINISHED, on_finished)
             for i in range(2):  # warm-up, not measured: first calls pay one-off costs on both sides
-                warm = runtime.service.submit(GenerationRequest(who, GenerationParams(PROMPTS[i], seed=i)))
+                warm = runtime.app.imagine(who, GenerationParams(PROMPTS[i], seed=i))
                 assert isinstance(warm, Accepted), warm
-                runtime.waiter.wait(warm.job_id, 120)
+                runtime.app.wait(warm.job_id, 120)
 
             latencies: list[float] = []
             bar = tqdm(total=n, desc=f"full stack (batch {batch})", unit="job", file=sys.stderr, leave=False)
@@ -88,8 +88,7 @@ def _stack(n: int, pool: str, concurrency: int, batch: int = 1, model: str = "mi
             ids = []
             for i in range(n):
                 t0 = time.perf_counter()
-                outcome = runtime.service.submit(
-                    GenerationRequest(who, GenerationParams(PROMPTS[i % len(PROMPTS)], seed=1000 + i)))
+                outcome = runtime.app.imagine(who, GenerationParams(PROMPTS[i % len(PROMPTS)], seed=1000 + i))
                 latencies.append(time.perf_counter() - t0)
                 if not isinstance(outcome, Accepted):
                     raise RuntimeError(f"bench job refused: {outcome.message}")
@@ -102,10 +101,8 @@ def _stack(n: int, pool: str, concurrency: int, batch: int = 1, model: str = "mi
                 raise RuntimeError("the stack did not finish the bench jobs in 10 minutes")
             seconds = time.perf_counter() - start
             bar.close()
-            statuses = {runtime.repo.get_job(j).status.value for j in ids}  # type: ignore[union-attr]
-            from core import worker as worker_module
-
-            runner = worker_module._runner
+            statuses = {job.status.value for j in ids if (job := runtime.app.wait(j, 0)) is not None}
+            runner = runtime.runner
             batches = getattr(runner.pipeline, "batches", []) if runner else []
             return {"seconds": seconds, "latencies": latencies, "statuses": sorted(statuses),
                     "mean_batch": round(sum(batches) / len(batches), 2) if batches else 1.0}

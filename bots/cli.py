@@ -7,13 +7,16 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bots.admin_cli import admin_cli
 from bots.safety_cli import safety_cli
 from core.config import Settings
+
+if TYPE_CHECKING:
+    from core.runtime import Runtime
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="muralist: safe Stable Diffusion for chat communities.")
@@ -50,30 +53,18 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _runtime(settings: Settings, embedded_worker: bool | None = None):  # type: ignore[no-untyped-def]
-    from core.pipelines import ModelLoadError
-    from core.runtime import build_runtime
-    from core.storage.db import SchemaNotReady
-    from safety.encoder import EmbeddingUnavailable
-    from safety.image_check import ImageCheckUnavailable
+def _runtime(settings: Settings, embedded_worker: bool | None = None) -> Runtime:
+    from core.runtime import StartupError, build_runtime
 
     try:
         return build_runtime(settings, embedded_worker=embedded_worker)
-    except EmbeddingUnavailable as exc:
-        raise _fail(f"Refusing to start: the prompt filter's semantic stage is unavailable ({exc}). Reinstall, or "
-                    f"set MURALIST_PROMPT_SEMANTIC=false to run on rules alone.") from None
-    except SchemaNotReady as exc:
+    except StartupError as exc:
         raise _fail(str(exc)) from None
-    except ImageCheckUnavailable as exc:
-        raise _fail(f"Refusing to start: the image safety check is unavailable ({exc}). Fix the install; for "
-                    f"development only, MURALIST_UNSAFE_SKIP_IMAGE_CHECK=1 overrides this.") from None
-    except ModelLoadError as exc:
-        raise _fail(f"Refusing to start: {exc}") from None
 
 
 def _run_console(settings: Settings, user: str | None, banner: bool) -> None:
     from bots.console.bot import ConsoleBot, tty_progress
-    from core.delivery import Delivery
+    from core.catalogue import language
     from core.domain import Requester
 
     _setup_logging(settings)
@@ -83,11 +74,11 @@ def _run_console(settings: Settings, user: str | None, banner: bool) -> None:
                    "are noise; see README to use a real checkpoint).\nStarting…", err=True)
     runtime = _runtime(settings)
     name = user or os.environ.get("USER") or getpass.getuser() or "local"
-    bot = ConsoleBot(runtime.service, runtime.waiter,
-                     Delivery(runtime.repo, runtime.service.clock, "console", f"console:{os.getpid()}"),
-                     Requester("console", name, chat_id="console", display_name=name),
-                     job_timeout=settings.job_timeout_s,
-                     progress_factory=tty_progress() if interactive else None, moderation=runtime.moderation)
+    # The console is the local operator's own terminal: the one front door that may name files on this machine.
+    who = Requester("console", name, chat_id="console", display_name=name, local=True,
+                    language=language(os.environ.get("LANG")))
+    bot = ConsoleBot(runtime.app, who, job_timeout=settings.job_timeout_s,
+                     progress_factory=tty_progress() if interactive else None)
     try:
         if interactive:
             typer.echo("Type /help for commands, /license then /accept to begin, Ctrl-D to quit.", err=True)
@@ -171,60 +162,20 @@ def worker(
     """A Celery worker process for one GPU: loads the image check and the model once, then serves the model's queue.
 
     Runs with the production settings: late acks, reject on worker lost, prefetch 1."""
-    from core.runtime import build_bus, build_runner
-    from core.storage.db import build_engine, ensure_schema, session_factory
-    from core.storage.repositories import SqlJobRepository
-    from core.worker import app, configure, set_runner
-
-    settings = _settings()
-    if settings.embedded:
-        raise _fail("`muralist worker` serves a shared broker: set MURALIST_BROKER_URL (e.g. "
-                    "redis://127.0.0.1:6379/0). Without one, every bot command runs its own embedded worker.")
-    from core.models_registry import model_specs
-    from core.runtime import served_models
-    from core.worker_registry import WorkerRegistry
-
-    specs = model_specs(settings)
-    engine = build_engine(settings)
-    from core.storage.db import SchemaNotReady
+    from core.runtime import StartupError, serve_worker
 
     try:
-        ensure_schema(engine, auto_migrate=False)
-    except SchemaNotReady as exc:
+        serve_worker(_settings(), pool, concurrency, loglevel)
+    except StartupError as exc:
         raise _fail(str(exc)) from None
-    repo = SqlJobRepository(session_factory(engine))
-    from core.pipelines import ModelLoadError
-    from safety.image_check import ImageCheckUnavailable
-
-    try:
-        set_runner(build_runner(settings, repo, build_bus(settings)))
-    except ImageCheckUnavailable as exc:
-        raise _fail(f"Refusing to start: the image safety check is unavailable ({exc}). For development only, "
-                    f"MURALIST_UNSAFE_SKIP_IMAGE_CHECK=1 overrides this.") from None
-    except ModelLoadError as exc:
-        raise _fail(f"Refusing to start: {exc}") from None
-    names = served_models(settings)
-    configure(settings, specs[names[0]].queue)
-    WorkerRegistry(session_factory(engine)).start_heartbeat(f"worker:{os.uname().nodename}:{os.getpid()}", names)
-    chosen_pool = pool or settings.worker_pool or "solo"
-    if chosen_pool not in ("solo", "threads"):
-        raise _fail(f"--pool must be solo or threads, not {chosen_pool!r}.")
-    queues = ",".join(specs[n].queue for n in names)  # one queue per model: a worker takes only what it loaded
-    argv = ["worker", "--pool", chosen_pool, "--queues", queues, "--loglevel", loglevel,
-            "--prefetch-multiplier", "1", "--without-gossip", "--without-mingle"]
-    if chosen_pool != "solo":  # batching needs at least as many worker threads as a batch holds
-        argv += ["--concurrency", str(max(concurrency or settings.worker_concurrency, settings.batch_max))]
-    app.worker_main(argv)
 
 
 @db_cli.command("upgrade")
 def db_upgrade(data_dir: DataDir = None) -> None:
     """Apply all migrations (creates the schema on a fresh database)."""
-    from core.storage.db import build_engine, current_revision, upgrade
+    from core.runtime import upgrade_database
 
-    engine = build_engine(_settings(data_dir))
-    upgrade(engine)
-    typer.echo(f"Database {engine.url.render_as_string(hide_password=True)} is at revision {current_revision(engine)}.")
+    typer.echo(upgrade_database(_settings(data_dir)))
 
 
 @db_cli.command("purge-prompts")
@@ -234,26 +185,26 @@ def db_purge_prompts(
     = None,
 ) -> None:
     """Forget prompt texts older than the retention period (safety log and jobs); decisions and scores stay."""
-    from core.storage.db import build_engine, ensure_schema, session_factory
-    from core.storage.repositories import SqlJobRepository
+    from core.runtime import StartupError, purge_prompts
 
     settings = _settings(data_dir)
     keep = settings.prompt_retention_days if days is None else days
-    if keep < 0:
-        raise _fail("--days must be 0 or more.")
-    engine = build_engine(settings)
-    ensure_schema(engine, auto_migrate=engine.url.get_backend_name() == "sqlite")
-    verdicts, jobs = SqlJobRepository(session_factory(engine)).purge_prompts(older_than_days=keep)
+    if not 0 <= keep <= 100_000:
+        raise _fail("--days must be between 0 and 100000.")
+    try:
+        verdicts, jobs = purge_prompts(settings, keep)
+    except StartupError as exc:
+        raise _fail(str(exc)) from None
     typer.echo(f"Purged prompt text from {verdicts} safety log rows and {jobs} jobs older than {keep} days.")
 
 
 @db_cli.command("current")
 def db_current(data_dir: DataDir = None) -> None:
     """Show the database's schema revision and the code's."""
-    from core.storage.db import build_engine, current_revision, head_revision
+    from core.runtime import database_revisions
 
-    engine = build_engine(_settings(data_dir))
-    typer.echo(f"database: {current_revision(engine) or '(not migrated)'}; code: {head_revision()}")
+    current, head = database_revisions(_settings(data_dir))
+    typer.echo(f"database: {current or '(not migrated)'}; code: {head}")
 
 
 @cli.command()

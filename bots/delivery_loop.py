@@ -1,16 +1,21 @@
-"""The delivery contract every chat adapter shares: finished jobs arrive by event (handed over from the worker's
-thread to the bot's event loop) and by a periodic sweep of the database; the adapter's ``deliver`` claims, sends
-and marks each job. Progress events become the adapter's ``show_progress``."""
+"""The delivery loop every chat adapter shares, driving core's one delivery template (claim → render → send →
+mark → moderators). An adapter writes only how to send: a :class:`Sender`.
+
+Finished jobs arrive by event (handed over from the worker's thread to the bot's event loop) and by a periodic sweep
+of the database; one failed send never stops the loop — it is logged and the next job goes out.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Any, Protocol
 
+from core.app import Muralist
+from core.delivery import DeliveryTemplate, ModeratorPost, ResultMessage
 from core.events import FINISHED, PROGRESS
-from core.runtime import Runtime
+from core.ports import EventBus
 
 log = logging.getLogger(__name__)
 
@@ -20,24 +25,38 @@ def progress_bar(step: int, total: int, width: int = 10) -> str:
     return "▓" * done + "░" * (width - done) + f" {step}/{total}"
 
 
-class DeliveryLoop:
-    platform = ""
+class Sender(Protocol):
+    """How one platform sends. Message ids come back as text (the database keeps them to take posts down)."""
 
-    def __init__(self, runtime: Runtime, sweep_interval: float = 5.0) -> None:
-        self.runtime = runtime
+    async def send_result(self, message: ResultMessage) -> list[str]: ...
+    async def send_moderator_post(self, post: ModeratorPost) -> None: ...
+    async def delete_messages(self, chat_id: str, message_ids: list[str]) -> None: ...
+    async def show_progress(self, job_id: str, step: int, total: int) -> None: ...
+    async def moderation_scope(self, chat_id: str) -> str | None:
+        """Which moderators' channel a chat belongs to (a Discord guild); None: the platform's one global chat."""
+        ...
+
+
+class DeliveryLoop:
+    def __init__(self, app: Muralist, bus: EventBus, platform: str, instance: str, sender: Sender,
+                 sweep_interval: float = 5.0) -> None:
+        self.template: DeliveryTemplate = app.deliveries(platform, instance)
+        self.bus = bus
+        self.platform = platform
+        self.sender = sender
         self.sweep_interval = sweep_interval
         self.queue: asyncio.Queue[str] = asyncio.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribe: list[Any] = []
         self._task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
     def start(self) -> asyncio.Task[None]:
         self._loop = asyncio.get_running_loop()
-        bus = self.runtime.bus
         # Bus handlers run on the worker's thread: hand everything over to the bot's event loop.
         self._unsubscribe = [
-            bus.subscribe(FINISHED, lambda p: self._threadsafe(self.queue.put_nowait, str(p.get("job_id")))),
-            bus.subscribe(PROGRESS, lambda p: self._threadsafe(self._progress, p)),
+            self.bus.subscribe(FINISHED, lambda p: self._threadsafe(self.queue.put_nowait, str(p.get("job_id")))),
+            self.bus.subscribe(PROGRESS, lambda p: self._threadsafe(self._progress, p)),
         ]
         self._task = asyncio.create_task(self.run(), name=f"muralist-{self.platform}-delivery")
         return self._task
@@ -45,34 +64,70 @@ class DeliveryLoop:
     async def stop(self) -> None:
         for undo in self._unsubscribe:
             undo()
-        if self._task is not None:
-            self._task.cancel()
+        tasks = [t for t in (self._task, *self._background) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
     def _threadsafe(self, fn: Any, *args: Any) -> None:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(fn, *args)
 
     def _progress(self, payload: dict[str, Any]) -> None:
-        asyncio.create_task(self.show_progress(str(payload.get("job_id")), int(payload["step"]),
-                                               int(payload["total"])))
-
-    async def show_progress(self, job_id: str, step: int, total: int) -> None:
-        """Best effort; the adapter edits its "accepted" message."""
+        task = asyncio.create_task(self.sender.show_progress(str(payload.get("job_id")), int(payload["step"]),
+                                                             int(payload["total"])))
+        self._background.add(task)  # keep a reference until done: the loop holds tasks only weakly
+        task.add_done_callback(self._background.discard)
 
     async def run(self) -> None:
         while True:
             try:
                 job_id = await asyncio.wait_for(self.queue.get(), self.sweep_interval)
-                await self.deliver(job_id)
             except TimeoutError:
-                for job_id in await asyncio.to_thread(self.runtime.repo.undelivered_jobs, self.platform):
-                    await self.deliver(job_id)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # one bad job (a deleted channel, a blocked bot) must not stop delivery for everyone
-                log.exception("%s delivery failed", self.platform)
+                for pending in await self._pending():
+                    await self.deliver_safely(pending)
+                continue
+            await self.deliver_safely(job_id)
+
+    async def _pending(self) -> list[str]:
+        try:
+            return await asyncio.to_thread(self.template.pending)
+        except Exception:  # the database is down: the next sweep tries again
+            log.warning("%s delivery sweep failed", self.platform, exc_info=True)
+            return []
+
+    async def deliver_safely(self, job_id: str) -> bool:
+        """One bad job (a deleted channel, a blocked bot, a platform error) must not stop delivery for everyone."""
+        try:
+            return await self.deliver(job_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s delivery of job %s failed", self.platform, job_id)
+            return False
 
     async def deliver(self, job_id: str) -> bool:
-        raise NotImplementedError
+        message = await asyncio.to_thread(self.template.claim, job_id)
+        if message is None:
+            return False
+        sent = await self.sender.send_result(message)
+        await asyncio.to_thread(self.template.mark, job_id, sent)
+        scope = await self.sender.moderation_scope(message.chat_id)
+        for post in await asyncio.to_thread(self.template.review_posts, message.job, scope):
+            await self.sender.send_moderator_post(post)
+        return True
+
+    async def post_to_moderators(self, job_id: str, idx: int, why: str, chat_id: str | None) -> None:
+        """A reported picture goes to the moderators' channel of the chat it was reported from."""
+        scope = await self.sender.moderation_scope(chat_id) if chat_id else None
+        post = await asyncio.to_thread(self.template.moderator_post, job_id, idx, why, scope)
+        if post is not None:
+            await self.sender.send_moderator_post(post)
+
+    async def take_down(self, job_id: str) -> None:
+        """Delete a job's public messages (a moderator removed one of its pictures)."""
+        found = await asyncio.to_thread(self.template.public_messages, job_id)
+        if found is not None:
+            await self.sender.delete_messages(*found)

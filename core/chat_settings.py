@@ -11,6 +11,7 @@ from core.storage.models import ChatSettingRow
 
 MOD_CHANNEL = "mod_channel"
 NSFW_ALLOWED = "nsfw_allowed"
+GLOBAL_SCOPE = "global"  # platforms with one moderators' chat for the whole bot (Telegram)
 
 
 class ChatSettings:

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from core.domain import FINAL_STATUSES, Job
+from core.chat_settings import GLOBAL_SCOPE, MOD_CHANNEL, ChatSettings
+from core.domain import FINAL_STATUSES, Decision, Job, JobStatus, Notice
 from core.events import FINISHED, PROGRESS
 from core.ports import Clock, EventBus, JobRepository
+from core.storage.moderation_repo import SqlModerationRepository
+
+RESULT_ACTIONS = ("reroll", "variations", "upscale", "report")
 
 
 class JobWaiter:
@@ -50,18 +55,161 @@ class JobWaiter:
                 undo()
 
 
-class Delivery:
-    """Claim → send → mark delivered. ``send`` is the adapter's function returning platform message ids."""
+@dataclass(frozen=True)
+class ResultPicture:
+    index: int
+    path: str
+    filename: str
+    spoiler: bool  # review-band and unchecked pictures go out behind a spoiler
 
-    def __init__(self, repo: JobRepository, clock: Clock, platform: str, claimed_by: str) -> None:
+
+@dataclass(frozen=True)
+class ResultButton:
+    action: str  # one of RESULT_ACTIONS
+    job_id: str
+    idx: int | None  # None: the whole job (reroll)
+
+
+@dataclass(frozen=True)
+class ResultMessage:
+    """What one finished job looks like on any chat: the pictures that may leave, the caption (catalogue lines,
+    rendered by the adapter in its language), who to mention and which buttons to offer."""
+
+    job: Job
+    chat_id: str
+    pictures: tuple[ResultPicture, ...]
+    lines: tuple[Notice, ...]
+    mention: str | None  # the requester's account id on this platform, when they have one
+    buttons: tuple[ResultButton, ...]
+
+
+@dataclass(frozen=True)
+class ModeratorPost:
+    channel_id: str
+    job_id: str
+    idx: int
+    path: str
+    caption: Notice
+    actions: tuple[str, ...] = ("approve", "remove", "ban")
+
+
+def result_pictures(job: Job) -> tuple[ResultPicture, ...]:
+    """Pictures that may leave: review-band (and unchecked) ones as SPOILER_ files, blocked ones not at all."""
+    out = []
+    for image in job.images:
+        if image.path is None or image.decision is Decision.BLOCK:
+            continue
+        spoiler = image.decision in (Decision.REVIEW, Decision.UNCHECKED)
+        name = f"{'SPOILER_' if spoiler else ''}muralist-{job.id}-{image.index + 1}.png"
+        out.append(ResultPicture(image.index, image.path, name, spoiler))
+    return tuple(out)
+
+
+def result_lines(job: Job, mention: str = "") -> tuple[Notice, ...]:
+    """The caption of a finished job, as catalogue messages."""
+    if job.status is JobStatus.CANCELLED:
+        return (Notice("result_cancelled", {"job_id": job.id}),)
+    if job.status is JobStatus.FAILED:
+        if job.error and job.error.startswith("refused:"):
+            return (Notice("result_refused", {"mention": mention, "job_id": job.id,
+                                              "reason": job.error.removeprefix("refused: ")}),)
+        return (Notice("result_failed", {"mention": mention, "job_id": job.id}),)
+    lines = [Notice("result", {"mention": mention, "prompt": job.prompt[:300], "seed": job.seed, "job_id": job.id})]
+    groups = {
+        "result_review": [i.index + 1 for i in job.images if i.decision is Decision.REVIEW and i.path],
+        "result_unchecked": [i.index + 1 for i in job.images if i.decision is Decision.UNCHECKED and i.path],
+        "result_blocked": [i.index + 1 for i in job.images if i.decision is Decision.BLOCK or i.path is None],
+    }
+    lines += [Notice(code, {"numbers": ", ".join(map(str, numbers))}) for code, numbers in groups.items() if numbers]
+    method = method_used(job)
+    if method:
+        lines.append(Notice("result_method", {"method": method}))
+    return tuple(lines)
+
+
+def result_buttons(job: Job, pictures: tuple[ResultPicture, ...]) -> tuple[ResultButton, ...]:
+    """Reroll for the job; Upscale, Variations and Report for each picture that was posted."""
+    if not pictures:
+        return ()
+    buttons = [ResultButton("reroll", job.id, None)]
+    for action in ("upscale", "variations", "report"):
+        if action != "report" and job.kind == "upscale":
+            continue  # an enlarged picture is not enlarged or varied again
+        buttons += [ResultButton(action, job.id, p.index) for p in pictures]
+    return tuple(buttons)
+
+
+def method_used(job: Job) -> str | None:
+    """For upscaling and inpainting, which method ran (the worker wrote it into the picture's metadata)."""
+    if job.kind not in ("upscale", "inpaint"):
+        return None
+    from PIL import Image
+
+    for image in job.images:
+        if image.path:
+            try:
+                with Image.open(image.path) as picture:
+                    method = picture.info.get("Method")
+            except OSError:
+                return None
+            return str(method) if method else None
+    return None
+
+
+class DeliveryTemplate:
+    """Claim → render → (the adapter sends) → mark → moderators. Every adapter delivers through this one template and
+    writes only how to send; the claim (a unique row per job) makes delivery exactly-once across processes."""
+
+    def __init__(self, repo: JobRepository, moderation: SqlModerationRepository, chat_settings: ChatSettings,
+                 clock: Clock, platform: str, claimed_by: str) -> None:
         self.repo = repo
+        self.moderation = moderation
+        self.chat_settings = chat_settings
         self.clock = clock
         self.platform = platform
         self.claimed_by = claimed_by
 
-    def deliver(self, job: Job, send: Callable[[Job], list[str]]) -> bool:
+    def pending(self) -> list[str]:
+        """Finished jobs of this platform nobody delivered (or whose claim lapsed): the sweep's work list."""
+        return self.repo.undelivered_jobs(self.platform)
+
+    def claim(self, job_id: str) -> ResultMessage | None:
+        """The rendered result, if this process won the claim; None when it is not ours to send."""
+        job = self.repo.get_job(job_id)
+        if job is None or job.platform != self.platform or job.status not in FINAL_STATUSES:
+            return None
         if not self.repo.claim_delivery(job.id, self.platform, self.claimed_by):
-            return False
-        message_ids = send(job)
-        self.repo.mark_delivered(job.id, message_ids, self.clock.now())
-        return True
+            return None
+        accounts = self.moderation.accounts_of(job.user_id)
+        mention = next((ext for platform, ext in accounts if platform == self.platform), None)
+        pictures = result_pictures(job)
+        return ResultMessage(job, job.chat_id or "", pictures, result_lines(job), mention,
+                             result_buttons(job, pictures))
+
+    def mark(self, job_id: str, message_ids: list[str]) -> None:
+        self.repo.mark_delivered(job_id, message_ids, self.clock.now())
+
+    def review_posts(self, job: Job, scope: str | None) -> list[ModeratorPost]:
+        """Moderator posts for a delivered job's review-band pictures."""
+        return [post for image in job.images if image.path and image.decision in (Decision.REVIEW,
+                                                                                    Decision.UNCHECKED)
+                if (post := self.moderator_post(job.id, image.index, "why_review", scope)) is not None]
+
+    def moderator_post(self, job_id: str, idx: int, why: str, scope: str | None) -> ModeratorPost | None:
+        """A picture for the moderators' channel of ``scope`` (a guild; None where the platform has one global
+        moderators' chat), or None when no channel is set or the picture is gone."""
+        channel = self.chat_settings.get(self.platform, scope or GLOBAL_SCOPE, MOD_CHANNEL)
+        image = self.moderation.image(job_id, idx)
+        if channel is None or image is None or image.path is None:
+            return None
+        caption = Notice("mod_post", {"why_code": (why, {}), "job_id": job_id, "number": idx + 1,
+                                      "user_id": image.user_id, "prompt": image.prompt[:300],
+                                      "score": f"{image.nsfw_score or 0:.3f}", "decision": image.decision})
+        return ModeratorPost(channel, job_id, idx, image.path, caption)
+
+    def public_messages(self, job_id: str) -> tuple[str, list[str]] | None:
+        """(chat id, message ids) of a delivered job, to take down what a moderator removed."""
+        job = self.repo.get_job(job_id)
+        if job is None or not job.chat_id:
+            return None
+        return job.chat_id, self.repo.delivered_message_ids(job_id)

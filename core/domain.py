@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from core.catalogue import render
 from safety.verdict import Decision, Verdict
 
 __all__ = ["Decision", "Verdict"]  # re-exported: adapters speak one vocabulary
@@ -34,6 +35,12 @@ class Requester:
     chat_id: str | None = None
     display_name: str | None = None
     message_id: str | None = None
+    language: str = "en"  # the catalogue language replies are rendered in
+    # What the platform vouches for: quota tiers (a Discord role, a Telegram chat) and an NSFW-marked channel.
+    tiers: frozenset[str] = frozenset()
+    nsfw_chat: bool = False
+    # A local operator at the console may name files on this machine; a chat member never may.
+    local: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,7 @@ class Job:
     upscale_factor: int | None = None
 
 
-# --- outcomes of submit -------------------------------------------------------------------------------------------
+# --- outcomes: a code and its values, rendered by each adapter through core.catalogue ---------------------------
 
 
 @dataclass(frozen=True)
@@ -118,23 +125,44 @@ class Accepted:
     job_id: str
     position: int
     params: GenerationParams
+    code = "accepted"
+
+    @property
+    def values(self) -> dict[str, object]:
+        place = ("position_next", {}) if self.position <= 1 else ("position", {"position": self.position})
+        return {"job_id": self.job_id, "position_code": place}
 
     @property
     def message(self) -> str:
-        ahead = "you are next" if self.position <= 1 else f"position {self.position} in the queue"
-        return f"Job {self.job_id} accepted ({ahead})."
+        return render(self, "en")
 
 
 @dataclass(frozen=True)
 class Rejected:
-    """A refusal a user can read. ``code`` is stable for adapters and tests; ``message`` is one clear sentence."""
+    """A refusal: ``code`` is stable for adapters and tests; ``values`` fill its sentence in the catalogue."""
 
     code: str
-    message: str
-    details: dict[str, object] = field(default_factory=dict)
+    values: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return render(self, "en")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Anything else core answers a member or moderator with ("licence accepted", "job cancelled", …)."""
+
+    code: str
+    values: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return render(self, "en")
 
 
 Outcome = Accepted | Rejected
+Reply = Accepted | Rejected | Notice
 
 
 @dataclass(frozen=True)

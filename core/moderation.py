@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from core.domain import QuotaRules, Requester, utc_day
-from core.ports import Clock, EventBus
+from core.ports import Clock
 from core.storage.moderation_repo import ReviewImage, SqlModerationRepository
 from core.storage.repositories import SqlJobRepository
 from safety.moderation import (
@@ -32,7 +32,6 @@ from safety.moderation import (
 )
 
 log = logging.getLogger(__name__)
-ALERT = "moderation.alert"
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -55,12 +54,11 @@ class TierConfig:
 
 
 class ModerationService:
-    def __init__(self, repo: SqlModerationRepository, jobs: SqlJobRepository, clock: Clock, bus: EventBus,
+    def __init__(self, repo: SqlModerationRepository, jobs: SqlJobRepository, clock: Clock,
                  policy: StrikePolicy, tiers: TierConfig, quarantine_dir: Path, link_code_minutes: int = 10) -> None:
         self.repo = repo
         self.jobs = jobs
         self.clock = clock
-        self.bus = bus
         self.policy = policy
         self.tiers = tiers
         self.quarantine_dir = quarantine_dir
@@ -80,6 +78,10 @@ class ModerationService:
             if user is not None:
                 return user
         raise ModerationError(f"No user {spec!r}: use #ID or platform:id (for example console:ada).")
+
+    def record_denied(self, actor: str, what: str) -> None:
+        """Someone without the right tried a moderator's action: kept in the audit log."""
+        self.repo.add_event("denied", actor, now=self.clock.now(), reason=f"not a moderator: {what}")
 
     # --- bans and strikes -----------------------------------------------------------------------------------------
 
@@ -107,9 +109,9 @@ class ModerationService:
                             target_user_id=user_id, reason=reason or None)
         return f"User #{user_id} may make pictures again."
 
-    def strike_for_prompt(self, user_id: int, categories: tuple[str, ...], prompt: str) -> str | None:
+    def strike_for_prompt(self, user_id: int, categories: tuple[str, ...], prompt: str) -> dict[str, str] | None:
         """A prompt blocked for a hard category is a strike; enough strikes in the window suspend automatically.
-        Returns a sentence for the member when they were suspended."""
+        Returns the suspension's values (catalogue ``suspended``) when they were suspended."""
         hard = sorted(set(categories) & HARD_PROMPT_CATEGORIES)
         if not hard:
             return None
@@ -123,9 +125,7 @@ class ModerationService:
         strikes = len(active_strikes(history, now, self.policy))
         reason = f"{strikes} blocked prompts in {self.policy.window.days} days"
         self.repo.add_event("suspend", SYSTEM, now=now, target_user_id=user_id, reason=reason, expires_at=until)
-        self.bus.publish(ALERT, {"kind": "suspended", "user_id": user_id, "reason": reason,
-                                 "until": until.isoformat()})
-        return f"Your account is suspended until {until:%Y-%m-%d %H:%M} UTC ({reason})."
+        return {"until": f"{until:%Y-%m-%d %H:%M}", "reason": reason}
 
     # --- members: reports and appeals -----------------------------------------------------------------------------
 
@@ -137,7 +137,6 @@ class ModerationService:
                                        actor_user_id=reporter_user_id, target_user_id=image.user_id,
                                        target_job_id=job_id, target_image_idx=image_idx,
                                        reason=reason.strip()[:500] or None)
-        self.bus.publish(ALERT, {"kind": "report", "event_id": event_id, "job_id": job_id, "image_idx": image_idx})
         return f"Thank you: picture {image_idx + 1} of job {job_id} is reported (#{event_id}); a moderator will look."
 
     def appeal(self, user_id: int, target: str, reason: str = "") -> str:
@@ -164,7 +163,6 @@ class ModerationService:
                                            reason=reason or None)
         else:
             raise ModerationError("Appeal a blocked picture with /appeal JOB [N], or a strike with /appeal strike ID.")
-        self.bus.publish(ALERT, {"kind": "appeal", "event_id": event_id})
         return f"Your appeal #{event_id} is filed; a moderator will decide."
 
     # --- moderators: the review queue -----------------------------------------------------------------------------

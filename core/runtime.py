@@ -1,31 +1,47 @@
-"""Wiring shared by every front door: database, service, event bus, dispatcher and — in the embedded default — a
-Celery worker thread in this process. ``bots/cli.py`` chooses what to build; this module knows how."""
+"""The one composition root: everything a process runs is wired here, once — the database, the services, the
+application facade, the event bus, the Celery app (from its factory) and, in the embedded default, a worker thread.
+
+Front doors ask for what they need: ``build_runtime`` (bots and the console: the facade), ``build_operator``
+(``muralist admin``: no worker, no model), ``serve_worker`` (``muralist worker``), and the database chores. Startup
+refusals come back as :class:`StartupError` with one sentence for the operator.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
+from core.app import Muralist
 from core.batching import BatchingPipeline
+from core.chat_settings import ChatSettings
 from core.config import Settings, default_pipeline_threads
 from core.delivery import JobWaiter
 from core.events import InMemoryEventBus, RedisEventBus
 from core.generation import JobRunner, Pipeline
 from core.models_registry import ModelSpec, model_specs
 from core.moderation import ModerationService, TierConfig
+from core.operator import Operator
 from core.ports import EventBus
 from core.service import GenerationService, Limits, SystemClock
-from core.storage.db import build_engine, ensure_schema, session_factory
+from core.storage.db import (
+    SchemaNotReady,
+    build_engine,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    session_factory,
+    upgrade,
+)
 from core.storage.images import LocalImageStore, LocalInputStore
 from core.storage.moderation_repo import SqlModerationRepository
 from core.storage.repositories import SqlJobRepository
-from core.worker import CeleryDispatcher, EmbeddedWorker, configure, set_runner
+from core.worker import CeleryDispatcher, EmbeddedWorker, MuralistCelery, create_celery_app
 from core.worker_registry import WorkerRegistry
 from safety.image_check import Thresholds, load_image_checker
 from safety.license import get_licence
@@ -35,104 +51,209 @@ from safety.prompt_filter import PromptFilter
 log = logging.getLogger(__name__)
 
 
+class StartupError(RuntimeError):
+    """The process cannot start safely; ``str(exc)`` is one sentence for the operator."""
+
+
 @dataclass
 class Runtime:
+    """What a front door holds: the facade (``app``) and the event bus. The other fields are for the composition
+    root itself and for tests; adapters use ``app`` only."""
+
     settings: Settings
-    engine: Engine
-    repo: SqlJobRepository
-    service: GenerationService
+    app: Muralist
     bus: EventBus
     spec: ModelSpec
-    waiter: JobWaiter
-    moderation: ModerationService | None = None
+    engine: Engine
+    repo: SqlJobRepository
+    celery: MuralistCelery
     worker: EmbeddedWorker | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    _stops: list[threading.Event] = field(default_factory=list)
+
+    @property
+    def runner(self) -> JobRunner | None:
+        return self.celery.runner
 
     def close(self) -> None:
-        heartbeat = self.extras.get("heartbeat")
-        if heartbeat is not None:
-            heartbeat.set()
+        for stop in self._stops:
+            stop.set()
         if self.worker is not None:
             self.worker.stop()
         self.engine.dispose()
 
 
-def build_moderation(settings: Settings, sessions: sessionmaker[Session], repo: SqlJobRepository,
-                     bus: EventBus) -> ModerationService:
+def _moderation(settings: Settings, repo: SqlJobRepository, mod_repo: SqlModerationRepository) -> ModerationService:
     policy = StrikePolicy(settings.strikes_to_suspend, timedelta(days=settings.strike_window_days),
                           timedelta(hours=settings.suspension_hours))
     tiers = TierConfig(settings.quota_daily_images, tuple(sorted(settings.quota_tiers.items())),
                        settings.max_queued_jobs_per_user, settings.quota_window, settings.rate_limit_jobs,
                        settings.rate_limit_seconds)
-    return ModerationService(SqlModerationRepository(sessions), repo, SystemClock(), bus, policy, tiers,
-                             settings.data_dir / "quarantine", settings.link_code_minutes)
+    return ModerationService(mod_repo, repo, SystemClock(), policy, tiers, settings.data_dir / "quarantine",
+                             settings.link_code_minutes)
 
 
-def build_bus(settings: Settings) -> EventBus:
+def _bus(settings: Settings) -> EventBus:
     url = settings.resolved_events_url
     return RedisEventBus(url) if url else InMemoryEventBus()
 
 
-def build_runner(settings: Settings, repo: SqlJobRepository, bus: EventBus) -> JobRunner:
-    """The heavy half: image checker first (fail closed, and cheap to fail), then the pipeline."""
-    from core.pipelines import TextToImage
+def _open_database(settings: Settings, *, migrate_sqlite: bool = True) -> Engine:
+    """The embedded SQLite file is migrated on open; a server database must be migrated by `muralist db upgrade`."""
+    engine = build_engine(settings)
+    try:
+        ensure_schema(engine, auto_migrate=migrate_sqlite and engine.url.get_backend_name() == "sqlite")
+    except SchemaNotReady as exc:
+        engine.dispose()
+        raise StartupError(str(exc)) from None
+    return engine
+
+
+def _runner(settings: Settings, repo: SqlJobRepository, bus: EventBus) -> JobRunner:
+    """The heavy half: image checker first (fail closed, and cheap to fail), then the pipelines."""
+    from core.pipelines import ModelLoadError, TextToImage
+    from safety.image_check import ImageCheckUnavailable
 
     thresholds = Thresholds(settings.image_review_threshold, settings.image_block_threshold)
     nsfw = Thresholds(settings.image_review_threshold_nsfw, settings.image_block_threshold_nsfw)
-    checker = load_image_checker(thresholds, unsafe_skip=settings.unsafe_skip_image_check,
-                                 model_path=settings.image_model_path, by_context={"nsfw": nsfw})
+    try:
+        checker = load_image_checker(thresholds, unsafe_skip=settings.unsafe_skip_image_check,
+                                     model_path=settings.image_model_path, by_context={"nsfw": nsfw})
+    except ImageCheckUnavailable as exc:
+        raise StartupError(f"Refusing to start: the image safety check is unavailable ({exc}). Fix the install; for "
+                           f"development only, MURALIST_UNSAFE_SKIP_IMAGE_CHECK=1 overrides this.") from None
     specs = model_specs(settings)
     pipelines: dict[str, Pipeline] = {}
-    for name in served_models(settings):
-        loaded = TextToImage.load(specs[name].source, settings.models_dir, settings.device,
-                                  default_pipeline_threads(settings), low_memory=settings.low_memory,
-                                  inpaint_source=settings.inpaint_model, upscaler_source=settings.upscaler)
-        pipelines[name] = BatchingPipeline(loaded, settings.batch_max, settings.batch_wait_ms / 1000) \
-            if settings.batch_max > 1 else loaded
+    try:
+        for name in served_models(settings):
+            loaded = TextToImage.load(specs[name].source, settings.models_dir, settings.device,
+                                      default_pipeline_threads(settings), low_memory=settings.low_memory,
+                                      inpaint_source=settings.inpaint_model, upscaler_source=settings.upscaler)
+            pipelines[name] = BatchingPipeline(loaded, settings.batch_max, settings.batch_wait_ms / 1000) \
+                if settings.batch_max > 1 else loaded
+    except ModelLoadError as exc:
+        raise StartupError(f"Refusing to start: {exc}") from None
     single = next(iter(pipelines.values())) if len(pipelines) == 1 else None
     return JobRunner(repo, single or pipelines, checker, LocalImageStore(settings.images_dir), bus, SystemClock())
 
 
 def served_models(settings: Settings) -> list[str]:
     """The models this worker process loads (``MURALIST_WORKER_MODELS``, default the default model)."""
-    from core.pipelines import ModelLoadError
-
     specs = model_specs(settings)
     names = settings.worker_models or [next(iter(specs))]
     unknown = [n for n in names if n not in specs]
     if unknown:
-        raise ModelLoadError(f"MURALIST_WORKER_MODELS names unknown models {unknown}; configured: {list(specs)}")
+        raise StartupError(f"Refusing to start: MURALIST_WORKER_MODELS names unknown models {unknown}; configured: "
+                           f"{list(specs)}")
     return names
 
 
 def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) -> Runtime:
-    """Open the database (migrating the embedded SQLite file, refusing an unmigrated server database), build the
-    service, and start an in-process worker when no broker is configured."""
-    engine = build_engine(settings)
-    ensure_schema(engine, auto_migrate=engine.url.get_backend_name() == "sqlite")
+    """The facade for a front door, and — without a broker — an in-process worker."""
+    from safety.encoder import EmbeddingUnavailable
+
+    engine = _open_database(settings)
     sessions = session_factory(engine)
     repo = SqlJobRepository(sessions)
-    bus = build_bus(settings)
+    bus = _bus(settings)
     specs = model_specs(settings)
     spec = next(iter(specs.values()))
     registry = WorkerRegistry(sessions)
-    configure(settings, spec.queue)
-    moderation = build_moderation(settings, sessions, repo, bus)
+    celery = create_celery_app(settings, spec.queue)
+    # The in-memory transport keeps its queues in class attributes shared by every Celery app in the process: each
+    # embedded runtime gets queue names of its own, so one runtime's worker never takes another's jobs (the tests
+    # and the bench build several in one process).
+    suffix = f".{uuid.uuid4().hex[:10]}" if settings.embedded else ""
+    moderation = _moderation(settings, repo, SqlModerationRepository(sessions))
+    try:
+        prompt_filter = PromptFilter(semantic=settings.prompt_semantic)
+    except EmbeddingUnavailable as exc:
+        engine.dispose()
+        raise StartupError(f"Refusing to start: the prompt filter's semantic stage is unavailable ({exc}). "
+                           f"Reinstall, or set MURALIST_PROMPT_SEMANTIC=false to run on rules alone.") from None
     service = GenerationService(
-        repo, CeleryDispatcher(), PromptFilter(semantic=settings.prompt_semantic), spec, get_licence(spec.licence_id),
+        repo, CeleryDispatcher(celery, suffix), prompt_filter, spec, get_licence(spec.licence_id),
         Limits(settings.quota_daily_images, settings.max_queued_jobs_per_user, settings.max_prompt_chars),
         licence_file=settings.licence_text_path, moderation=moderation,
         inputs=LocalInputStore(settings.data_dir / "inputs"), models=specs, served=registry.serving)
-    runtime = Runtime(settings, engine, repo, service, bus, spec, JobWaiter(repo, bus), moderation=moderation)
+    app = Muralist(service, moderation, ChatSettings(sessions), JobWaiter(repo, bus))
+    runtime = Runtime(settings, app, bus, spec, engine, repo, celery)
     if settings.embedded if embedded_worker is None else embedded_worker:
         try:
-            set_runner(build_runner(settings, repo, bus))
+            celery.runner = _runner(settings, repo, bus)
             names = served_models(settings)
-            runtime.worker = EmbeddedWorker([specs[n].queue for n in names], settings.worker_pool or "threads",
+            runtime.worker = EmbeddedWorker(celery, [specs[n].queue + suffix for n in names],
+                                            settings.worker_pool or "threads",
                                             max(settings.worker_concurrency, settings.batch_max))
             runtime.worker.start()
-            runtime.extras["heartbeat"] = registry.start_heartbeat(f"embedded:{os.getpid()}:{id(runtime)}", names)
+            runtime._stops.append(registry.start_heartbeat(f"embedded:{os.getpid()}:{id(runtime)}", names))
         except BaseException:
             engine.dispose()
             raise
     return runtime
+
+
+def serve_worker(settings: Settings, pool: str | None, concurrency: int | None, loglevel: str) -> None:
+    """`muralist worker`: load the image check and the models once, then serve their queues until SIGTERM.
+
+    Every worker gets a unique node name, so any number of them share a host on RabbitMQ and Redis."""
+    if settings.embedded:
+        raise StartupError("`muralist worker` serves a shared broker: set MURALIST_BROKER_URL (e.g. "
+                           "redis://127.0.0.1:6379/0). Without one, every bot command runs its own embedded worker.")
+    chosen_pool = pool or settings.worker_pool or "solo"
+    if chosen_pool not in ("solo", "threads"):
+        raise StartupError(f"--pool must be solo or threads, not {chosen_pool!r}.")
+    specs = model_specs(settings)
+    names = served_models(settings)
+    engine = _open_database(settings, migrate_sqlite=False)
+    sessions = session_factory(engine)
+    repo = SqlJobRepository(sessions)
+    celery = create_celery_app(settings, specs[names[0]].queue)
+    celery.runner = _runner(settings, repo, _bus(settings))
+    WorkerRegistry(sessions).start_heartbeat(f"worker:{os.uname().nodename}:{os.getpid()}", names)
+    queues = ",".join(specs[n].queue for n in names)  # one queue per model: a worker takes only what it loaded
+    argv = ["worker", "--pool", chosen_pool, "--queues", queues, "--loglevel", loglevel,
+            "--prefetch-multiplier", "1", "--without-gossip", "--without-mingle",
+            "--hostname", f"muralist-{os.getpid()}@%h"]
+    if chosen_pool != "solo":  # batching needs at least as many worker threads as a batch holds
+        argv += ["--concurrency", str(max(concurrency or settings.worker_concurrency, settings.batch_max))]
+    celery.worker_main(argv)
+
+
+def build_operator(settings: Settings) -> Operator:
+    """What `muralist admin` needs: moderation and the job history, no worker and no model."""
+    engine = _open_database(settings)
+    sessions = session_factory(engine)
+    repo = SqlJobRepository(sessions)
+    mod_repo = SqlModerationRepository(sessions)
+    return Operator(_moderation(settings, repo, mod_repo), repo, mod_repo, engine.dispose)
+
+
+# --- database chores --------------------------------------------------------------------------------------------
+
+
+def upgrade_database(settings: Settings) -> str:
+    engine = build_engine(settings)
+    try:
+        upgrade(engine)
+        return f"Database {engine.url.render_as_string(hide_password=True)} is at revision " \
+               f"{current_revision(engine)}."
+    finally:
+        engine.dispose()
+
+
+def database_revisions(settings: Settings) -> tuple[str | None, str | None]:
+    """(the database's schema revision, the code's)."""
+    engine = build_engine(settings)
+    try:
+        return current_revision(engine), head_revision()
+    finally:
+        engine.dispose()
+
+
+def purge_prompts(settings: Settings, keep_days: int) -> tuple[int, int]:
+    """Forget prompt texts older than ``keep_days``: (safety log rows, jobs) purged."""
+    engine = _open_database(settings)
+    try:
+        return SqlJobRepository(session_factory(engine)).purge_prompts(older_than_days=keep_days)
+    finally:
+        engine.dispose()

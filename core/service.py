@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from core.domain import (
     GenerationRequest,
     Job,
     JobStatus,
+    Notice,
     Outcome,
     QuotaRules,
     QuotaStatus,
@@ -31,6 +31,7 @@ from core.domain import (
     Requester,
     next_midnight,
 )
+from core.inputs import InputRefused, InputResolver
 from core.models_registry import ModelSpec
 from core.moderation import ModerationService
 from core.params import InvalidParams, check_params
@@ -56,10 +57,11 @@ class Limits:
     max_prompt_chars: int = 1000
 
 
-def _resets(rules: QuotaRules, when: datetime, now: datetime) -> str:
-    if rules.window == "rolling":
-        return f"the next picture frees up at {when:%H:%M} UTC (in {_until(when, now)})"
-    return f"it resets at 00:00 UTC (in {_until(when, now)})"
+def _resets(window: str, when: datetime, now: datetime) -> tuple[str, dict[str, object]]:
+    """When the quota frees up, as a catalogue message (code, values)."""
+    if window == "rolling":
+        return "resets_rolling", {"at": f"{when:%H:%M}", "wait": _until(when, now)}
+    return "resets_day", {"wait": _until(when, now)}
 
 
 def _until(when: datetime, now: datetime) -> str:
@@ -95,13 +97,14 @@ class GenerationService:
             text += f"\nThe full official text is at {self.licence_file} (checked against its sha256)."
         return text
 
-    def accept_licence(self, requester: Requester) -> str:
+    def accept_licence(self, requester: Requester) -> Notice:
         user_id = self.repo.ensure_user(requester)
+        names: dict[str, object] = {"licence": self.licence.name, "version": self.licence.version}
         if self.repo.has_accepted(user_id, self.licence.id, self.licence.sha256):
-            return f"You have already accepted {self.licence.name}; /imagine is ready."
+            return Notice("licence_already", names)
         self.repo.record_acceptance(user_id, requester, self.licence.id, self.licence.version, self.licence.sha256,
                                     __version__)
-        return f"Thank you: you accepted {self.licence.name} ({self.licence.version}). You can now use /imagine."
+        return Notice("licence_accepted", names)
 
     # --- submit ---------------------------------------------------------------------------------------------------
 
@@ -113,41 +116,43 @@ class GenerationService:
             history = self.moderation.repo.events_for_user(user_id)  # read once: for the ban and the tier
             ban = self.moderation.ban_status(user_id, history)
             if ban.banned:
-                return Rejected("banned", ban.sentence(), {"until": ban.until.isoformat() if ban.until else None})
+                until = ("until_permanent", {}) if ban.until is None else (
+                    "until_time", {"until": f"{ban.until:%Y-%m-%d %H:%M}"})
+                return Rejected("banned", {"until_code": until, "reason": ban.reason or "",
+                                           "reason_text": f": {ban.reason}" if ban.reason else ""})
         spec = self.models.get(request.model or self.spec.name)
         if spec is None:
-            return Rejected("model", f"There is no model {str(request.model)[:60]!r}; models: "
-                                     f"{', '.join(self.models)}.")
+            return Rejected("model", {"message": "model_unknown", "model": str(request.model)[:60],
+                                      "models": ", ".join(self.models)})
         licence = self.licence if spec.licence_id == self.licence.id else get_licence(spec.licence_id)
         if user_id is None or not self.repo.has_accepted(user_id, licence.id, licence.sha256):
-            return Rejected("licence", f"Before your first picture, read the model licence with /license and accept "
-                                       f"it with /accept ({licence.name}).")
+            return Rejected("licence", {"licence": licence.name})
         if self.served is not None and not self.served(spec.name):
-            return Rejected("model", f"No worker is serving the model {spec.name} right now, so nothing was queued; "
-                                     f"try again later or choose another model.")
+            return Rejected("model", {"message": "model_unserved", "model": spec.name})
         request_params, input_size = request.params, None
         if request_params.image is not None:
             try:
-                request_params, input_size = self._stored_input(request_params, requester)
+                request_params, input_size = self.inputs_for(requester).resolve(request_params)
+            except InputRefused as exc:
+                return Rejected("input", {"message": exc.code, **exc.values})
             except (InvalidParams, BadImage) as exc:
-                return Rejected("input", str(exc))
+                return Rejected("input", {"detail": str(exc)})
         try:
             params = check_params(request_params, spec, max_prompt_chars=self.limits.max_prompt_chars,
                                   input_size=input_size)
         except InvalidParams as exc:
-            return Rejected("params", str(exc))
+            return Rejected("params", {"detail": str(exc)})
 
         verdict = self.prompt_filter.check(params.prompt, params.negative_prompt, nsfw_allowed=request.nsfw_allowed)
         if verdict.decision is Decision.BLOCK:
             self.repo.record_prompt_verdict(user_id, verdict, params.prompt, None)
-            named = ", ".join(c.replace("_", " × ") for c in verdict.categories)
-            message = (f"This prompt was blocked by the content rules ({named}); nothing was generated and no quota "
-                       f"was used.")
+            values: dict[str, object] = {"categories": ", ".join(c.replace("_", " × ") for c in verdict.categories),
+                                         "blocked": list(verdict.categories)}
             if self.moderation is not None:
                 suspended = self.moderation.strike_for_prompt(user_id, verdict.categories, params.prompt)
-                if suspended:
-                    message += " " + suspended
-            return Rejected("prompt", message, {"categories": list(verdict.categories)})
+                if suspended is not None:
+                    values["suspended"] = suspended
+            return Rejected("prompt", values)
 
         now = self.clock.now()
         # An NSFW context relaxes the picture thresholds for adult content only: a prompt with a minor or a real
@@ -165,8 +170,7 @@ class GenerationService:
         except Exception as exc:  # the broker is transport: if it is down, undo cleanly and say so
             log.exception("enqueue of job %s failed", created)
             self.repo.fail_job(created, f"enqueue failed: {exc}", refund=True)
-            return Rejected("unavailable", "The picture queue is unreachable right now; nothing was charged. "
-                                           "Please try again in a minute.")
+            return Rejected("unavailable")
         return Accepted(created, self.repo.queue_position(created), request.params)
 
     def _rules(self, user_id: int | None, tiers: frozenset[str] = frozenset(),
@@ -177,81 +181,49 @@ class GenerationService:
 
     def _quota_refusal(self, refusal: QuotaRefusal, count: int, rules: QuotaRules, now: datetime) -> Rejected:
         if refusal.reason == "queued":
-            return Rejected("queue_cap", f"You already have {refusal.queued} jobs waiting; the limit is "
-                                         f"{rules.max_queued}. Try again when one finishes.")
+            return Rejected("queue_cap", {"queued": refusal.queued, "limit": rules.max_queued})
         if refusal.reason == "rate":
             wait = max(1, math.ceil(((refusal.retry_at or now) - now).total_seconds()))
-            return Rejected("rate", f"Slow down: at most {rules.burst_jobs} requests per {rules.burst_seconds} "
-                                    f"seconds. Try again in {wait} seconds.")
+            return Rejected("rate", {"jobs": rules.burst_jobs, "seconds": rules.burst_seconds, "wait": wait})
         total = refusal.limit + refusal.granted
-        left = max(0, total - refusal.used)
-        asked = f"{count} pictures" if count != 1 else "a picture"
-        return Rejected("quota", f"Your daily quota does not cover {asked}: {left} of {total} left; "
-                                 f"{_resets(rules, refusal.resets_at, now)}.")
+        asked = ("asked_many", {"count": count}) if count != 1 else ("asked_one", {})
+        return Rejected("quota", {"asked_code": asked, "left": max(0, total - refusal.used), "total": total,
+                                  "resets_code": _resets(rules.window, refusal.resets_at, now)})
 
-    def _stored_input(self, params: GenerationParams, requester: Requester) -> tuple[GenerationParams,
-                                                                                     tuple[int, int]]:
-        """The input picture, by job id (a picture this bot made) or by file, stored EXIF-free."""
+    def inputs_for(self, requester: Requester) -> InputResolver:
+        """How this requester may name an input picture: an upload id or a job reference it may see; a file path
+        only for a local operator at the console."""
         if self.inputs is None:
-            raise InvalidParams("Input pictures are not supported here.")
-        ref = (params.image or "").strip()
-        job_ref, _, number = ref.partition(":")
-        looks_like_job = bool(re.fullmatch(r"[a-z0-9]{10}", job_ref)) and (not number or number.isdigit())
-        job = self.repo.get_job(job_ref) if looks_like_job else None
-        if looks_like_job and job is None and not Path(ref).exists():
-            raise InvalidParams(f"Job {job_ref} no longer exists.")
-        if job is not None:
-            kept = [i for i in job.images if i.path]
-            index = int(number) - 1 if number.isdigit() else 0
-            if not kept or not 0 <= index < len(job.images) or job.images[index].path is None:
-                raise InvalidParams(f"Job {job.id} has no picture {index + 1} that can be used.")
-            ref = job.images[index].path or ""
-            if not params.prompt.strip():
-                params = replace(params, prompt=job.prompt)
-        path, size = self.inputs.store(ref)
-        if params.mask is not None:
-            mask_ref = params.mask.strip()
-            mask_job = self.repo.get_job(mask_ref.partition(":")[0]) if re.fullmatch(r"[a-z0-9]{10}(:\d+)?",
-                                                                                     mask_ref) else None
-            if mask_job is not None:
-                mask_ref = next((i.path for i in mask_job.images if i.path), "") or ""
-            params = replace(params, mask=self.inputs.store(mask_ref)[0])
-        return replace(params, image=path), size
+            raise InputRefused("input_unsupported")
+        return InputResolver(self.repo, self.inputs, requester, self.repo.find_user(requester.platform,
+                                                                                    requester.user_id))
 
     def store_upload(self, data: bytes) -> str:
-        """A picture a member uploaded (a Discord attachment, a Telegram photo), checked and stored EXIF-free; its
-        path is what ``GenerationParams.image`` takes. Raises BadImage with a sentence for the member."""
+        """A picture a member uploaded (a Discord attachment, a Telegram photo), checked and stored EXIF-free; the
+        returned upload id is what ``GenerationParams.image`` takes. Raises BadImage with a sentence for the member."""
         if self.inputs is None:
             raise BadImage("Input pictures are not supported here.")
-        return self.inputs.store(data)[0]
+        return self.inputs.store_upload(data)
 
-    def cancel(self, job_id: str, requester: Requester) -> str:
+    def cancel(self, job_id: str, requester: Requester) -> Notice | Rejected:
         """The requester stops their own job: a queued one never runs, a running one stops between steps. Refunded."""
         user_id = self.repo.find_user(requester.platform, requester.user_id)
         job = self.repo.get_job(job_id)
         if job is None or user_id is None or job.user_id != user_id:
-            return f"You have no job {job_id[:20]} to cancel."
+            return Rejected("cancel_none", {"job_id": job_id[:20]})
         if not self.repo.fail_job(job_id, "cancelled by the requester", refund=True, status=JobStatus.CANCELLED,
                                   user_id=user_id):
-            return f"Job {job_id} has already finished ({job.status.value})."
-        return f"Job {job_id} cancelled; its pictures were refunded."
-
-    def upscale(self, ref: str, factor: int, requester: Requester) -> Outcome:
-        return self.submit(GenerationRequest(requester, GenerationParams("", image=ref, upscale=factor)))
-
-    def variations(self, ref: str, requester: Requester, *, strength: float = 0.6, count: int = 2) -> Outcome:
-        """New pictures near a given one: image-to-image from it, with its prompt, new seeds."""
-        return self.submit(GenerationRequest(requester, GenerationParams("", image=ref, strength=strength,
-                                                                         count=count)))
+            return Rejected("cancel_finished", {"job_id": job_id, "status": job.status.value})
+        return Notice("cancelled", {"job_id": job_id})
 
     def reroll(self, job_id: str, requester: Requester, *, nsfw_allowed: bool = False,
                tiers: frozenset[str] = frozenset()) -> Outcome:
         """Same prompt and settings, a new seed, charged to whoever asks (through every gate again)."""
         job = self.repo.get_job(job_id)
         if job is None:
-            return Rejected("gone", "That job no longer exists, so it cannot be rerolled.")
+            return Rejected("gone")
         if job.prompt == PURGED:
-            return Rejected("gone", "That job's prompt was removed after the retention period; it cannot be rerolled.")
+            return Rejected("purged")
         params = GenerationParams(job.prompt, job.negative_prompt, None, job.steps, job.width, job.height, job.cfg,
                                   job.count, sampler=job.sampler if job.sampler != "default" else None,
                                   image=job.input_path, strength=job.strength, box=job.mask_box,
@@ -268,20 +240,15 @@ class GenerationService:
             return QuotaStatus(0, rules.daily_limit, next_midnight(now), 0, window=rules.window, tier=tier)
         return replace(self.repo.quota_status(user_id, rules=rules, now=now), tier=tier)
 
-    def describe_quota(self, requester: Requester, tiers: frozenset[str] = frozenset()) -> str:
+    def describe_quota(self, requester: Requester, tiers: frozenset[str] = frozenset()) -> Notice:
         q = self.quota(requester, tiers)
-        now = self.clock.now()
-        rules, _ = self._rules(None)
-        extra = f" (+{q.granted} granted)" if q.granted else ""
-        tier = f" Tier: {q.tier}." if q.tier != "default" else ""
-        when = _resets(replace(rules, window=q.window), q.resets_at, now)
-        period = "today" if q.window == "day" else "in the last 24 hours"
-        return (f"Used {q.used} of {q.limit}{extra} pictures {period}; {q.left} left; {when}. "
-                f"Jobs waiting or running: {q.queued_jobs}.{tier}")
+        return Notice("quota_status", {
+            "used": q.used, "limit": q.limit, "left": q.left, "queued": q.queued_jobs,
+            "granted_code": ("granted_text", {"granted": q.granted}) if q.granted else None,
+            "tier_code": ("tier_text", {"tier": q.tier}) if q.tier != "default" else None,
+            "period_code": ("period_day" if q.window == "day" else "period_rolling", {}),
+            "resets_code": _resets(q.window, q.resets_at, self.clock.now())})
 
     def history(self, requester: Requester, limit: int = 10) -> list[Job]:
         user_id = self.repo.find_user(requester.platform, requester.user_id)
         return [] if user_id is None else self.repo.history(user_id, limit)
-
-    def job(self, job_id: str) -> Job | None:
-        return self.repo.get_job(job_id)

@@ -9,35 +9,37 @@ the source of truth), one queue per model.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any
 
-from celery import Celery, Task
+from celery import Celery
 from celery.worker import WorkController
 
 from core.config import Settings
 from core.generation import JobRunner
 
 log = logging.getLogger(__name__)
-
-app = Celery("muralist", set_as_current=False)
-
-_runner: JobRunner | None = None
-_runner_lock = threading.Lock()
+GENERATE = "muralist.generate"
 
 
-def configure(settings: Settings, default_queue: str) -> Celery:
-    broker = settings.broker_url or "memory://"
-    if app.conf.broker_url != broker:
-        # Celery caches the broker connection and producer pools on first use; a process that builds a runtime
-        # for another broker (the tests do) must not keep publishing to the old one.
-        app._pool = None
-        app.amqp._producer_pool = None
+class MuralistCelery(Celery):  # type: ignore[misc]
+    """A Celery app that carries this process's job runner (built once by the composition root: the heavy part)."""
+
+    runner: JobRunner | None = None
+
+
+def create_celery_app(settings: Settings, default_queue: str) -> MuralistCelery:
+    """Celery's app factory: one app per runtime, so a process that builds two runtimes (the tests do) never shares
+    a broker connection pool between them."""
+    app = MuralistCelery("muralist", set_as_current=False)
     app.conf.update(
-        broker_url=broker,
+        broker_url=settings.broker_url or "memory://",
         broker_connection_retry_on_startup=True,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
+        # A worker that loses the broker mid-job hands the job back instead of finishing it unacknowledged.
+        worker_cancel_long_running_tasks_on_connection_loss=True,
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         result_backend=None,
@@ -47,39 +49,32 @@ def configure(settings: Settings, default_queue: str) -> Celery:
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
         broker_transport_options={
-            # Redis: a job longer than the visibility timeout would otherwise be handed to a second worker.
-            "visibility_timeout": int(settings.job_timeout_s * 2),
+            # Redis: a job longer than the visibility timeout would be handed to a second worker; longer than the
+            # longest job (plus a margin for the check and storage), and no longer, so a lost one comes back soon.
+            "visibility_timeout": int(settings.job_timeout_s + 60),
             # The in-memory transport polls (1 s by default); in-process polling is cheap, and a job should not
             # wait a second for nothing.
             "polling_interval": 0.005,
         },
     )
+
+    @app.task(name=GENERATE)  # type: ignore[untyped-decorator]
+    def generate(job_id: str) -> str:
+        # The runner of *this* app (closed over: a task's own ``app`` attribute may resolve to the default app).
+        if app.runner is None:
+            raise RuntimeError("worker started without a job runner (use `muralist worker`)")
+        return str(app.runner.run(job_id).value)
+
     return app
 
 
-def set_runner(runner: JobRunner) -> None:
-    global _runner
-    with _runner_lock:
-        _runner = runner
-
-
-class GenerateTask(Task):  # type: ignore[misc]
-    @property
-    def runner(self) -> JobRunner:
-        with _runner_lock:
-            if _runner is None:
-                raise RuntimeError("worker started without a job runner (use `muralist worker`)")
-            return _runner
-
-
-@app.task(bind=True, base=GenerateTask, name="muralist.generate")
-def generate(self: GenerateTask, job_id: str) -> str:
-    return self.runner.run(job_id).value
-
-
 class CeleryDispatcher:
+    def __init__(self, app: Celery, queue_suffix: str = "") -> None:
+        self.app = app
+        self.queue_suffix = queue_suffix
+
     def enqueue(self, job_id: str, queue: str) -> None:
-        generate.apply_async(args=[job_id], queue=queue)
+        self.app.send_task(GENERATE, args=[job_id], queue=queue + self.queue_suffix)
 
 
 class _ReadyWorkController(WorkController):  # type: ignore[misc]
@@ -94,7 +89,8 @@ class _ReadyWorkController(WorkController):  # type: ignore[misc]
 class EmbeddedWorker:
     """A Celery worker running in a thread of this process (the embedded default: in-memory transport)."""
 
-    def __init__(self, queues: list[str], pool: str = "threads", concurrency: int = 2) -> None:
+    def __init__(self, app: Celery, queues: list[str], pool: str = "threads", concurrency: int = 2) -> None:
+        self.app = app
         self.queues = queues
         self.pool = pool
         self.concurrency = concurrency if pool != "solo" else 1
@@ -102,10 +98,10 @@ class EmbeddedWorker:
         self._thread: threading.Thread | None = None
 
     def start(self, timeout: float = 30.0) -> None:
-        app.finalize()
-        app.set_current()
+        self.app.finalize()
         self._controller = _ReadyWorkController(
-            app=app, concurrency=self.concurrency, pool=self.pool, queues=self.queues, hostname="embedded@muralist",
+            app=self.app, concurrency=self.concurrency, pool=self.pool, queues=self.queues,
+            hostname=f"embedded-{os.getpid()}-{id(self)}@muralist",
             without_heartbeat=True, without_mingle=True, without_gossip=True, loglevel="WARNING")
         self._thread = threading.Thread(target=self._controller.start, name="muralist-worker", daemon=True)
         self._thread.start()

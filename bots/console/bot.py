@@ -6,19 +6,16 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bots.results import method_note
+from core.app import Muralist
+from core.catalogue import render, text
 from core.command_syntax import parse_flags, parse_imagine_request
-from core.delivery import Delivery, JobWaiter
-from core.domain import Accepted, Decision, GenerationRequest, Job, JobStatus, Outcome, Requester
-from core.moderation import ModerationService
+from core.domain import Accepted, JobStatus, Outcome, Reply, Requester
 from core.params import InvalidParams
-from core.service import GenerationService
-from core.styles import load_styles
-from safety.moderation import ModerationError
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +48,14 @@ Commands:
 
 @dataclass
 class ConsoleBot:
-    service: GenerationService
-    waiter: JobWaiter
-    delivery: Delivery
+    app: Muralist
     requester: Requester
     job_timeout: float = 600.0
     progress_factory: Callable[[], Callable[[int, int], None]] | None = None
-    moderation: ModerationService | None = None
+
+    def __post_init__(self) -> None:
+        self.deliveries = self.app.deliveries(self.requester.platform, f"console:{os.getpid()}:{id(self)}")
+        self.lang = self.requester.language
 
     def handle(self, line: str, emit: Callable[[str], None] | None = None) -> list[str]:
         """Reply lines for one input line, also passed to ``emit`` as soon as each is known (the "accepted" line
@@ -74,22 +72,20 @@ class ConsoleBot:
         return replies
 
     def _handle(self, line: str, say: Callable[[str], None]) -> list[str]:
-        text = line.strip()
-        if not text:
+        text_in = line.strip()
+        if not text_in:
             return []
-        if not text.startswith("/"):
+        if not text_in.startswith("/"):
             return ["Commands start with a slash: try /imagine a red fox in the snow, or /help."]
-        command, _, rest = text.partition(" ")
+        command, _, rest = text_in.partition(" ")
         handler = self._commands().get(command.lower())
         if handler is None:
             return [f"Unknown command {command[:40]}; type /help for the list."]
         try:
             return handler(rest, say)
-        except ModerationError as exc:
-            return [str(exc)]
         except Exception:
-            log.exception("console command failed: %r", text[:200])
-            return ["Something went wrong on our side and was logged; nothing you asked for was charged twice."]
+            log.exception("console command failed: %r", text_in[:200])
+            return [text("internal_error", self.lang)]
 
     def _commands(self) -> dict[str, Callable[[str, Callable[[str], None]], list[str]]]:
         return {"/help": lambda _r, _s: [HELP], "/license": self.show_licence, "/licence": self.show_licence,
@@ -98,63 +94,55 @@ class ConsoleBot:
                 "/reroll": self.reroll, "/variations": self.variations, "/upscale": self.upscale,
                 "/cancel": self.cancel, "/styles": self.styles, "/models": self.models}
 
+    def _say(self, reply: Reply) -> list[str]:
+        return [render(reply, self.lang)]
+
     def show_licence(self, _: str, _say: Callable[[str], None]) -> list[str]:
-        return [self.service.licence_text()]
+        return [self.app.licence_text()]
 
     def accept(self, _: str, _say: Callable[[str], None]) -> list[str]:
-        return [self.service.accept_licence(self.requester)]
+        return self._say(self.app.accept_licence(self.requester))
 
     def quota(self, _: str, _say: Callable[[str], None]) -> list[str]:
-        return [self.service.describe_quota(self.requester)]
+        return self._say(self.app.quota(self.requester))
 
     def history(self, _: str, _say: Callable[[str], None]) -> list[str]:
-        jobs = self.service.history(self.requester, limit=10)
+        jobs = self.app.history(self.requester, limit=10)
         if not jobs:
-            return ["No jobs yet: try /imagine a lighthouse at dusk."]
+            return [text("history_empty", self.lang)]
         return [f"{j.id}  {j.created_at:%Y-%m-%d %H:%M}  {j.status.value:<7} {j.count} pic  {j.prompt[:60]}"
                 for j in jobs]
-
-    def _mod(self) -> ModerationService:
-        if self.moderation is None:
-            raise ModerationError("Moderation is not available in this session.")
-        return self.moderation
 
     def report(self, rest: str, _say: Callable[[str], None]) -> list[str]:
         parts = rest.split(maxsplit=2)
         if not parts:
             return ["Say which picture: /report JOB [N] [reason]."]
-        number = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 1
-        reason = " ".join(parts[2:] if len(parts) > 1 and parts[1].isdigit() else parts[1:])
-        reporter = self.service.repo.ensure_user(self.requester)
-        return [self._mod().report(reporter, parts[0], number - 1, reason)]
+        numbered = len(parts) > 1 and parts[1].isdigit() and len(parts[1]) <= 2
+        number = int(parts[1]) if numbered else 1
+        reason = " ".join(parts[2:] if numbered else parts[1:])
+        return self._say(self.app.report(self.requester, parts[0], number - 1, reason))
 
     def appeal(self, rest: str, _say: Callable[[str], None]) -> list[str]:
-        user_id = self.service.repo.find_user(self.requester.platform, self.requester.user_id)
-        if user_id is None:
-            return ["There is nothing of yours to appeal yet."]
-        return [self._mod().appeal(user_id, rest.strip())]
+        return self._say(self.app.appeal(self.requester, rest.strip()))
 
     def link(self, rest: str, _say: Callable[[str], None]) -> list[str]:
-        code = rest.strip()
-        if code:
-            return [self._mod().redeem_link(self.requester, code)]
-        return [self._mod().link_code(self.requester)]
+        return self._say(self.app.link(self.requester, rest.strip() or None))
 
     def unlink(self, _: str, _say: Callable[[str], None]) -> list[str]:
-        return [self._mod().unlink(self.requester)]
+        return self._say(self.app.unlink(self.requester))
 
     def styles(self, _: str, _say: Callable[[str], None]) -> list[str]:
-        return [f"{s.name:<12} {s.description}" for s in load_styles().values()]
+        return [f"{name:<12} {description}" for name, description in self.app.styles()]
 
     def cancel(self, rest: str, _say: Callable[[str], None]) -> list[str]:
         if not rest.strip():
-            return ["Say which job: /cancel JOB."]
-        return [self.service.cancel(rest.split()[0], self.requester)]
+            return [text("cancel_which", self.lang)]
+        return self._say(self.app.cancel(self.requester, rest.split()[0]))
 
     def reroll(self, rest: str, say: Callable[[str], None]) -> list[str]:
         if not rest.strip():
-            return ["Say which job: /reroll JOB."]
-        return self._follow(self.service.reroll(rest.split()[0], self.requester), say)
+            return [text("which_job", self.lang, command="reroll")]
+        return self._follow(self.app.reroll(self.requester, rest.split()[0]), say)
 
     def variations(self, rest: str, say: Callable[[str], None]) -> list[str]:
         try:
@@ -164,8 +152,7 @@ class ConsoleBot:
             return ["Use /variations PATH|JOB [--strength 0.6] [--count 2]."]
         if not ref.strip():
             return ["Say which picture: /variations PATH or /variations JOB."]
-        return self._follow(self.service.variations(ref.strip(), self.requester, strength=strength, count=count),
-                            say)
+        return self._follow(self.app.variations(self.requester, ref.strip(), strength=strength, count=count), say)
 
     def upscale(self, rest: str, say: Callable[[str], None]) -> list[str]:
         try:
@@ -175,57 +162,38 @@ class ConsoleBot:
             return ["Use /upscale PATH|JOB [--factor 2|4]."]
         if not ref.strip():
             return ["Say which picture: /upscale PATH or /upscale JOB."]
-        return self._follow(self.service.upscale(ref.strip(), factor, self.requester), say)
+        return self._follow(self.app.upscale(self.requester, ref.strip(), factor), say)
 
     def imagine(self, rest: str, say: Callable[[str], None]) -> list[str]:
         try:
             params, model = parse_imagine_request(rest)
         except InvalidParams as exc:
             return [str(exc)]
-        return self._follow(self.service.submit(GenerationRequest(self.requester, params, model)), say)
+        return self._follow(self.app.imagine(self.requester, params, model), say)
 
     def models(self, _: str, _say: Callable[[str], None]) -> list[str]:
-        served = self.service.served
-        return [f"{spec.name:<16} {spec.default_size}px, {spec.default_steps} steps, licence {spec.licence_id}"
-                + ("" if served is None or served(spec.name) else "  (no worker serving it now)")
-                for spec in self.service.models.values()]
+        return [f"{m.name:<16} {m.default_size}px, {m.default_steps} steps, licence {m.licence_id}"
+                + ("" if m.served else "  (no worker serving it now)") for m in self.app.models()]
 
     def _follow(self, outcome: Outcome, say: Callable[[str], None]) -> list[str]:
-        """Say the outcome; for an accepted job, wait for it and print its pictures."""
+        """Say the outcome; for an accepted job, wait for it and print its pictures (delivered through core's
+        template like any chat: claimed, shown, marked)."""
         if not isinstance(outcome, Accepted):
-            return [outcome.message]
-        say(outcome.message)
+            return self._say(outcome)
+        say(render(outcome, self.lang))
         progress = self.progress_factory() if self.progress_factory else None
-        job = self.waiter.wait(outcome.job_id, self.job_timeout, progress)
+        job = self.app.wait(outcome.job_id, self.job_timeout, progress)
         if job is None:
-            return [f"Job {outcome.job_id} is still running; its pictures will show in /history."]
-        lines: list[str] = []
-        self.delivery.deliver(job, lambda j: self._render(j, lines))
+            return [text("still_running", self.lang, job_id=outcome.job_id)]
+        message = self.deliveries.claim(job.id)
+        if message is None:
+            return []
+        lines = [p.path for p in message.pictures]
+        # The first caption line repeats the prompt and seed the member just typed: a chat needs it, a terminal not.
+        captions = message.lines[1:] if job.status is JobStatus.DONE else message.lines
+        lines += [render(line, self.lang) for line in captions]
+        self.deliveries.mark(job.id, [])
         return lines
-
-    @staticmethod
-    def _render(job: Job, lines: list[str]) -> list[str]:
-        if job.status is JobStatus.CANCELLED:
-            lines.append(f"Job {job.id} was cancelled; its pictures were refunded.")
-            return []
-        if job.status is JobStatus.FAILED:
-            why = job.error.removeprefix("refused: ") if job.error and job.error.startswith("refused:") else \
-                "it failed on the worker"
-            lines.append(f"Job {job.id}: {why}; your quota for it was refunded.")
-            return []
-        for image in job.images:
-            if image.path is None:
-                lines.append(f"Picture {image.index + 1} was blocked by the image check and not kept.")
-                continue
-            lines.append(image.path)
-            if image.decision is Decision.REVIEW:
-                lines.append(f"Picture {image.index + 1} may be sensitive: it is marked for a moderator's review.")
-            elif image.decision is Decision.UNCHECKED:
-                lines.append(f"Picture {image.index + 1} was NOT safety-checked (development setting).")
-        note = method_note(job)
-        if note:
-            lines.append(note)
-        return [image.path for image in job.images if image.path]
 
 
 def tty_progress(stream: object = sys.stderr) -> Callable[[], Callable[[int, int], None]]:

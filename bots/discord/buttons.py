@@ -4,32 +4,26 @@ DynamicItem). Each callback only translates: the decision is made in ``core``.""
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from bots.discord.translate import custom_id, outcome_message, requester, tiers_for
-from safety.moderation import ModerationError
+from bots.discord.deps import deps_of, is_moderator, say, who
+from bots.discord.translate import custom_id
+from core.catalogue import render, text
+from core.domain import Accepted, Notice, Reply
 
-if TYPE_CHECKING:
-    from bots.discord.client import MuralistDiscord
-
-log = logging.getLogger(__name__)
 BAN_CHOICES = {"1d": "1 day", "7d": "7 days", "30d": "30 days", "permanent": "Permanent"}
+_MEMBER_LABELS = {"reroll": ("button_reroll", ""), "upscale": ("button_upscale", "U"),
+                  "variations": ("button_variations", "V"), "report": ("button_report", "Report ")}
 
 
-def _bot(interaction: discord.Interaction[Any]) -> MuralistDiscord:
-    return interaction.client  # type: ignore[no-any-return]
-
-
-async def say(interaction: discord.Interaction[Any], text: str) -> None:
-    """An ephemeral sentence, whether or not the interaction was already answered."""
-    if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True)
-    else:
-        await interaction.response.send_message(text, ephemeral=True)
+def rendered(reply: Reply, lang: str) -> str:
+    """A reply for Discord: an accepted job says where its pictures will appear."""
+    if isinstance(reply, Accepted):
+        return f"{render(reply, lang)} {text('posted_here', lang)}"
+    return render(reply, lang)
 
 
 class MemberButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
@@ -47,42 +41,29 @@ class MemberButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                              match: re.Match[str]) -> MemberButton:
         return cls(match["action"], match["job"], int(match["idx"]) if match["idx"] else None)
 
+    @classmethod
+    def labelled(cls, action: str, job_id: str, idx: int | None, single: bool, lang: str, row: int) -> MemberButton:
+        code, short = _MEMBER_LABELS[action]
+        label = text(code, lang) if single or idx is None else f"{short}{idx + 1}"
+        return cls(action, job_id, idx, label=label, row=row)
+
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = _bot(interaction)
-        who = requester(interaction.user.id, interaction.channel_id, interaction.user.display_name, interaction.id)
-        service = bot.runtime.service
-        if self.action in ("reroll", "variations", "upscale"):
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            picture = f"{self.job_id}:{(self.idx or 0) + 1}"
-            if self.action == "reroll":
-                outcome = await asyncio.to_thread(service.reroll, self.job_id, who,
-                                                  nsfw_allowed=bot.channel_is_nsfw(interaction.channel),
-                                                  tiers=tiers_for(_role_ids(interaction), bot.tier_roles))
-            elif self.action == "variations":
-                outcome = await asyncio.to_thread(service.variations, picture, who)
-            else:
-                outcome = await asyncio.to_thread(service.upscale, picture, 2, who)
-            await interaction.edit_original_response(content=outcome_message(outcome))
-            return
-        reporter = await asyncio.to_thread(bot.runtime.repo.ensure_user, who)
-        try:
-            text = await asyncio.to_thread(bot.moderation.report, reporter, self.job_id, self.idx or 0, "")
-        except ModerationError as exc:
-            await say(interaction, str(exc))
-            return
-        await say(interaction, text)
-        await bot.delivery.post_to_moderators(self.job_id, self.idx or 0, "report", interaction.guild_id)
-
-
-def _role_ids(interaction: discord.Interaction[Any]) -> list[int]:
-    return [r.id for r in getattr(interaction.user, "roles", [])]
+        deps, member = deps_of(interaction), who(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reply = await asyncio.to_thread(deps.app.act_on_result, member, self.action, self.job_id, self.idx)
+        if isinstance(reply, Accepted):
+            deps.progress[reply.job_id] = interaction
+        await interaction.edit_original_response(content=rendered(reply, member.language))
+        if self.action == "report" and isinstance(reply, Notice) and deps.delivery is not None:
+            await deps.delivery.post_to_moderators(self.job_id, self.idx or 0, "why_report",
+                                                   str(interaction.channel_id))
 
 
 class AcceptButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"^muralist:accept:(?P<user>\d{1,20})$"):
     """Personal: only the member the licence was shown to may press it."""
 
-    def __init__(self, user_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Accept", style=discord.ButtonStyle.success,
+    def __init__(self, user_id: int, lang: str = "en") -> None:
+        super().__init__(discord.ui.Button(label=text("button_accept", lang), style=discord.ButtonStyle.success,
                                            custom_id=f"muralist:accept:{user_id}"))
         self.user_id = user_id
 
@@ -92,19 +73,21 @@ class AcceptButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"^m
         return cls(int(match["user"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        member = who(interaction)
         if interaction.user.id != self.user_id:
-            await say(interaction, "This button is for someone else: use /license to accept for yourself.")
+            await say(interaction, text("not_for_you", member.language))
             return
-        who = requester(interaction.user.id, interaction.channel_id, interaction.user.display_name, interaction.id)
-        await say(interaction, await asyncio.to_thread(_bot(interaction).runtime.service.accept_licence, who))
+        reply = await asyncio.to_thread(deps_of(interaction).app.accept_licence, member)
+        await say(interaction, render(reply, member.language))
 
 
 class ModButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                 template=r"^muralist:mod_(?P<action>approve|remove|ban|ban_1d|ban_7d|ban_30d|ban_permanent):"
                          r"(?P<job>[a-z0-9]{1,16}):(?P<idx>\d{1,2})$"):
-    def __init__(self, action: str, job_id: str, idx: int) -> None:
-        labels = {"approve": ("Approve", discord.ButtonStyle.success), "remove": ("Remove", discord.ButtonStyle.danger),
-                  "ban": ("Ban…", discord.ButtonStyle.danger)}
+    def __init__(self, action: str, job_id: str, idx: int, lang: str = "en") -> None:
+        labels = {"approve": (text("button_approve", lang), discord.ButtonStyle.success),
+                  "remove": (text("button_remove", lang), discord.ButtonStyle.danger),
+                  "ban": (text("button_ban", lang), discord.ButtonStyle.danger)}
         label, style = labels.get(action, (BAN_CHOICES.get(action.removeprefix("ban_"), action),
                                            discord.ButtonStyle.danger))
         super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"muralist:mod_{action}:{job_id}:{idx}"))
@@ -115,32 +98,30 @@ class ModButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                              match: re.Match[str]) -> ModButton:
         return cls(match["action"], match["job"], int(match["idx"]))
 
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Only moderators; everyone else is refused, and the attempt is written to the audit log."""
+        if is_moderator(interaction):
+            return True
+        member = who(interaction)
+        refusal = await asyncio.to_thread(deps_of(interaction).app.refuse_non_moderator, member,
+                                          f"button {self.action} on {self.job_id}")
+        await say(interaction, render(refusal, member.language))
+        return False
+
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = _bot(interaction)
-        if not await bot.ensure_moderator(interaction, f"button {self.action} on {self.job_id}"):
+        deps, moderator = deps_of(interaction), who(interaction)
+        if self.action == "ban":
+            view = discord.ui.View(timeout=None)
+            for key in BAN_CHOICES:
+                view.add_item(ModButton(f"ban_{key}", self.job_id, self.idx))
+            await interaction.response.send_message(text("ban_how_long", moderator.language), view=view,
+                                                    ephemeral=True)
             return
-        me = await asyncio.to_thread(bot.runtime.repo.ensure_user, requester(interaction.user.id, None))
-        actor = f"discord:{interaction.user.id}"
-        try:
-            if self.action == "ban":
-                view = discord.ui.View(timeout=None)
-                for key in BAN_CHOICES:
-                    view.add_item(ModButton(f"ban_{key}", self.job_id, self.idx))
-                await interaction.response.send_message("Ban the requester for how long?", view=view, ephemeral=True)
-                return
-            if self.action.startswith("ban_"):
-                image = bot.moderation.repo.image(self.job_id, self.idx)
-                if image is None:
-                    raise ModerationError("That job no longer exists.")
-                text = await asyncio.to_thread(bot.moderation.ban, image.user_id, actor,
-                                               self.action.removeprefix("ban_"), "banned from the moderators' channel",
-                                               me)
-            else:
-                text = await asyncio.to_thread(bot.moderation.decide, f"img:{self.job_id}:{self.idx + 1}",
-                                               self.action, actor, me)
-                if self.action == "remove":
-                    await bot.delivery.delete_public_message(self.job_id)
-        except ModerationError as exc:
-            await say(interaction, str(exc))
-            return
-        await say(interaction, text)
+        if self.action.startswith("ban_"):
+            reply = await asyncio.to_thread(deps.app.ban_author, moderator, self.job_id, self.idx,
+                                            self.action.removeprefix("ban_"), "banned from the moderators' channel")
+        else:
+            reply = await asyncio.to_thread(deps.app.decide_picture, moderator, self.job_id, self.idx, self.action)
+            if self.action == "remove" and isinstance(reply, Notice) and deps.delivery is not None:
+                await deps.delivery.take_down(self.job_id)
+        await say(interaction, render(reply, moderator.language))

@@ -1,30 +1,27 @@
 """Discord ⇄ core translation, as plain functions over plain data (unit-tested without Discord).
 
-An interaction's options become a :class:`GenerationRequest`; an :class:`Outcome` or a finished :class:`Job`
-becomes message text and file names. Custom ids of buttons carry the job id, so they work after a restart.
+An interaction's options become :class:`GenerationParams`; custom ids of buttons carry the job id, so they work
+after a restart.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
+from core.catalogue import language
 from core.command_syntax import parse_size
-from core.domain import Accepted, GenerationParams, GenerationRequest, Outcome, Requester
+from core.domain import GenerationParams, Requester
 from core.params import InvalidParams
 
 PLATFORM = "discord"
 PREFIX = "muralist"
-_CUSTOM_ID = re.compile(rf"^{PREFIX}:(?P<action>[a-z_]+):(?P<job>[a-z0-9]{{1,16}})(?::(?P<idx>\d{{1,2}}))?$")
-MEMBER_ACTIONS = ("reroll", "variations", "upscale", "report")  # all served by the core
-MOD_ACTIONS = ("mod_approve", "mod_remove", "mod_ban")
 
 
-def requester(user_id: int, channel_id: int | None, name: str | None = None,
-              interaction_id: int | None = None) -> Requester:
+def requester(user_id: int, channel_id: int | None, name: str | None = None, interaction_id: int | None = None, *,
+              locale: str | None = None, tiers: frozenset[str] = frozenset(), nsfw_channel: bool = False) -> Requester:
     return Requester(PLATFORM, str(user_id), None if channel_id is None else str(channel_id), name,
-                     None if interaction_id is None else str(interaction_id))
+                     None if interaction_id is None else str(interaction_id), language=language(locale),
+                     tiers=tiers, nsfw_chat=nsfw_channel)
 
 
 def tiers_for(role_ids: Iterable[int], tier_roles: Mapping[str, str]) -> frozenset[str]:
@@ -32,9 +29,9 @@ def tiers_for(role_ids: Iterable[int], tier_roles: Mapping[str, str]) -> frozens
     return frozenset(tier_roles[str(r)] for r in role_ids if str(r) in tier_roles)
 
 
-def imagine_request(who: Requester, options: Mapping[str, object], *, nsfw_channel: bool,
-                    tiers: frozenset[str] = frozenset()) -> GenerationRequest:
-    """Slash-command options → request. Discord already typed the numbers; ``size`` is text like '512x512'."""
+def imagine_params(options: Mapping[str, object]) -> tuple[GenerationParams, str | None]:
+    """Slash-command options → (params, model). Discord already typed the numbers; ``size`` is text like '512x512';
+    ``image`` is an upload id (the attachment, stored first)."""
     width = height = None
     size = options.get("size")
     if size is not None:
@@ -49,38 +46,21 @@ def imagine_request(who: Requester, options: Mapping[str, object], *, nsfw_chann
         steps=_int_or_none(options.get("steps")),
         width=width,
         height=height,
-        cfg=float(options["cfg"]) if options.get("cfg") is not None else None,  # type: ignore[arg-type]
+        cfg=_float_or_none(options.get("cfg")),
         count=_int_or_none(options.get("count")) or 1,
         image=str(options["image"]) if options.get("image") else None,
-        strength=float(options["strength"]) if options.get("strength") is not None else None,  # type: ignore[arg-type]
+        strength=_float_or_none(options.get("strength")),
     )
-    model = str(options["model"]) if options.get("model") else None
-    return GenerationRequest(who, params, model, nsfw_allowed=nsfw_channel, tiers=tiers)
+    return params, str(options["model"]) if options.get("model") else None
 
 
 def _int_or_none(value: object) -> int | None:
-    return None if value is None else int(value)  # type: ignore[call-overload]
+    return None if value is None else int(str(value))
 
 
-def outcome_message(outcome: Outcome) -> str:
-    if isinstance(outcome, Accepted):
-        return f"{outcome.message} The pictures will be posted in this channel."
-    return outcome.message
+def _float_or_none(value: object) -> float | None:
+    return None if value is None else float(str(value))
 
 
 def custom_id(action: str, job_id: str, idx: int | None = None) -> str:
     return f"{PREFIX}:{action}:{job_id}" + ("" if idx is None else f":{idx}")
-
-
-@dataclass(frozen=True)
-class ButtonPress:
-    action: str
-    job_id: str
-    idx: int | None
-
-
-def parse_custom_id(value: str) -> ButtonPress | None:
-    match = _CUSTOM_ID.match(value)
-    if match is None or match["action"] not in (*MEMBER_ACTIONS, *MOD_ACTIONS, "accept"):
-        return None
-    return ButtonPress(match["action"], match["job"], int(match["idx"]) if match["idx"] else None)

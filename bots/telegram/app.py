@@ -1,16 +1,20 @@
-"""The Telegram bot: a python-telegram-bot Application with verb-named handlers and a typed context (PTB's
-contexttypesbot pattern). Handlers translate between Telegram and ``core``; no business rule lives here."""
+"""The Telegram bot: a python-telegram-bot Application with verb-named handlers, a typed context (PTB's
+contexttypesbot pattern) and one callback handler per kind of button, routed by pattern. Handlers translate between
+Telegram and the application facade (:class:`core.app.Muralist`) and render its outcomes through the catalogue in
+the member's language; no business rule lives here, and nothing here touches storage."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
-from dataclasses import dataclass, replace
+import uuid
+from dataclasses import replace
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -24,138 +28,93 @@ from telegram.ext import (
     filters,
 )
 
-from bots.telegram.delivery import GLOBAL, TelegramDelivery
+from bots.delivery_loop import DeliveryLoop
+from bots.telegram.delivery import TelegramSender
+from bots.telegram.deps import Progress, TelegramDeps
 from bots.telegram.translate import (
+    ACCEPT_BUTTON,
+    ANSWER_LIMIT,
+    MEMBER_BUTTON,
+    MESSAGE_LIMIT,
+    MOD_BUTTON,
     PLATFORM,
-    callback_data,
-    imagine_request,
-    language,
-    outcome_text,
-    parse_callback,
+    command_argument,
+    imagine_params,
+    licence_keyboard,
+    pressed,
     requester,
-    t,
 )
-from core.chat_settings import MOD_CHANNEL, NSFW_ALLOWED, ChatSettings
-from core.domain import Accepted
-from core.moderation import ModerationService
+from core.catalogue import language, render, text
+from core.chat_settings import GLOBAL_SCOPE, MOD_CHANNEL, NSFW_ALLOWED
+from core.domain import Accepted, Notice, Rejected, Reply, Requester
 from core.params import InvalidParams
 from core.runtime import Runtime
-from safety.image_input import BadImage
-from safety.moderation import ModerationError
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    runtime: Runtime
-    moderation: ModerationService
-    chat_settings: ChatSettings
-    admin_ids: frozenset[int]
-    instance_name: str
-    delivery: TelegramDelivery | None = None
+MAX_DOWNLOAD_MB = 20  # the Bot API's getFile limit
 
 
 class MuralistContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """Handlers reach the services through a typed property instead of a string key."""
+    """Handlers reach their dependencies through a typed property instead of a string key."""
 
     @property
-    def services(self) -> Services:
-        return self.bot_data["services"]  # type: ignore[no-any-return]
+    def deps(self) -> TelegramDeps:
+        return self.bot_data["deps"]  # type: ignore[no-any-return]
 
 
-def _who(update: Update) -> Any:
-    user, chat, message = update.effective_user, update.effective_chat, update.effective_message
-    assert user is not None and chat is not None
-    return requester(user.id, chat.id, user.full_name, message.message_id if message else None)
+# --- translating an update ------------------------------------------------------------------------------------------
 
 
 def _lang(update: Update) -> str:
     return language(update.effective_user.language_code if update.effective_user else None)
 
 
-async def _reply(update: Update, text: str, **kwargs: Any) -> None:
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(text[:4000], **kwargs)
+def _who(update: Update) -> Requester:
+    user, chat, message = update.effective_user, update.effective_chat, update.effective_message
+    assert user is not None and chat is not None
+    return requester(user.id, chat.id, user.full_name, message.message_id if message else None, _lang(update))
 
 
-def _licence_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton("Accept / 接受", callback_data=callback_data("accept"))]])
+def _argument(update: Update) -> str:
+    return command_argument(update.effective_message.text or "") if update.effective_message else ""
 
 
-async def start(update: Update, context: MuralistContext) -> None:
-    await _reply(update, t(_lang(update), "welcome"))
-    await show_licence(update, context)
+async def _reply(update: Update, sentence: str, **kwargs: Any) -> Message | None:
+    if update.effective_message is None:
+        return None
+    return await update.effective_message.reply_text(sentence[:MESSAGE_LIMIT], **kwargs)
 
 
-async def show_licence(update: Update, context: MuralistContext) -> None:
-    await _reply(update, context.services.runtime.service.licence_text(), reply_markup=_licence_keyboard())
+async def _say(update: Update, reply: Reply) -> None:
+    await _reply(update, render(reply, _lang(update)))
 
 
-async def accept_licence(update: Update, context: MuralistContext) -> None:
-    await _reply(update, await asyncio.to_thread(context.services.runtime.service.accept_licence, _who(update)))
-
-
-async def show_help(update: Update, context: MuralistContext) -> None:
-    await _reply(update, t(_lang(update), "help"))
-
-
-async def show_quota(update: Update, context: MuralistContext) -> None:
-    await _reply(update, await asyncio.to_thread(context.services.runtime.service.describe_quota, _who(update)))
-
-
-async def show_history(update: Update, context: MuralistContext) -> None:
-    jobs = await asyncio.to_thread(context.services.runtime.service.history, _who(update), 10)
-    await _reply(update, "\n".join(f"{j.id} {j.created_at:%Y-%m-%d %H:%M} {j.status.value} — {j.prompt[:60]}"
-                                   for j in jobs) or "No jobs yet: try /imagine a lighthouse at dusk.")
-
-
-async def _nsfw_allowed(update: Update, services: Services) -> bool:
-    chat = update.effective_chat
-    return chat is not None and await asyncio.to_thread(
-        services.chat_settings.get, PLATFORM, str(chat.id), NSFW_ALLOWED) == "on"
-
-
-async def imagine(update: Update, context: MuralistContext) -> None:
-    services, lang = context.services, _lang(update)
-    nsfw = await _nsfw_allowed(update, services)
-    try:
-        request = imagine_request(_who(update), update.effective_message.text or "",  # type: ignore[union-attr]
-                                  nsfw_allowed=nsfw)
-    except InvalidParams as exc:
-        await _reply(update, str(exc))
+async def _submitted(update: Update, context: MuralistContext, outcome: Accepted | Rejected) -> None:
+    """Answer a submit; an accepted job's answer is the message its progress bar is drawn into."""
+    lang = _lang(update)
+    if not isinstance(outcome, Accepted):
+        await _reply(update, render(outcome, lang))
         return
-    outcome = await asyncio.to_thread(services.runtime.service.submit, request)
-    message = await update.effective_message.reply_text(outcome_text(outcome, lang))  # type: ignore[union-attr]
-    if isinstance(outcome, Accepted) and services.delivery is not None:
-        services.delivery.progress_messages[outcome.job_id] = (message.chat_id, message.message_id)
+    message = await _reply(update, f"{render(outcome, lang)} {text('posted_here', lang)}")
+    if message is not None:
+        context.deps.track(outcome.job_id, Progress(message.chat_id, message.message_id, lang))
 
 
-async def cancel_job(update: Update, context: MuralistContext) -> None:
-    job_id = (update.effective_message.text or "").partition(" ")[2].strip()  # type: ignore[union-attr]
-    if not job_id:
-        await _reply(update, "Say which job: /cancel JOB.")
-        return
-    await _reply(update, await asyncio.to_thread(context.services.runtime.service.cancel, job_id.split()[0],
-                                                 _who(update)))
+def _is_moderator(update: Update, context: MuralistContext) -> bool:
+    return update.effective_user is not None and update.effective_user.id in context.deps.admin_ids
 
 
-async def link(update: Update, context: MuralistContext) -> None:
-    code = (update.effective_message.text or "").partition(" ")[2].strip()  # type: ignore[union-attr]
-    mod = context.services.moderation
-    try:
-        text = await asyncio.to_thread(mod.redeem_link if code else mod.link_code,  # type: ignore[operator]
-                                       *((_who(update), code) if code else (_who(update),)))
-    except ModerationError as exc:
-        text = str(exc)
-    await _reply(update, text)
+async def _refuse(update: Update, context: MuralistContext, what: str) -> str:
+    """Audit a non-moderator's attempt (core logs it with who and what) and say the refusal in their language."""
+    refusal = await asyncio.to_thread(context.deps.app.refuse_non_moderator, _who(update), what)
+    return render(refusal, _lang(update))
 
 
 async def _is_group_admin(update: Update, context: MuralistContext) -> bool:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return False
-    if user.id in context.services.admin_ids:
+    if user.id in context.deps.admin_ids:
         return True
     if chat.type == "private":
         return False
@@ -163,207 +122,268 @@ async def _is_group_admin(update: Update, context: MuralistContext) -> bool:
     return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
+# --- commands -------------------------------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: MuralistContext) -> None:
+    await _reply(update, text("welcome", _lang(update)))
+    await show_licence(update, context)
+
+
+async def show_licence(update: Update, context: MuralistContext) -> None:
+    licence = await asyncio.to_thread(context.deps.app.licence_text)
+    await _reply(update, licence, reply_markup=licence_keyboard(_lang(update)))
+
+
+async def accept_licence(update: Update, context: MuralistContext) -> None:
+    await _say(update, await asyncio.to_thread(context.deps.app.accept_licence, _who(update)))
+
+
+async def show_help(update: Update, context: MuralistContext) -> None:
+    await _reply(update, text("help", _lang(update)))
+
+
+async def show_quota(update: Update, context: MuralistContext) -> None:
+    await _say(update, await asyncio.to_thread(context.deps.app.quota, _who(update)))
+
+
+async def show_history(update: Update, context: MuralistContext) -> None:
+    lang = _lang(update)
+    jobs = await asyncio.to_thread(context.deps.app.history, _who(update), 10)
+    await _reply(update, "\n".join(text("history_line", lang, job_id=j.id, created=f"{j.created_at:%Y-%m-%d %H:%M}",
+                                        status=j.status.value, prompt=j.prompt[:60]) for j in jobs)
+                 or text("history_empty", lang))
+
+
+async def imagine(update: Update, context: MuralistContext) -> None:
+    assert update.effective_message is not None
+    try:
+        params, model = imagine_params(update.effective_message.text or "")
+    except InvalidParams as exc:
+        await _say(update, Rejected("params", {"detail": str(exc)}))
+        return
+    await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model))
+
+
+async def cancel_job(update: Update, context: MuralistContext) -> None:
+    job_id = _argument(update).split()
+    if not job_id:
+        await _reply(update, text("cancel_which", _lang(update)))
+        return
+    await _say(update, await asyncio.to_thread(context.deps.app.cancel, _who(update), job_id[0]))
+
+
+async def link(update: Update, context: MuralistContext) -> None:
+    code = _argument(update).strip() or None
+    await _say(update, await asyncio.to_thread(context.deps.app.link, _who(update), code))
+
+
 async def set_mod_chat(update: Update, context: MuralistContext) -> None:
-    if not await _is_group_admin(update, context):
-        await _reply(update, t(_lang(update), "group_admins_only"))
+    # The moderators' chat is one for the whole bot, so a group's own admins may not choose it: it would send every
+    # report and review-band picture to their group.
+    if not _is_moderator(update, context):
+        await _reply(update, await _refuse(update, context, "/modchat"))
         return
     chat = update.effective_chat
     assert chat is not None
-    await asyncio.to_thread(context.services.chat_settings.set, PLATFORM, GLOBAL, MOD_CHANNEL, str(chat.id),
-                            f"telegram:{update.effective_user.id}")  # type: ignore[union-attr]
-    await _reply(update, "Pictures for review and reports will be posted in this chat.")
+    await asyncio.to_thread(context.deps.app.set_chat_setting, _who(update), GLOBAL_SCOPE, MOD_CHANNEL, str(chat.id))
+    lang = _lang(update)
+    await _reply(update, text("mod_channel_set", lang, where=text("this_chat", lang)))
 
 
 async def set_nsfw(update: Update, context: MuralistContext) -> None:
-    value = (update.effective_message.text or "").partition(" ")[2].strip().lower()  # type: ignore[union-attr]
+    lang, value = _lang(update), _argument(update).strip().lower()
     if value not in ("on", "off"):
-        await _reply(update, "Use /nsfw on or /nsfw off.")
+        await _reply(update, text("nsfw_usage", lang))
         return
     if not await _is_group_admin(update, context):
-        await _reply(update, t(_lang(update), "group_admins_only"))
+        await _reply(update, text("group_admins_only", lang))
         return
-    await asyncio.to_thread(context.services.chat_settings.set, PLATFORM, str(update.effective_chat.id),  # type: ignore[union-attr]
-                            NSFW_ALLOWED, value, f"telegram:{update.effective_user.id}")  # type: ignore[union-attr]
-    await _reply(update, f"Adult content (never involving minors or real people) is now {value} in this chat.")
-
-
-async def _deny(update: Update, context: MuralistContext, what: str) -> bool:
-    user = update.effective_user
-    if user is not None and user.id in context.services.admin_ids:
-        return False
-    log.warning("non-moderator telegram:%s tried %s", getattr(user, "id", None), what)
-    await asyncio.to_thread(context.services.moderation.repo.add_event, "denied", f"telegram:{getattr(user, 'id', 0)}",
-                            now=context.services.runtime.service.clock.now(), reason=f"not a moderator: {what}")
-    return True
+    chat = update.effective_chat
+    assert chat is not None
+    await asyncio.to_thread(context.deps.app.set_chat_setting, _who(update), str(chat.id), NSFW_ALLOWED, value)
+    await _reply(update, text("nsfw_set", lang, value=value))
 
 
 async def ban_user(update: Update, context: MuralistContext) -> None:
-    await _moderate(update, context, "ban")
+    if not _is_moderator(update, context):
+        await _reply(update, await _refuse(update, context, "/ban"))
+        return
+    args = _argument(update).split()
+    if len(args) < 3:
+        await _reply(update, text("ban_usage", _lang(update)))
+        return
+    await _say(update, await asyncio.to_thread(context.deps.app.ban, _who(update), args[0], args[1],
+                                               " ".join(args[2:])))
 
 
 async def unban_user(update: Update, context: MuralistContext) -> None:
-    await _moderate(update, context, "unban")
-
-
-async def _moderate(update: Update, context: MuralistContext, verb: str) -> None:
-    if await _deny(update, context, f"/{verb}"):
-        await _reply(update, t(_lang(update), "moderators_only"))
+    if not _is_moderator(update, context):
+        await _reply(update, await _refuse(update, context, "/unban"))
         return
-    args = (update.effective_message.text or "").split()[1:]  # type: ignore[union-attr]
-    mod = context.services.moderation
-    try:
-        if verb == "ban":
-            if len(args) < 3:
-                raise ModerationError("Use /ban USER DURATION REASON, e.g. /ban telegram:123 7d spam.")
-            target = await asyncio.to_thread(mod.resolve_user, args[0])
-            text = await asyncio.to_thread(mod.ban, target, f"telegram:{update.effective_user.id}", args[1],  # type: ignore[union-attr]
-                                           " ".join(args[2:]))
-        else:
-            if not args:
-                raise ModerationError("Use /unban USER, e.g. /unban telegram:123.")
-            target = await asyncio.to_thread(mod.resolve_user, args[0])
-            text = await asyncio.to_thread(mod.unban, target, f"telegram:{update.effective_user.id}")  # type: ignore[union-attr]
-    except ModerationError as exc:
-        text = str(exc)
-    await _reply(update, text)
-
-
-async def press_button(update: Update, context: MuralistContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    pressed = parse_callback(query.data)
-    services, lang = context.services, _lang(update)
-    if pressed is None:
-        await query.answer(t(lang, "gone"), show_alert=True)
+    args = _argument(update).split()
+    if not args:
+        await _reply(update, text("unban_usage", _lang(update)))
         return
-    who = _who(update)
-    try:
-        if pressed.action == "accept":
-            await query.answer(await asyncio.to_thread(services.runtime.service.accept_licence, who))
-        elif pressed.action in ("reroll", "variations", "upscale"):
-            service, picture = services.runtime.service, f"{pressed.job_id}:{(pressed.idx or 0) + 1}"
-            if pressed.action == "reroll":
-                outcome = await asyncio.to_thread(service.reroll, pressed.job_id or "", who)
-            elif pressed.action == "variations":
-                outcome = await asyncio.to_thread(service.variations, picture, who)
-            else:
-                outcome = await asyncio.to_thread(service.upscale, picture, 2, who)
-            await query.answer()
-            await context.bot.send_message(who.chat_id, outcome_text(outcome, lang))
-        elif pressed.action == "report":
-            reporter = await asyncio.to_thread(services.runtime.repo.ensure_user, who)
-            text = await asyncio.to_thread(services.moderation.report, reporter, pressed.job_id or "",
-                                           pressed.idx or 0, "")
-            await query.answer(text, show_alert=True)
-            if services.delivery is not None:
-                await services.delivery.post_to_moderators(pressed.job_id or "", pressed.idx or 0, "report")
-        elif pressed.action.startswith("mod_"):
-            await _press_mod_button(update, context, pressed.action, pressed.job_id or "", pressed.idx or 0)
-        else:
-            await query.answer(t(lang, "gone"), show_alert=True)
-    except ModerationError as exc:
-        await query.answer(str(exc), show_alert=True)
+    await _say(update, await asyncio.to_thread(context.deps.app.unban, _who(update), args[0]))
 
 
-async def _press_mod_button(update: Update, context: MuralistContext, action: str, job_id: str, idx: int) -> None:
-    query, services = update.callback_query, context.services
-    assert query is not None
-    if await _deny(update, context, f"button {action} on {job_id}"):
-        await query.answer(t(_lang(update), "moderators_only"), show_alert=True)
-        return
-    me = await asyncio.to_thread(services.runtime.repo.ensure_user, _who(update))
-    actor = f"telegram:{update.effective_user.id}"  # type: ignore[union-attr]
-    if action == "mod_ban_7d":
-        image = await asyncio.to_thread(services.moderation.repo.image, job_id, idx)
-        if image is None:
-            raise ModerationError(t(_lang(update), "gone"))
-        text = await asyncio.to_thread(services.moderation.ban, image.user_id, actor, "7d",
-                                       "banned from the moderators' chat", me)
-    else:
-        decision = action.removeprefix("mod_")
-        text = await asyncio.to_thread(services.moderation.decide, f"img:{job_id}:{idx + 1}", decision, actor, me)
-        if decision == "remove" and services.delivery is not None:
-            await services.delivery.delete_public_messages(job_id)
-    await query.answer(text, show_alert=True)
+# --- pictures a member sends ----------------------------------------------------------------------------------------
 
 
-async def imagine_from_photo(update: Update, context: MuralistContext) -> None:
-    """A photo with a caption is image-to-image: the caption is the prompt (with the same flags as /imagine)."""
-    message, services, lang = update.effective_message, context.services, _lang(update)
+async def imagine_from_picture(update: Update, context: MuralistContext) -> None:
+    """A photo (or a picture sent as a file) with a caption is image-to-image: the caption is the prompt, with the
+    same flags as /imagine. The picture crosses to the server only as an upload id."""
+    message, lang = update.effective_message, _lang(update)
     assert message is not None
     caption = (message.caption or "").strip()
     if not caption:
-        await _reply(update, t(lang, "img2img"))
+        await _reply(update, text("img2img", lang))
         return
-    largest = max(message.photo, key=lambda p: p.width * p.height)
-    if (largest.file_size or 0) > 20 * 1024 * 1024:
-        await _reply(update, "The picture is larger than 20 MB.")
-        return
-    data = bytes(await (await context.bot.get_file(largest.file_id)).download_as_bytearray())
     try:
-        stored = await asyncio.to_thread(services.runtime.service.store_upload, data)
-    except BadImage as exc:
-        await _reply(update, str(exc))
+        params, model = imagine_params(caption)
+    except InvalidParams as exc:  # before the download: a typo should not cost a 20 MB transfer
+        await _say(update, Rejected("params", {"detail": str(exc)}))
         return
-    text = caption if caption.startswith("/imagine") else f"/imagine {caption}"
+    if message.photo:
+        largest = max(message.photo, key=lambda p: p.width * p.height)
+        file_id, size = largest.file_id, largest.file_size
+    else:
+        assert message.document is not None
+        file_id, size = message.document.file_id, message.document.file_size
+    if (size or 0) > MAX_DOWNLOAD_MB * 1024 * 1024:
+        await _reply(update, text("upload_too_large", lang, mb=MAX_DOWNLOAD_MB))
+        return
     try:
-        request = imagine_request(_who(update), text, nsfw_allowed=await _nsfw_allowed(update, services))
-    except InvalidParams as exc:
-        await _reply(update, str(exc))
+        data = bytes(await (await context.bot.get_file(file_id)).download_as_bytearray())
+    except TelegramError:
+        log.warning("telegram download of %s failed", file_id, exc_info=True)
+        await _reply(update, text("upload_failed", lang))
         return
-    request = replace(request, params=replace(request.params, image=stored))
-    outcome = await asyncio.to_thread(services.runtime.service.submit, request)
-    await _reply(update, outcome_text(outcome, lang))
+    upload = await asyncio.to_thread(context.deps.app.upload, data)
+    if isinstance(upload, Rejected):
+        await _say(update, upload)
+        return
+    params = replace(params, image=upload)
+    await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model))
+
+
+# --- buttons: one handler per kind, routed by pattern ---------------------------------------------------------------
+
+
+async def press_accept(update: Update, context: MuralistContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    notice = await asyncio.to_thread(context.deps.app.accept_licence, _who(update))
+    await query.answer(render(notice, _lang(update))[:ANSWER_LIMIT])
+
+
+async def press_result_button(update: Update, context: MuralistContext) -> None:
+    """Reroll, Variations, Upscale and Report under a result: core's one dispatcher decides, with the presser's
+    tiers and this chat's NSFW setting, charged to the presser."""
+    query, deps, lang = update.callback_query, context.deps, _lang(update)
+    assert query is not None and context.matches
+    action, job_id, idx = pressed(context.matches[0])
+    who = _who(update)
+    reply = await asyncio.to_thread(deps.app.act_on_result, who, action, job_id, idx)
+    if action == "report":
+        await query.answer(render(reply, lang)[:ANSWER_LIMIT], show_alert=True)
+        if isinstance(reply, Notice) and deps.delivery is not None:
+            context.application.create_task(
+                deps.delivery.post_to_moderators(job_id, idx or 0, "why_report", who.chat_id), update=update,
+                name=f"report {job_id}")
+        return
+    await query.answer()
+    sent = await context.bot.send_message(int(who.chat_id or 0), render(reply, lang)[:MESSAGE_LIMIT])
+    if isinstance(reply, Accepted):
+        deps.track(reply.job_id, Progress(sent.chat_id, sent.message_id, lang))
+
+
+async def press_mod_button(update: Update, context: MuralistContext) -> None:
+    query, deps, lang = update.callback_query, context.deps, _lang(update)
+    assert query is not None and context.matches
+    action, job_id, idx = pressed(context.matches[0])
+    if not _is_moderator(update, context):
+        await query.answer(await _refuse(update, context, f"button {action} on {job_id}"), show_alert=True)
+        return
+    who, picture = _who(update), idx or 0
+    if action == "ban_7d":
+        reply = await asyncio.to_thread(deps.app.ban_author, who, job_id, picture, "7d",
+                                        "banned from the moderators' chat")
+    else:
+        reply = await asyncio.to_thread(deps.app.decide_picture, who, job_id, picture, action)
+        if action == "remove" and isinstance(reply, Notice) and deps.delivery is not None:
+            context.application.create_task(deps.delivery.take_down(job_id), update=update,
+                                            name=f"take down {job_id}")
+    await query.answer(render(reply, lang)[:ANSWER_LIMIT], show_alert=True)
+
+
+async def press_stale_button(update: Update, context: MuralistContext) -> None:
+    """Buttons from an older version of the bot, or data nobody should have sent."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(text("gone", _lang(update)), show_alert=True)
+
+
+# --- everything else ------------------------------------------------------------------------------------------------
 
 
 async def refuse_non_text(update: Update, context: MuralistContext) -> None:
-    await _reply(update, t(_lang(update), "not_text"))
+    await _reply(update, text("not_text", _lang(update)))
 
 
 async def refuse_unknown_command(update: Update, context: MuralistContext) -> None:
-    await _reply(update, t(_lang(update), "unknown"))
+    await _reply(update, text("unknown", _lang(update)))
 
 
 async def report_error(update: object, context: MuralistContext) -> None:
     """Nothing a member sends may crash the bot: log it and say one sentence."""
     log.error("telegram handler failed", exc_info=context.error)
     if isinstance(update, Update):
-        await _reply(update, "Something went wrong on our side and was logged; please try again.")
+        await _reply(update, text("internal_error", _lang(update)))
+
+
+COMMANDS = {"start": start, "license": show_licence, "licence": show_licence, "accept": accept_licence,
+            "help": show_help, "quota": show_quota, "history": show_history, "imagine": imagine, "link": link,
+            "cancel": cancel_job, "modchat": set_mod_chat, "nsfw": set_nsfw, "ban": ban_user, "unban": unban_user}
 
 
 def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids: frozenset[int],
-                      base_file_url: str = "https://api.telegram.org/file/bot",
-                      deliver: bool = True, rate_limit: bool = True) -> Application[Any, Any, Any, Any, Any, Any]:
-    assert runtime.moderation is not None
-    services = Services(runtime, runtime.moderation, ChatSettings(runtime.repo.sessions), admin_ids,
-                        f"telegram:{os.getpid()}:{id(runtime)}")
+                      base_file_url: str = "https://api.telegram.org/file/bot", deliver: bool = True,
+                      rate_limit: bool = True,
+                      sweep_interval: float = 5.0) -> Application[Any, Any, Any, Any, Any, Any]:
+    """``deliver=False`` runs the handlers without the delivery loop (a second front door, or a test of restarts);
+    reports and take-downs still reach Telegram."""
+    deps = TelegramDeps(runtime.app, admin_ids, f"telegram:{os.getpid()}:{uuid.uuid4().hex[:8]}")
 
     async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        if deliver:
-            services.delivery = TelegramDelivery(services, app.bot)
-            services.delivery.start()
+        if deliver and deps.delivery is not None:
+            deps.delivery.start()
 
     async def post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        if services.delivery is not None:
-            await services.delivery.stop()
+        if deps.delivery is not None:
+            await deps.delivery.stop()
 
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
-        ApplicationBuilder().token(token).base_url(base_url).base_file_url(base_file_url).context_types(ContextTypes(context=MuralistContext))
+        ApplicationBuilder().token(token).base_url(base_url).base_file_url(base_file_url)
+        .context_types(ContextTypes(context=MuralistContext))
+        # One member's 20 MB download or a slow database call must not hold up every other chat; no handler
+        # relies on updates arriving in order (no ConversationHandler).
+        .concurrent_updates(True)
         .post_init(post_init).post_shutdown(post_shutdown))
     if rate_limit:  # Telegram allows about 30 messages/s overall and 1/s per chat
         builder = builder.rate_limiter(AIORateLimiter())
     app = builder.build()
-    app.bot_data["services"] = services
-    if not deliver:
-        services.delivery = None
-    commands = {"start": start, "license": show_licence, "licence": show_licence, "accept": accept_licence,
-                "help": show_help, "quota": show_quota, "history": show_history, "imagine": imagine, "link": link,
-                "cancel": cancel_job,
-                "modchat": set_mod_chat, "nsfw": set_nsfw, "ban": ban_user, "unban": unban_user}
-    for name, handler in commands.items():
+    deps.delivery = DeliveryLoop(runtime.app, runtime.bus, PLATFORM, deps.instance, TelegramSender(deps, app.bot),
+                                 sweep_interval)
+    app.bot_data["deps"] = deps
+    for name, handler in COMMANDS.items():
         app.add_handler(CommandHandler(name, handler))
-    app.add_handler(CallbackQueryHandler(press_button))
-    app.add_handler(MessageHandler(filters.PHOTO, imagine_from_photo))
+    app.add_handler(CallbackQueryHandler(press_accept, pattern=ACCEPT_BUTTON))
+    app.add_handler(CallbackQueryHandler(press_result_button, pattern=MEMBER_BUTTON))
+    app.add_handler(CallbackQueryHandler(press_mod_button, pattern=MOD_BUTTON))
+    app.add_handler(CallbackQueryHandler(press_stale_button))
+    app.add_handler(MessageHandler(filters.PHOTO | filters.Document.IMAGE, imagine_from_picture))
     app.add_handler(MessageHandler(filters.COMMAND, refuse_unknown_command))
     app.add_handler(MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, refuse_non_text))
     app.add_error_handler(report_error)

@@ -5,9 +5,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 from pathlib import Path
 
 from PIL import Image, PngImagePlugin
+
+UPLOAD_PREFIX = "upload:"
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 class LocalImageStore:
@@ -51,3 +55,19 @@ class LocalInputStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(buf.getvalue())
         return str(path), picture.size
+
+    def store_upload(self, data: bytes) -> str:
+        """Uploaded bytes, checked and kept; returns the upload id a chat adapter hands to core (never a path)."""
+        path, _size = self.store(data)
+        return UPLOAD_PREFIX + Path(path).stem
+
+    def open_upload(self, upload_id: str) -> tuple[str, tuple[int, int]]:
+        """The stored file and size of an upload id; ``KeyError`` when there is no such upload."""
+        digest = upload_id.removeprefix(UPLOAD_PREFIX)
+        if not _DIGEST.fullmatch(digest):
+            raise KeyError(upload_id)
+        path = self.root / f"{digest}.png"
+        if not path.is_file():
+            raise KeyError(upload_id)
+        with Image.open(path) as picture:
+            return str(path), picture.size

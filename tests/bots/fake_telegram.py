@@ -46,6 +46,8 @@ class FakeTelegram:
         self.admins: set[int] = set()
         self.files: dict[str, bytes] = {}  # file_id -> bytes a member "uploaded"
         self.new_update = asyncio.Event()
+        self.downloads_open = asyncio.Event()  # clear it to hold every file download, as a slow 20 MB one would
+        self.downloads_open.set()
         self.port = 0
         self.runner: web.AppRunner | None = None
 
@@ -179,6 +181,7 @@ class FakeTelegram:
                 "file_path": f"photos/{params['file_id']}"}
 
     async def download(self, request: web.Request) -> web.Response:
+        await self.downloads_open.wait()
         return web.Response(body=self.files.get(request.match_info["path"].removeprefix("photos/"), b""))
 
     @property
@@ -212,6 +215,18 @@ class FakeTelegram:
                                    "chat": {"id": uid, "type": "private"}, "from": self.user(uid),
                                    "photo": [{"file_id": file_id, "file_unique_id": file_id, "width": 96,
                                               "height": 64, "file_size": len(data)}]}
+        if caption is not None:
+            message["caption"] = caption
+        self._push({"message": message})
+
+    def send_document(self, uid: int, data: bytes, caption: str | None, mime_type: str = "image/png") -> None:
+        """A picture sent as a file (uncompressed), as members do to keep its full quality."""
+        file_id = f"upload{next(self.message_ids)}"
+        self.files[file_id] = data
+        message: dict[str, Any] = {"message_id": next(self.message_ids), "date": int(time.time()),
+                                   "chat": {"id": uid, "type": "private"}, "from": self.user(uid),
+                                   "document": {"file_id": file_id, "file_unique_id": file_id, "file_name": "in.png",
+                                                "mime_type": mime_type, "file_size": len(data)}}
         if caption is not None:
             message["caption"] = caption
         self._push({"message": message})

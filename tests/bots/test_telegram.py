@@ -32,14 +32,11 @@ Scenario = Callable[[FakeTelegram], Awaitable[None]]
 
 async def _with_app(fake: FakeTelegram, runtime: Runtime, scenario: Scenario, deliver: bool) -> None:
     app = build_application(runtime, token=TOKEN, base_url=fake.base_url, base_file_url=fake.file_url,
-                            admin_ids=frozenset({MO}), deliver=deliver)
+                            admin_ids=frozenset({MO}), deliver=deliver, sweep_interval=0.3)
     await app.initialize()
     await app.start()
     if app.post_init is not None:
         await app.post_init(app)
-    services = app.bot_data["services"]
-    if services.delivery is not None:
-        services.delivery.sweep_interval = 0.3
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0.0, timeout=1)
     try:
@@ -131,6 +128,8 @@ def test_blocked_prompt_bad_flags_and_odd_messages_get_sentences_and_make_nothin
             await fake.wait_for(lambda says=says: any(says in x for x in fake.texts(ADA)))
         fake.press(ADA, "mr:reroll:nosuchjob", fake.sent[-1])
         await fake.wait_for(lambda: any("no longer exists" in x for x in fake.texts(ADA)))
+        fake.press(ADA, "mr:frobnicate:nosuchjob", fake.sent[-1])  # a button from an older version of the bot
+        await fake.wait_for(lambda: any(a.get("text") == "That job no longer exists." for a in fake.answers))
         await asyncio.sleep(0.5)
         assert jobs(runtime) == before and fake.photos(ADA) == []
 
@@ -142,7 +141,11 @@ def test_chinese_members_are_answered_in_chinese(runtime: Runtime) -> None:
         fake.say(ZHANG, "/imagine 一只狐狸", lang="zh-hans")
         await fake.wait_for(lambda: any("许可协议" in x for x in fake.texts(ZHANG)))
         fake.say(ZHANG, "/cancel nosuchjob1", lang="zh-hans")
-        await fake.wait_for(lambda: any("no job nosuchjob1 to cancel" in x for x in fake.texts(ZHANG)))
+        await fake.wait_for(lambda: any("你没有可取消的任务 nosuchjob1" in x for x in fake.texts(ZHANG)))
+        fake.say(ZHANG, "/imagine 一只狐狸 --bogus 1", lang="zh-hans")
+        await fake.wait_for(lambda: any("--bogus" in x for x in fake.texts(ZHANG)))
+        fake.say(ZHANG, "/frobnicate", lang="zh-hans")
+        await fake.wait_for(lambda: any("我不认识这个命令" in x for x in fake.texts(ZHANG)))
         fake.say(ZHANG, "/help", lang="zh-hans")
         await fake.wait_for(lambda: any("今天剩余" in x for x in fake.texts(ZHANG)))
 
@@ -151,8 +154,10 @@ def test_chinese_members_are_answered_in_chinese(runtime: Runtime) -> None:
 
 def test_reports_reach_the_moderators_chat_and_non_moderators_are_refused(runtime: Runtime) -> None:
     async def scenario(fake: FakeTelegram) -> None:
+        fake.admins.add(BOB)  # even a group's own admin: the moderators' chat is one for the whole bot
         fake.say(BOB, "/modchat", chat_id=MOD_CHAT)
-        await fake.wait_for(lambda: any("Only this group's admins" in x for x in fake.texts(MOD_CHAT)))
+        await fake.wait_for(lambda: any("Only moderators" in x for x in fake.texts(MOD_CHAT)))
+        fake.admins.discard(BOB)
         fake.say(MO, "/modchat", chat_id=MOD_CHAT)
         await fake.wait_for(lambda: any("will be posted in this chat" in x for x in fake.texts(MOD_CHAT)))
         await accept(fake, ADA)
@@ -180,7 +185,7 @@ def test_reports_reach_the_moderators_chat_and_non_moderators_are_refused(runtim
     with runtime.engine.connect() as conn:
         denied = conn.execute(select(func.count()).select_from(ModerationEventRow)
                               .where(ModerationEventRow.action == "denied")).scalar_one()
-    assert denied >= 2
+    assert denied >= 3  # /modchat, the Approve button and /ban by someone who is not a moderator
 
 
 def test_a_restart_before_delivery_still_delivers_exactly_once(runtime: Runtime) -> None:
@@ -201,7 +206,7 @@ def test_a_restart_before_delivery_still_delivers_exactly_once(runtime: Runtime)
     assert len([p for p in fake.photos(ADA) if "a windmill in a storm" in p.text]) == 1
 
 
-def test_a_photo_with_a_caption_is_image_to_image(runtime: Runtime) -> None:
+def test_a_photo_or_a_picture_file_with_a_caption_is_image_to_image(runtime: Runtime) -> None:
     from io import BytesIO
 
     from PIL import Image
@@ -216,5 +221,49 @@ def test_a_photo_with_a_caption_is_image_to_image(runtime: Runtime) -> None:
         assert Image.open(BytesIO(photo.photos[0])).size == (96, 64)  # the input's size on the model's grid
         fake.send_photo(BOB, b"definitely not a picture", "a castle")
         await fake.wait_for(lambda: any("not a picture" in x for x in fake.texts(BOB)))
+        png = BytesIO()
+        Image.new("RGB", (128, 96), (200, 90, 30)).save(png, format="PNG")
+        fake.send_document(BOB, png.getvalue(), "a lighthouse at noon")
+        (photo,) = await fake.wait_for(lambda: [p for p in fake.photos(BOB) if "a lighthouse at noon" in p.text])
+        assert Image.open(BytesIO(photo.photos[0])).size == (128, 96)
+
+    run(runtime, scenario)
+
+
+def test_a_server_path_as_image_is_refused_without_saying_whether_it_exists(runtime: Runtime) -> None:
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, BOB)
+        before, sent = jobs(runtime), len(fake.sent)
+        for path in ("/etc/passwd", "/etc/no-such-file-here"):
+            fake.say(BOB, f"/imagine cat --image {path}")
+        answers = await fake.wait_for(lambda: [s.text for s in fake.sent[sent:] if s.chat_id == BOB]
+                                      if len([s for s in fake.sent[sent:] if s.chat_id == BOB]) == 2 else None)
+        assert answers[0] == answers[1]  # the same sentence whether or not the file exists
+        assert "uploaded with the command" in answers[0] and "etc" not in answers[0] and "\n" not in answers[0]
+        await asyncio.sleep(0.3)
+        assert jobs(runtime) == before and len(fake.sent) == sent + 2
+
+    run(runtime, scenario)
+
+
+def test_one_members_slow_download_does_not_hold_up_other_chats(runtime: Runtime) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buf = BytesIO()
+    Image.new("RGB", (64, 64), (10, 200, 10)).save(buf, format="PNG")
+
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, BOB)
+        fake.downloads_open.clear()
+        try:
+            fake.send_photo(BOB, buf.getvalue(), "a green field")
+            fake.say(ADA, "/help")
+            await fake.wait_for(lambda: any("/quota" in x for x in fake.texts(ADA)), timeout=10)
+            assert not [p for p in fake.photos(BOB) if "a green field" in p.text]
+        finally:
+            fake.downloads_open.set()
+        await fake.wait_for(lambda: [p for p in fake.photos(BOB) if "a green field" in p.text])
 
     run(runtime, scenario)

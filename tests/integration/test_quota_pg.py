@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from core.config import Settings
 from core.domain import Accepted, GenerationParams, GenerationRequest, Rejected, Requester
-from core.events import InMemoryEventBus
 from core.fakes import FakeDispatcher
 from core.models_registry import model_spec
 from core.moderation import ModerationService, TierConfig
@@ -33,7 +32,7 @@ def test_hundred_concurrent_submits_with_ten_left_accept_exactly_ten(pg_url: str
     upgrade(engine)
     sessions = session_factory(engine)
     jobs = SqlJobRepository(sessions)
-    moderation = ModerationService(SqlModerationRepository(sessions), jobs, SystemClock(), InMemoryEventBus(),
+    moderation = ModerationService(SqlModerationRepository(sessions), jobs, SystemClock(),
                                    StrikePolicy(window=timedelta(days=7)),
                                    TierConfig(default_limit=12, max_queued=1000, burst_jobs=1000),
                                    tmp_path / "quarantine")

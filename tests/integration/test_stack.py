@@ -11,11 +11,11 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from core.config import Settings
-from core.domain import Accepted, GenerationParams, GenerationRequest, JobStatus, Requester
+from core.domain import Accepted, GenerationParams, JobStatus, Requester
 from core.runtime import build_runtime
 from core.storage.db import SchemaNotReady, build_engine, ensure_schema
 from core.storage.models import ImageRow, QuotaLedgerRow, SafetyVerdictRow
-from core.worker import generate
+from core.worker import GENERATE
 from tests.integration.conftest import MURALIST, WorkerProcess
 
 pytestmark = pytest.mark.integration
@@ -41,11 +41,10 @@ def test_submit_to_picture_through_redis_and_a_worker_process(worker_env: dict[s
     worker = WorkerProcess(worker_env, tmp_path / "worker.log")
     try:
         worker.wait_ready()
-        runtime.service.accept_licence(ADA)
-        first = runtime.service.submit(GenerationRequest(ADA, GenerationParams("a red fox in the snow", seed=3,
-                                                                               count=2)))
+        runtime.app.accept_licence(ADA)
+        first = runtime.app.imagine(ADA, GenerationParams("a red fox in the snow", seed=3, count=2))
         assert isinstance(first, Accepted)
-        job = runtime.waiter.wait(first.job_id, timeout=120)
+        job = runtime.app.wait(first.job_id, timeout=120)
         assert job is not None and job.status is JobStatus.DONE, worker.log.read_text()
         paths = [Path(i.path) for i in job.images if i.path]
         assert len(paths) == 2 and all(p.is_file() for p in paths)
@@ -61,17 +60,17 @@ def test_submit_to_picture_through_redis_and_a_worker_process(worker_env: dict[s
 
         # Redeliver the same task by hand, then queue a fresh job behind it on the solo worker: once the fresh job
         # is done, the duplicate has been consumed, and it must have made nothing.
-        generate.apply_async(args=[first.job_id], queue=runtime.spec.queue)
-        second = runtime.service.submit(GenerationRequest(ADA, GenerationParams("a lighthouse", seed=4)))
+        runtime.celery.send_task(GENERATE, args=[first.job_id], queue=runtime.spec.queue)
+        second = runtime.app.imagine(ADA, GenerationParams("a lighthouse", seed=4))
         assert isinstance(second, Accepted)
-        assert runtime.waiter.wait(second.job_id, timeout=120) is not None
+        assert runtime.app.wait(second.job_id, timeout=120) is not None
         time.sleep(0.2)
         with runtime.engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(ImageRow)
                                 .where(ImageRow.job_id == first.job_id)).scalar_one() == 2
         assert f"job {first.job_id} is already finished or unknown; redelivery ignored" in worker.log.read_text()
         assert len(list(Path(worker_env["MURALIST_DATA_DIR"]).rglob("*.png"))) == 3
-        assert runtime.service.quota(ADA).used == 3
+        assert runtime.app.quota(ADA).values["used"] == 3
     finally:
         worker.stop()
         runtime.close()

@@ -2,63 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from bots.discord.translate import (
-    custom_id,
-    imagine_request,
-    outcome_message,
-    parse_custom_id,
-    requester,
-    tiers_for,
-)
-from bots.results import result_files, result_text
-from core.domain import Accepted, Decision, GenerationParams, ImageRecord, Job, JobStatus, Rejected
+from bots.discord.buttons import MemberButton, ModButton, rendered
+from bots.discord.translate import custom_id, imagine_params, requester, tiers_for
+from core.domain import Accepted, GenerationParams, Rejected
 from core.params import InvalidParams
 
 
-def job(*decisions: Decision) -> Job:
-    images = tuple(ImageRecord(i, 7 + i, 64, 64, "ab" * 32, d, 0.1, None if d is Decision.BLOCK else f"/p/{i}.png")
-                   for i, d in enumerate(decisions))
-    return Job("k3v9q2mx7a", 1, "discord", "3001", JobStatus.DONE, "miniature", "a fox", "", 7, 8, 64, 64, 7.5,
-               len(decisions), datetime(2026, 1, 1, tzinfo=UTC), images=images)
-
-
-def test_slash_options_become_a_request() -> None:
-    who = requester(11, 3001, "ada", 99)
-    request = imagine_request(who, {"prompt": "a fox", "negative": "blur", "size": "256x128", "steps": 12,
-                                    "seed": 3, "count": 2, "cfg": 6.0}, nsfw_channel=True, tiers=frozenset({"vip"}))
-    assert request.params == GenerationParams("a fox", "blur", 3, 12, 256, 128, 6.0, 2)
-    assert request.requester.platform == "discord" and request.requester.user_id == "11"
-    assert request.requester.message_id == "99" and request.nsfw_allowed and request.tiers == {"vip"}
+def test_slash_options_become_params_and_the_member_carries_what_discord_vouches_for() -> None:
+    params, model = imagine_params({"prompt": "a fox", "negative": "blur", "size": "256x128", "steps": 12,
+                                    "seed": 3, "count": 2, "cfg": 6.0, "model": "mini-b"})
+    assert params == GenerationParams("a fox", "blur", 3, 12, 256, 128, 6.0, 2) and model == "mini-b"
+    who = requester(11, 3001, "ada", 99, locale="zh-CN", tiers=frozenset({"vip"}), nsfw_channel=True)
+    assert (who.platform, who.user_id, who.chat_id, who.message_id) == ("discord", "11", "3001", "99")
+    assert who.language == "zh" and who.tiers == {"vip"} and who.nsfw_chat and not who.local
 
 
 def test_a_malformed_size_is_a_sentence() -> None:
     with pytest.raises(InvalidParams, match="WIDTHxHEIGHT"):
-        imagine_request(requester(1, 2), {"prompt": "x", "size": "big"}, nsfw_channel=False)
+        imagine_params({"prompt": "x", "size": "big"})
 
 
 def test_roles_map_to_tiers() -> None:
     assert tiers_for([5, 6, 7], {"6": "supporter", "9": "staff"}) == {"supporter"}
 
 
-def test_custom_ids_round_trip_and_reject_strangers() -> None:
-    assert parse_custom_id(custom_id("reroll", "k3v9q2mx7a")).job_id == "k3v9q2mx7a"  # type: ignore[union-attr]
-    assert parse_custom_id(custom_id("report", "abc", 2)).idx == 2  # type: ignore[union-attr]
-    for bad in ("muralist:delete:abc", "other:reroll:abc", "muralist:reroll:ABC!", "muralist:reroll:" + "a" * 40):
-        assert parse_custom_id(bad) is None
+def test_custom_ids_round_trip_and_strangers_match_no_button() -> None:
+    member = MemberButton.__discord_ui_compiled_template__  # type: ignore[attr-defined]
+    moderator = ModButton.__discord_ui_compiled_template__  # type: ignore[attr-defined]
+    assert member.match(custom_id("reroll", "k3v9q2mx7a"))["job"] == "k3v9q2mx7a"
+    assert member.match(custom_id("report", "abc", 2))["idx"] == "2"
+    for bad in ("muralist:delete:abc", "other:reroll:abc", "muralist:reroll:ABC!", "muralist:reroll:" + "a" * 40,
+                "muralist:mod_approve:abc:1"):
+        assert member.match(bad) is None
+    assert moderator.match("muralist:mod_approve:abc:1") and not moderator.match("muralist:mod_delete:abc:1")
 
 
-def test_review_pictures_are_spoilers_and_blocked_ones_never_leave() -> None:
-    finished = job(Decision.ALLOW, Decision.REVIEW, Decision.BLOCK)
-    files = result_files(finished)
-    assert [(f.index, f.filename.startswith("SPOILER_")) for f in files] == [(0, False), (1, True)]
-    text = result_text(finished, "<@11>")
-    assert "<@11>" in text and "Picture(s) 2 may be sensitive" in text and "Picture(s) 3 were blocked" in text
-
-
-def test_outcome_messages() -> None:
-    assert "posted in this channel" in outcome_message(Accepted("abc", 2, GenerationParams("x")))
-    assert outcome_message(Rejected("quota", "No pictures left.")) == "No pictures left."
+def test_replies_say_where_the_pictures_go_in_the_members_language() -> None:
+    assert "posted in this chat" in rendered(Accepted("abc", 2, GenerationParams("x")), "en")
+    assert "图片会发送到这里" in rendered(Accepted("abc", 2, GenerationParams("x")), "zh")
+    assert "no longer exists" in rendered(Rejected("gone"), "en")

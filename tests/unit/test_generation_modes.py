@@ -24,7 +24,7 @@ from safety.license import get_licence
 from safety.prompt_filter import PromptFilter
 from safety.verdict import Verdict
 
-ADA = Requester("console", "ada")
+ADA = Requester("console", "ada", local=True)  # the local operator: may name files
 SPEC = model_spec(Settings())
 
 
@@ -131,14 +131,14 @@ def test_cancel_a_queued_job_refunds_and_the_worker_skips_it(world) -> None:  # 
     repo, service, root = world
     outcome = service.submit(GenerationRequest(ADA, GenerationParams("a fox", count=2)))
     assert isinstance(outcome, Accepted) and service.quota(ADA).used == 2
-    assert "no job" in service.cancel(outcome.job_id, Requester("console", "bob"))
-    assert "cancelled" in service.cancel(outcome.job_id, ADA)
+    assert "no job" in service.cancel(outcome.job_id, Requester("console", "bob")).message
+    assert "cancelled" in service.cancel(outcome.job_id, ADA).message
     assert service.quota(ADA).used == 0
     pipeline = FakePipeline()
     result = JobRunner(repo, pipeline, Checker(), LocalImageStore(root / "img"), InMemoryEventBus(),
                        FakeClock()).run(outcome.job_id)
     assert result is RunResult.SKIPPED and pipeline.calls == 0
-    assert "already finished" in service.cancel(outcome.job_id, ADA)
+    assert "already finished" in service.cancel(outcome.job_id, ADA).message
 
 
 def test_cancel_a_running_job_stops_it_between_steps(world) -> None:  # type: ignore[no-untyped-def]

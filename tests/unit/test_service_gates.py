@@ -52,7 +52,7 @@ def test_licence_is_the_first_gate(service: GenerationService, repo: FakeReposit
 def test_accepting_records_the_current_text_hash(service: GenerationService, repo: FakeRepository) -> None:
     service.accept_licence(ALICE)
     assert [a.sha256 for a in repo.acceptances] == [get_licence("creativeml-openrail-m").sha256]
-    assert "already" in service.accept_licence(ALICE)
+    assert service.accept_licence(ALICE).code == "licence_already"
     assert len(repo.acceptances) == 1
 
 

@@ -1,0 +1,164 @@
+"""The slash commands: members' commands, and the moderators' ``/mod`` group (hidden from members by
+``default_permissions`` and checked again in ``interaction_check``, as discord.py's examples do). Each command only
+translates between Discord and the facade."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bots.discord.buttons import AcceptButton, rendered
+from bots.discord.deps import deps_of, is_moderator, say, who
+from bots.discord.translate import imagine_params, requester
+from core.catalogue import render, text
+from core.chat_settings import MOD_CHANNEL
+from core.domain import Accepted, Rejected
+from core.params import InvalidParams
+
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+@app_commands.command(name="imagine", description="Make pictures from a prompt")
+@app_commands.describe(prompt="What to draw", negative="What to keep out", size="WIDTHxHEIGHT, e.g. 512x512",
+                       steps="Denoising steps", seed="Seed for a repeatable picture", count="Pictures (1-4)",
+                       cfg="Guidance scale", image="A picture to start from (image-to-image)",
+                       strength="How far from the picture to go, 0.05-1", model="Which model (default: the first)")
+async def imagine(interaction: discord.Interaction[Any], prompt: str, negative: str | None = None,
+                  size: str | None = None, steps: int | None = None, seed: int | None = None,
+                  count: int | None = None, cfg: float | None = None, image: discord.Attachment | None = None,
+                  strength: float | None = None, model: str | None = None) -> None:
+    # Defer first: Discord drops interactions not answered within 3 seconds, and the gates touch the database.
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    deps, member = deps_of(interaction), who(interaction)
+    options: dict[str, object] = {"prompt": prompt, "negative": negative, "size": size, "steps": steps,
+                                  "seed": seed, "count": count, "cfg": cfg, "strength": strength, "model": model}
+    if image is not None:
+        upload_id, refusal = await _upload(image, member.language, deps.app.upload)
+        if upload_id is None:
+            await interaction.edit_original_response(content=refusal)
+            return
+        options["image"] = upload_id
+    try:
+        params, model_name = imagine_params(options)
+    except InvalidParams as exc:
+        await interaction.edit_original_response(content=str(exc))
+        return
+    outcome = await asyncio.to_thread(deps.app.imagine, member, params, model_name)
+    if isinstance(outcome, Accepted):
+        deps.progress[outcome.job_id] = interaction
+    await interaction.edit_original_response(content=rendered(outcome, member.language))
+
+
+async def _upload(image: discord.Attachment, lang: str,
+                  upload: Callable[[bytes], str | Rejected]) -> tuple[str | None, str]:
+    """(upload id, or None and the sentence saying why). Bounded by the bytes actually read: the size Discord
+    states is only a first check."""
+    too_large = text("upload_too_large", lang, mb=MAX_UPLOAD // 2**20)
+    if image.size > MAX_UPLOAD:
+        return None, too_large
+    try:
+        data = await image.read()
+    except discord.HTTPException:
+        return None, text("upload_failed", lang)
+    if len(data) > MAX_UPLOAD:
+        return None, too_large
+    stored = await asyncio.to_thread(upload, data)
+    return (None, render(stored, lang)) if isinstance(stored, Rejected) else (stored, "")
+
+
+@app_commands.command(name="license", description="Read the model licence and accept it")
+async def license_command(interaction: discord.Interaction[Any]) -> None:
+    member = who(interaction)
+    view = discord.ui.View(timeout=None)
+    view.add_item(AcceptButton(interaction.user.id, member.language))
+    licence = await asyncio.to_thread(deps_of(interaction).app.licence_text)
+    await interaction.response.send_message(licence[:1900], view=view, ephemeral=True)
+
+
+@app_commands.command(name="accept", description="Accept the model licence")
+async def accept(interaction: discord.Interaction[Any]) -> None:
+    member = who(interaction)
+    reply = await asyncio.to_thread(deps_of(interaction).app.accept_licence, member)
+    await say(interaction, render(reply, member.language))
+
+
+@app_commands.command(name="quota", description="Pictures used and left")
+async def quota(interaction: discord.Interaction[Any]) -> None:
+    member = who(interaction)
+    reply = await asyncio.to_thread(deps_of(interaction).app.quota, member)
+    await say(interaction, render(reply, member.language))
+
+
+@app_commands.command(name="cancel", description="Stop one of your jobs (its pictures are refunded)")
+async def cancel(interaction: discord.Interaction[Any], job: str) -> None:
+    member = who(interaction)
+    reply = await asyncio.to_thread(deps_of(interaction).app.cancel, member, job.strip())
+    await say(interaction, render(reply, member.language))
+
+
+@app_commands.command(name="history", description="Your last jobs")
+async def history(interaction: discord.Interaction[Any]) -> None:
+    member = who(interaction)
+    jobs = await asyncio.to_thread(deps_of(interaction).app.history, member, 10)
+    lines = [f"`{j.id}` {j.created_at:%Y-%m-%d %H:%M} {j.status.value} — {j.prompt[:80]}" for j in jobs]
+    await say(interaction, "\n".join(lines) or text("history_empty", member.language))
+
+
+@app_commands.default_permissions(manage_messages=True)
+class ModGroup(app_commands.Group):
+    """Moderator tools. Discord hides them from members without Manage Messages; a configured moderator role is
+    let through, and anyone else who reaches them anyway is refused and audited."""
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        if is_moderator(interaction):
+            return True
+        member = who(interaction)
+        command = interaction.command.qualified_name if interaction.command else "mod"
+        refusal = await asyncio.to_thread(deps_of(interaction).app.refuse_non_moderator, member, f"/{command}")
+        await say(interaction, render(refusal, member.language))
+        return False
+
+    @app_commands.command(name="setup", description="Choose this server's moderators' channel")
+    async def setup(self, interaction: discord.Interaction[Any], channel: discord.TextChannel) -> None:
+        if interaction.guild_id is None:
+            return
+        moderator = who(interaction)
+        await asyncio.to_thread(deps_of(interaction).app.set_chat_setting, moderator, str(interaction.guild_id),
+                                MOD_CHANNEL, str(channel.id))
+        await say(interaction, text("mod_channel_set", moderator.language, where=channel.mention))
+
+    @app_commands.command(name="ban", description="Ban a member from making pictures")
+    @app_commands.describe(duration="30m, 12h, 7d, 2w or permanent")
+    async def ban(self, interaction: discord.Interaction[Any], user: discord.User, duration: str,
+                  reason: str) -> None:
+        moderator = who(interaction)
+        reply = await asyncio.to_thread(deps_of(interaction).app.ban, moderator, _member(user), duration, reason)
+        await say(interaction, render(reply, moderator.language))
+
+    @app_commands.command(name="unban", description="Lift a ban")
+    async def unban(self, interaction: discord.Interaction[Any], user: discord.User) -> None:
+        moderator = who(interaction)
+        reply = await asyncio.to_thread(deps_of(interaction).app.unban, moderator, _member(user))
+        await say(interaction, render(reply, moderator.language))
+
+    @app_commands.command(name="history", description="A member's moderation history")
+    async def history(self, interaction: discord.Interaction[Any], user: discord.User) -> None:
+        moderator = who(interaction)
+        events = await asyncio.to_thread(deps_of(interaction).app.member_history, _member(user))
+        if isinstance(events, Rejected):
+            await say(interaction, render(events, moderator.language))
+            return
+        await say(interaction, "\n".join(f"{e.created_at:%Y-%m-%d %H:%M} {e.action} by {e.actor}: {e.reason or ''}"
+                                         for e in events[-20:]) or text("mod_history_empty", moderator.language))
+
+
+def _member(user: discord.User) -> Any:
+    return requester(user.id, None, user.display_name)
+
+
+MEMBER_COMMANDS: tuple[app_commands.Command[Any, Any, Any], ...] = (
+    imagine, license_command, accept, quota, history, cancel)

@@ -1,0 +1,55 @@
+"""What the Discord commands, buttons and sender share: the facade and this bot's settings. One small object that
+every module imports, so no module needs the client (and no import cycle runs through it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from bots.delivery_loop import DeliveryLoop
+from bots.discord.translate import requester, tiers_for
+from core.app import Muralist
+from core.domain import Requester
+
+
+@dataclass
+class DiscordDeps:
+    app: Muralist
+    mod_role_ids: frozenset[int] = frozenset()
+    tier_roles: dict[str, str] = field(default_factory=dict)
+    delivery: DeliveryLoop | None = None
+    # Job id → the interaction whose "accepted" reply shows its progress (best effort; lost on restart).
+    progress: dict[str, discord.Interaction[Any]] = field(default_factory=dict)
+
+
+def deps_of(interaction: discord.Interaction[Any]) -> DiscordDeps:
+    found = getattr(interaction.client, "deps", None)
+    if not isinstance(found, DiscordDeps):
+        raise RuntimeError("this interaction did not come through MuralistDiscord")
+    return found
+
+
+def who(interaction: discord.Interaction[Any]) -> Requester:
+    """The member behind an interaction, with what Discord vouches for: their roles' tiers, an NSFW channel, their
+    client's language."""
+    roles = [r.id for r in getattr(interaction.user, "roles", [])]
+    is_nsfw = getattr(interaction.channel, "is_nsfw", None)
+    return requester(interaction.user.id, interaction.channel_id, interaction.user.display_name, interaction.id,
+                     locale=str(interaction.locale), tiers=tiers_for(roles, deps_of(interaction).tier_roles),
+                     nsfw_channel=bool(is_nsfw()) if callable(is_nsfw) else False)
+
+
+def is_moderator(interaction: discord.Interaction[Any]) -> bool:
+    """Manage Messages, or a configured moderator role."""
+    roles = {r.id for r in getattr(interaction.user, "roles", [])}
+    return bool(interaction.permissions.manage_messages or roles & deps_of(interaction).mod_role_ids)
+
+
+async def say(interaction: discord.Interaction[Any], text: str) -> None:
+    """An ephemeral sentence, whether or not the interaction was already answered or deferred."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text[:1900], ephemeral=True)
+    else:
+        await interaction.response.send_message(text[:1900], ephemeral=True)

@@ -1,0 +1,82 @@
+"""How Discord sends: finished jobs as new channel messages with the bot token (never through the 15-minute
+interaction webhook), moderator posts behind a spoiler, progress as edits of the member's private "accepted" reply.
+Claiming, rendering and marking are core's delivery template; this module only sends."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import discord
+
+from bots.delivery_loop import progress_bar
+from bots.discord.buttons import MemberButton, ModButton
+from bots.discord.deps import DiscordDeps
+from core.catalogue import render, text
+from core.delivery import ModeratorPost, ResultMessage
+
+LANG = "en"  # a channel message is read by the whole channel, not only the requester
+
+
+def result_view(message: ResultMessage) -> discord.ui.View:
+    """Reroll for the job; Upscale, Variations and Report for each picture that was posted (one row each)."""
+    view = discord.ui.View(timeout=None)
+    single = len(message.pictures) == 1
+    rows = {"reroll": 0, "upscale": 1, "variations": 2, "report": 3}
+    for button in message.buttons:
+        view.add_item(MemberButton.labelled(button.action, button.job_id, button.idx, single, LANG,
+                                            rows[button.action]))
+    return view
+
+
+class DiscordSender:
+    def __init__(self, client: discord.Client, deps: DiscordDeps) -> None:
+        self.client = client
+        self.deps = deps
+
+    async def _channel(self, channel_id: str) -> Any:
+        return self.client.get_channel(int(channel_id)) or await self.client.fetch_channel(int(channel_id))
+
+    async def send_result(self, message: ResultMessage) -> list[str]:
+        self.deps.progress.pop(message.job.id, None)
+        channel = await self._channel(message.chat_id)
+        mention = f"<@{message.mention}> " if message.mention else ""
+        lines = [render(line, LANG) for line in message.lines]
+        content = "\n".join([mention + lines[0], *lines[1:]])
+        files = [discord.File(p.path, filename=p.filename, spoiler=p.spoiler) for p in message.pictures]
+        sent = await channel.send(
+            content[:1900], files=files, view=result_view(message) if message.buttons else discord.utils.MISSING,
+            allowed_mentions=discord.AllowedMentions(users=True, roles=False, everyone=False))
+        return [str(sent.id)]
+
+    async def send_moderator_post(self, post: ModeratorPost) -> None:
+        view = discord.ui.View(timeout=None)
+        for action in post.actions:
+            view.add_item(ModButton(action, post.job_id, post.idx, LANG))
+        channel = await self._channel(post.channel_id)
+        await channel.send(render(post.caption, LANG)[:1900], view=view, file=discord.File(
+            post.path, filename=f"SPOILER_review-{post.job_id}-{post.idx + 1}.png", spoiler=True))
+
+    async def delete_messages(self, chat_id: str, message_ids: list[str]) -> None:
+        channel = await self._channel(chat_id)
+        for message_id in message_ids:
+            with contextlib.suppress(discord.NotFound):
+                await channel.get_partial_message(int(message_id)).delete()
+
+    async def show_progress(self, job_id: str, step: int, total: int) -> None:
+        interaction = self.deps.progress.get(job_id)
+        if interaction is None:
+            return
+        # The webhook may have expired (15 min) or been deleted: progress is best effort.
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.edit_original_response(
+                content=text("progress", LANG, job_id=job_id, bar=progress_bar(step, total)))
+
+    async def moderation_scope(self, chat_id: str) -> str | None:
+        """A Discord channel's moderators' channel is chosen per guild (/mod setup)."""
+        with contextlib.suppress(discord.HTTPException, ValueError):
+            channel = await self._channel(chat_id)
+            guild = getattr(channel, "guild", None)
+            if guild is not None:
+                return str(guild.id)
+        return None

@@ -1,0 +1,278 @@
+# ruff: noqa: E501 - one message per line reads better than wrapped strings in a catalogue
+"""The one message catalogue: every sentence a member, moderator or operator reads, by code and language.
+
+Core answers with typed outcomes (a code and its values); each adapter — console, Discord, Telegram — renders them
+here, in the member's language. English is the source language and every code has it; a language that lacks a code
+falls back to English, and ``tests/unit/test_catalogue.py`` lists what is missing so nothing is silently half done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+LANGUAGES = ("en", "zh")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # --- submitting -------------------------------------------------------------------------------------------------
+    "accepted": {
+        "en": "Job {job_id} accepted ({position_text}).",
+        "zh": "任务 {job_id} 已受理（{position_text}）。",
+    },
+    "position_next": {"en": "you are next", "zh": "下一个就是你"},
+    "position": {"en": "position {position} in the queue", "zh": "排在第 {position} 位"},
+    "posted_here": {"en": "The pictures will be posted in this chat.", "zh": "图片会发送到这里。"},
+    "banned": {
+        "en": "You are banned from making pictures {until_text}{reason_text}.",
+        "zh": "你被禁止生成图片{until_text}{reason_text}。",
+    },
+    "until_permanent": {"en": "permanently", "zh": "（永久）"},
+    "until_time": {"en": "until {until} UTC", "zh": "，直到 {until} UTC"},
+    "model_unknown": {
+        "en": "There is no model {model!r}; models: {models}.",
+        "zh": "没有名为 {model!r} 的模型；可用模型：{models}。",
+    },
+    "model_unserved": {
+        "en": "No worker is serving the model {model} right now, so nothing was queued; try again later or choose "
+              "another model.",
+        "zh": "目前没有工作进程在运行模型 {model}，因此没有排队；请稍后再试或换一个模型。",
+    },
+    "licence": {
+        "en": "Before your first picture, read the model licence with /license and accept it with /accept "
+              "({licence}).",
+        "zh": "生成第一张图片之前，请用 /license 阅读模型许可协议，并用 /accept 接受（{licence}）。",
+    },
+    "input": {"en": "{detail}", "zh": "{detail}"},
+    "params": {"en": "{detail}", "zh": "{detail}"},
+    "input_paths": {
+        "en": "From a chat, a picture is either uploaded with the command or named by a job id (JOB or JOB:N).",
+        "zh": "在聊天中，图片要么随命令上传，要么用任务编号指定（JOB 或 JOB:N）。",
+    },
+    "input_job_gone": {"en": "Job {job_id} no longer exists.", "zh": "任务 {job_id} 已经不存在了。"},
+    "input_job_not_yours": {
+        "en": "Job {job_id} is not one you can use here: use your own jobs or pictures posted in this chat.",
+        "zh": "这里不能使用任务 {job_id}：请使用你自己的任务，或本聊天中发布的图片。",
+    },
+    "input_no_picture": {
+        "en": "Job {job_id} has no picture {number} that can be used.",
+        "zh": "任务 {job_id} 没有可用的第 {number} 张图片。",
+    },
+    "input_unsupported": {"en": "Input pictures are not supported here.", "zh": "这里不支持输入图片。"},
+    "upload_too_large": {"en": "The picture is larger than {mb} MB.", "zh": "图片超过了 {mb} MB。"},
+    "upload_failed": {"en": "The picture could not be downloaded.", "zh": "图片无法下载。"},
+    "prompt": {
+        "en": "This prompt was blocked by the content rules ({categories}); nothing was generated and no quota was "
+              "used.{suspended_text}",
+        "zh": "这个提示词被内容规则拦截（{categories}），没有生成任何图片，也没有消耗配额。{suspended_text}",
+    },
+    "suspended": {
+        "en": " Your account is suspended until {until} UTC ({reason}).",
+        "zh": "你的账号被暂停使用，直到 {until} UTC（{reason}）。",
+    },
+    "unavailable": {
+        "en": "The picture queue is unreachable right now; nothing was charged. Please try again in a minute.",
+        "zh": "图片队列暂时无法连接，没有扣除配额。请一分钟后再试。",
+    },
+    "queue_cap": {
+        "en": "You already have {queued} jobs waiting; the limit is {limit}. Try again when one finishes.",
+        "zh": "你已有 {queued} 个任务在等待，上限是 {limit}。请等一个完成后再试。",
+    },
+    "rate": {
+        "en": "Slow down: at most {jobs} requests per {seconds} seconds. Try again in {wait} seconds.",
+        "zh": "请慢一点：每 {seconds} 秒最多 {jobs} 个请求。请 {wait} 秒后再试。",
+    },
+    "quota": {
+        "en": "Your daily quota does not cover {asked_text}: {left} of {total} left; {resets_text}.",
+        "zh": "你的每日配额不足以生成 {asked_text}：剩余 {left}/{total}；{resets_text}。",
+    },
+    "asked_one": {"en": "a picture", "zh": "一张图片"},
+    "asked_many": {"en": "{count} pictures", "zh": "{count} 张图片"},
+    "resets_day": {"en": "it resets at 00:00 UTC (in {wait})", "zh": "将于 00:00 UTC 重置（还有 {wait}）"},
+    "resets_rolling": {
+        "en": "the next picture frees up at {at} UTC (in {wait})",
+        "zh": "下一张额度将在 {at} UTC 恢复（还有 {wait}）",
+    },
+    "gone": {"en": "That job no longer exists.", "zh": "这个任务已经不存在了。"},
+    "purged": {
+        "en": "That job's prompt was removed after the retention period; it cannot be rerolled.",
+        "zh": "这个任务的提示词已在保留期后删除，无法重新生成。",
+    },
+    "cost_note": {
+        "en": "Charged to you, {name}: this was someone else's picture.",
+        "zh": "{name}，这次由你支付配额：这是别人的图片。",
+    },
+    # --- licence, quota, jobs -----------------------------------------------------------------------------------------
+    "licence_accepted": {
+        "en": "Thank you: you accepted {licence} ({version}). You can now use /imagine.",
+        "zh": "谢谢：你已接受 {licence}（{version}）。现在可以使用 /imagine 了。",
+    },
+    "licence_already": {
+        "en": "You have already accepted {licence}; /imagine is ready.",
+        "zh": "你已经接受过 {licence}；可以直接使用 /imagine。",
+    },
+    "quota_status": {
+        "en": "Used {used} of {limit}{granted_text} pictures {period_text}; {left} left; {resets_text}. Jobs waiting or "
+              "running: {queued}.{tier_text}",
+        "zh": "{period_text}已用 {used}/{limit}{granted_text} 张图片；剩余 {left}；{resets_text}。等待或运行中的任务："
+              "{queued}。{tier_text}",
+    },
+    "period_day": {"en": "today", "zh": "今天"},
+    "period_rolling": {"en": "in the last 24 hours", "zh": "过去 24 小时内"},
+    "granted_text": {"en": " (+{granted} granted)", "zh": "（+{granted} 赠送）"},
+    "tier_text": {"en": " Tier: {tier}.", "zh": "等级：{tier}。"},
+    "cancel_which": {"en": "Say which job: /cancel JOB.", "zh": "请说明是哪个任务：/cancel 任务编号。"},
+    "cancel_none": {"en": "You have no job {job_id} to cancel.", "zh": "你没有可取消的任务 {job_id}。"},
+    "cancel_finished": {
+        "en": "Job {job_id} has already finished ({status}).",
+        "zh": "任务 {job_id} 已经结束（{status}）。",
+    },
+    "cancelled": {
+        "en": "Job {job_id} cancelled; its pictures were refunded.",
+        "zh": "任务 {job_id} 已取消，配额已退还。",
+    },
+    "history_empty": {"en": "No jobs yet: try /imagine a lighthouse at dusk.", "zh": "还没有任务：试试 /imagine 黄昏的灯塔。"},
+    "history_line": {"en": "{job_id}  {created}  {status}  {prompt}", "zh": "{job_id}  {created}  {status}  {prompt}"},
+    "which_job": {"en": "Say which job: /{command} JOB.", "zh": "请说明是哪个任务：/{command} 任务编号。"},
+    # --- results ---------------------------------------------------------------------------------------------------
+    "progress": {"en": "Job {job_id} generating: {bar}", "zh": "任务 {job_id} 生成中：{bar}"},
+    "result": {
+        "en": "{mention}{prompt} — seed {seed}, job {job_id}",
+        "zh": "{mention}{prompt} — 种子 {seed}，任务 {job_id}",
+    },
+    "result_failed": {
+        "en": "{mention}job {job_id} failed on the worker; your quota for it was refunded.",
+        "zh": "{mention}任务 {job_id} 在生成时失败，配额已退还。",
+    },
+    "result_refused": {
+        "en": "{mention}job {job_id}: {reason}; your quota for it was refunded.",
+        "zh": "{mention}任务 {job_id}：{reason}；配额已退还。",
+    },
+    "result_cancelled": {
+        "en": "Job {job_id} was cancelled; its pictures were refunded.",
+        "zh": "任务 {job_id} 已取消，配额已退还。",
+    },
+    "result_review": {
+        "en": "Picture(s) {numbers} may be sensitive: hidden behind a spoiler and sent to the moderators.",
+        "zh": "第 {numbers} 张图片可能敏感：已加上遮挡并交给管理员审核。",
+    },
+    "result_blocked": {
+        "en": "Picture(s) {numbers} were blocked by the image check and not posted.",
+        "zh": "第 {numbers} 张图片被图像检查拦截，没有发布。",
+    },
+    "result_unchecked": {
+        "en": "Picture(s) {numbers} were NOT safety-checked (development setting).",
+        "zh": "第 {numbers} 张图片没有经过安全检查（开发设置）。",
+    },
+    "result_method": {"en": "Made with {method}.", "zh": "使用 {method} 生成。"},
+    "still_running": {
+        "en": "Job {job_id} is still running; its pictures will show in /history.",
+        "zh": "任务 {job_id} 仍在运行；完成后可在 /history 中查看。",
+    },
+    "button_reroll": {"en": "Reroll", "zh": "重新生成"},
+    "button_upscale": {"en": "Upscale", "zh": "放大"},
+    "button_variations": {"en": "Variations", "zh": "变体"},
+    "button_report": {"en": "Report", "zh": "举报"},
+    "button_accept": {"en": "Accept", "zh": "接受"},
+    "button_approve": {"en": "Approve", "zh": "通过"},
+    "button_remove": {"en": "Remove", "zh": "删除"},
+    "button_ban": {"en": "Ban…", "zh": "封禁…"},
+    "button_ban_7d": {"en": "Ban 7 days", "zh": "封禁 7 天"},
+    # Telegram: with several pictures, a row of full labels would be cut off on a phone.
+    "button_upscale_short": {"en": "U{number}", "zh": "放大{number}"},
+    "button_variations_short": {"en": "V{number}", "zh": "变体{number}"},
+    "button_report_short": {"en": "Report {number}", "zh": "举报{number}"},
+    "result_actions": {"en": "Job {job_id}", "zh": "任务 {job_id}"},
+    # --- moderation ------------------------------------------------------------------------------------------------
+    "moderation": {"en": "{detail}", "zh": "{detail}"},
+    "moderators_only": {"en": "Only moderators can do that.", "zh": "只有管理员可以这样做。"},
+    "group_admins_only": {
+        "en": "Only this group's admins (or the bot's admins) can change that.",
+        "zh": "只有本群管理员（或机器人管理员）可以修改这个设置。",
+    },
+    "mod_post": {
+        "en": "{why_text}: job {job_id} picture {number} by user #{user_id}\nprompt: {prompt}\nnsfw score: {score} "
+              "({decision})",
+        "zh": "{why_text}：任务 {job_id} 第 {number} 张图片，用户 #{user_id}\n提示词：{prompt}\nNSFW 分数：{score}（{decision}）",
+    },
+    "why_review": {"en": "review band", "zh": "待审核"},
+    "why_report": {"en": "report", "zh": "举报"},
+    "mod_channel_set": {
+        "en": "Pictures for review and reports will be posted in {where}.",
+        "zh": "待审核的图片和举报会发送到 {where}。",
+    },
+    "this_chat": {"en": "this chat", "zh": "这个聊天"},
+    "nsfw_set": {
+        "en": "Adult content (never involving minors or real people) is now {value} in this chat.",
+        "zh": "本聊天的成人内容（绝不涉及未成年人或真实人物）现在为：{value}。",
+    },
+    "nsfw_usage": {"en": "Use /nsfw on or /nsfw off.", "zh": "用法：/nsfw on 或 /nsfw off。"},
+    "ban_how_long": {"en": "Ban the requester for how long?", "zh": "封禁这位用户多久？"},
+    "ban_usage": {
+        "en": "Use /ban USER DURATION REASON, e.g. /ban telegram:123 7d spam.",
+        "zh": "用法：/ban 用户 时长 原因，例如 /ban telegram:123 7d spam。",
+    },
+    "unban_usage": {"en": "Use /unban USER, e.g. /unban telegram:123.", "zh": "用法：/unban 用户，例如 /unban telegram:123。"},
+    "mod_history_empty": {"en": "No moderation history.", "zh": "没有审核记录。"},
+    "not_for_you": {
+        "en": "This button is for someone else: use /license to accept for yourself.",
+        "zh": "这个按钮是给别人的：请用 /license 自己接受。",
+    },
+    # --- chat front doors ------------------------------------------------------------------------------------------
+    "welcome": {
+        "en": "Welcome to muralist! I turn descriptions into pictures. First read the licence below and press Accept "
+              "(or send /accept).",
+        "zh": "欢迎使用 muralist！我可以把文字描述变成图片。请先阅读下面的许可协议并点击“接受”（或发送 /accept）。",
+    },
+    "help": {
+        "en": "/imagine <description> [--negative TEXT] [--seed N] [--steps N] [--size WxH] [--cfg X] [--count N]\n"
+              "/quota — pictures left today\n/history — your last jobs\n/cancel JOB — stop a job of yours\n"
+              "/license, /accept — the model licence\n/link [CODE] — share one quota with your other accounts",
+        "zh": "/imagine <描述> [--negative 文本] [--seed 数字] [--steps 数字] [--size 宽x高] [--cfg 数字] [--count 数字]\n"
+              "/quota — 今天剩余的图片数\n/history — 最近的任务\n/cancel 任务 — 取消你的任务\n"
+              "/license、/accept — 模型许可协议\n/link [代码] — 与其他平台账号共享配额",
+    },
+    "not_text": {
+        "en": "I can only read text here: send /imagine followed by a description of the picture.",
+        "zh": "这里只能读文字：请发送 /imagine 加上图片的描述。",
+    },
+    "img2img": {
+        "en": "To start from this picture, send it again with a caption describing what to make of it.",
+        "zh": "要以这张图片为基础生成，请重新发送图片并附上文字说明。",
+    },
+    "unknown": {"en": "I do not know that command; send /help for the list.", "zh": "我不认识这个命令；发送 /help 查看命令列表。"},
+    "internal_error": {
+        "en": "Something went wrong on our side and was logged; please try again.",
+        "zh": "我们这边出了问题，已记录；请再试一次。",
+    },
+}
+
+
+def language(code: str | None) -> str:
+    """A platform's language tag (``zh-hans``, ``en-US``, None) → a catalogue language."""
+    tag = (code or "").lower()
+    return next((lang for lang in LANGUAGES if tag.startswith(lang)), "en")
+
+
+def text(code: str, lang: str = "en", **values: Any) -> str:
+    """One message in ``lang`` (English when that language lacks it). Unknown codes are a programming error."""
+    entry = MESSAGES[code]
+    return entry.get(lang, entry["en"]).format(**values)
+
+
+def render(outcome: Any, lang: str = "en") -> str:
+    """An outcome (anything with ``code`` and ``values``) as one sentence. ``values["message"]`` picks a more
+    precise entry than the code (the code "model" is said as "model_unknown" or "model_unserved")."""
+    values = outcome.values
+    return text(str(values.get("message", outcome.code)), lang, **_prepared(values, lang))
+
+
+def _prepared(values: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """Values that are themselves messages (``*_code`` keys holding (code, values) or None) are rendered in the same
+    language first, as ``*_text``; missing optional parts are empty."""
+    out: dict[str, Any] = {"suspended_text": "", "granted_text": "", "tier_text": "", **values}
+    for key, value in values.items():
+        if key.endswith("_code"):
+            out[key.removesuffix("_code") + "_text"] = "" if value is None else text(value[0], lang, **value[1])
+    if isinstance(values.get("suspended"), Mapping):
+        out["suspended_text"] = text("suspended", lang, **values["suspended"])
+    return out
