@@ -58,7 +58,7 @@ def create_celery_app(settings: Settings, default_queue: str) -> MuralistCelery:
         },
     )
 
-    @app.task(name=GENERATE)  # type: ignore[untyped-decorator]
+    @app.task(name=GENERATE, shared=False)  # type: ignore[untyped-decorator]  # this app only
     def generate(job_id: str) -> str:
         # The runner of *this* app (closed over: a task's own ``app`` attribute may resolve to the default app).
         if app.runner is None:
@@ -99,6 +99,10 @@ class EmbeddedWorker:
 
     def start(self, timeout: float = 30.0) -> None:
         self.app.finalize()
+        # The threads pool traces a task in the *default* app of its worker threads (Celery passes no app along):
+        # make this runtime's app that default. One embedded worker runs per process at a time.
+        self.app.set_current()
+        self.app.set_default()
         self._controller = _ReadyWorkController(
             app=self.app, concurrency=self.concurrency, pool=self.pool, queues=self.queues,
             hostname=f"embedded-{os.getpid()}-{id(self)}@muralist",
