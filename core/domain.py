@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from safety.verdict import Decision, Verdict
+
+if TYPE_CHECKING:  # core.spec builds GenerationParams from this module
+    from core.spec import JobSpec, Kind
 
 __all__ = ["Decision", "Verdict"]  # re-exported: adapters speak one vocabulary
 
@@ -86,28 +90,50 @@ class Job:
     chat_id: str | None
     status: JobStatus
     model: str
-    prompt: str
-    negative_prompt: str
-    seed: int
-    steps: int
-    width: int
-    height: int
-    cfg: float
-    count: int
+    spec: JobSpec
     created_at: datetime
     finished_at: datetime | None = None
     error: str | None = None
     images: tuple[ImageRecord, ...] = ()
     nsfw_allowed: bool = False
     prompt_review: bool = False  # the prompt filter was unsure: every picture goes to a moderator
-    kind: str = "txt2img"
-    sampler: str = "default"
-    style: str | None = None
-    input_path: str | None = None
-    mask_box: str | None = None
-    mask_path: str | None = None
-    strength: float | None = None
-    upscale_factor: int | None = None
+
+    # The names the chat adapters read, so they need not know where a job keeps its parameters.
+    @property
+    def prompt(self) -> str:
+        return self.spec.prompt
+
+    @property
+    def negative_prompt(self) -> str:
+        return self.spec.negative_prompt
+
+    @property
+    def seed(self) -> int:
+        return self.spec.seed
+
+    @property
+    def count(self) -> int:
+        return self.spec.count
+
+    @property
+    def kind(self) -> Kind:
+        return self.spec.kind
+
+    @property
+    def width(self) -> int:
+        return self.spec.width
+
+    @property
+    def height(self) -> int:
+        return self.spec.height
+
+    @property
+    def steps(self) -> int:
+        return self.spec.steps
+
+    @property
+    def cfg(self) -> float:
+        return self.spec.cfg
 
 
 # --- outcomes of submit -------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 from PIL import Image
 
 from core.model_builders import MINIATURE_VERSION, build_miniature, build_sd15_random
-from core.params import ResolvedParams
+from core.spec import JobSpec
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +28,8 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
-
 class ModelLoadError(RuntimeError):
     pass
-
-
-# The pipeline takes exactly the validated parameters (core.params.check_params's output).
-TextToImageInput = ResolvedParams
 
 
 @dataclass(frozen=True)
@@ -207,7 +202,7 @@ class TextToImage:
             self._variants[kind] = variant
         return self._variants[kind]
 
-    def __call__(self, spec: TextToImageInput, progress: ProgressCallback | None = None) -> TextToImageOutput:
+    def __call__(self, spec: JobSpec, progress: ProgressCallback | None = None) -> TextToImageOutput:
         import torch
 
         seeds = [(spec.seed + i) % 2**32 for i in range(spec.count)]
@@ -259,7 +254,7 @@ class TextToImage:
                   }[spec.kind]
         return TextToImageOutput(images=list(out.images), seeds=seeds, device=self.device, method=method)
 
-    def _diffusion_upscale(self, picture: Image.Image, spec: TextToImageInput, seeds: list[int]) -> TextToImageOutput:
+    def _diffusion_upscale(self, picture: Image.Image, spec: JobSpec, seeds: list[int]) -> TextToImageOutput:
         """The configured ×4 upscaler; for ×2 its ×4 result is resampled down by half."""
         import torch
 
@@ -277,7 +272,7 @@ class TextToImage:
             note += f", resampled to ×{spec.upscale}"
         return TextToImageOutput([big], seeds, self.device, note)
 
-    def run_batch(self, specs: list[TextToImageInput],
+    def run_batch(self, specs: list[JobSpec],
                   progresses: list[ProgressCallback | None]) -> list[TextToImageOutput | Exception]:
         """Several compatible text-to-image jobs (same size, steps, guidance, sampler) in one pipeline call; each
         job gets its own pictures back, in order. A job cancelled mid-way gets :class:`JobCancelled`, the rest go on.

@@ -252,11 +252,7 @@ class GenerationService:
             return Rejected("gone", "That job no longer exists, so it cannot be rerolled.")
         if job.prompt == PURGED:
             return Rejected("gone", "That job's prompt was removed after the retention period; it cannot be rerolled.")
-        params = GenerationParams(job.prompt, job.negative_prompt, None, job.steps, job.width, job.height, job.cfg,
-                                  job.count, sampler=job.sampler if job.sampler != "default" else None,
-                                  image=job.input_path, strength=job.strength, box=job.mask_box,
-                                  upscale=job.upscale_factor, mask=job.mask_path)
-        return self.submit(GenerationRequest(requester, params, job.model, nsfw_allowed, tiers))
+        return self.submit(GenerationRequest(requester, job.spec.as_request(), job.model, nsfw_allowed, tiers))
 
     # --- reading --------------------------------------------------------------------------------------------------
 

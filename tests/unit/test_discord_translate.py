@@ -17,13 +17,16 @@ from bots.discord.translate import (
 from bots.results import result_files, result_text
 from core.domain import Accepted, Decision, GenerationParams, ImageRecord, Job, JobStatus, Rejected
 from core.params import InvalidParams
+from core.spec import JobSpec
 
 
 def job(*decisions: Decision) -> Job:
     images = tuple(ImageRecord(i, 7 + i, 64, 64, "ab" * 32, d, 0.1, None if d is Decision.BLOCK else f"/p/{i}.png")
                    for i, d in enumerate(decisions))
-    return Job("k3v9q2mx7a", 1, "discord", "3001", JobStatus.DONE, "miniature", "a fox", "", 7, 8, 64, 64, 7.5,
-               len(decisions), datetime(2026, 1, 1, tzinfo=UTC), images=images)
+    spec = JobSpec(prompt="a fox", negative_prompt="", seed=7, steps=8, width=64, height=64, cfg=7.5,
+                   count=len(decisions))
+    return Job("k3v9q2mx7a", 1, "discord", "3001", JobStatus.DONE, "miniature", spec, datetime(2026, 1, 1, tzinfo=UTC),
+               images=images)
 
 
 def test_slash_options_become_a_request() -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.pipelines import TextToImage, TextToImageInput
+from core.pipelines import TextToImage
+from core.spec import JobSpec
 
 
 def pixels(pipe: TextToImage, seed: int, prompt: str = "a red fox in the snow", count: int = 1) -> list[np.ndarray]:
-    out = pipe(TextToImageInput(prompt, "", seed, 4, 64, 64, 7.5, count))
+    out = pipe(JobSpec(prompt=prompt, negative_prompt="", seed=seed, steps=4, width=64, height=64, cfg=7.5,
+                       count=count))
     return [np.asarray(im) for im in out.images]
 
 
@@ -26,7 +28,9 @@ def test_prompt_changes_the_picture(miniature: TextToImage) -> None:
 
 def test_pictures_have_the_asked_size_and_progress_is_reported(miniature: TextToImage) -> None:
     steps: list[tuple[int, int]] = []
-    out = miniature(TextToImageInput("a lighthouse", "fog", 1, 3, 128, 64, 5.0, 2), lambda s, t: steps.append((s, t)))
+    spec = JobSpec(prompt="a lighthouse", negative_prompt="fog", seed=1, steps=3, width=128, height=64, cfg=5.0,
+                   count=2)
+    out = miniature(spec, lambda s, t: steps.append((s, t)))
     assert [im.size for im in out.images] == [(128, 64), (128, 64)]
     assert out.seeds == [1, 2]
     assert steps == [(1, 3), (2, 3), (3, 3)]
