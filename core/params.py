@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
 
 from core.domain import GenerationParams
 from core.models_registry import ModelSpec
@@ -20,7 +19,6 @@ class InvalidParams(ValueError):
 
 
 SAMPLERS = ("default", "euler", "euler_a", "ddim", "dpm++", "pndm", "unipc")
-KINDS = ("txt2img", "img2img", "inpaint", "upscale")
 UPSCALE_FACTORS = (2, 4)
 MAX_UPSCALED_SIDE = 2048
 
@@ -127,7 +125,3 @@ def _check_upscale(params: GenerationParams, spec: ModelSpec, input_size: tuple[
     return JobSpec(prompt=params.prompt.strip() or "(upscale)", negative_prompt="", seed=params.seed or 0, steps=1,
                    width=width, height=height, cfg=0.0, count=1, kind="upscale", image=params.image,
                    upscale=params.upscale)
-
-
-def with_seed(params: GenerationParams, seed: int) -> GenerationParams:
-    return replace(params, seed=seed)
