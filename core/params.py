@@ -21,6 +21,9 @@ class InvalidParams(ValueError):
 SAMPLERS = ("default", "euler", "euler_a", "ddim", "dpm++", "pndm", "unipc")
 UPSCALE_FACTORS = (2, 4)
 MAX_UPSCALED_SIDE = 2048
+# C0 controls break storage (PostgreSQL refuses NUL in text) and mean nothing to a model; tabs and line breaks
+# are ordinary typing.
+_CONTROL = frozenset(map(chr, range(32))) - set("\t\n\r")
 
 
 def _grid(side: int, spec: ModelSpec) -> int:
@@ -45,6 +48,9 @@ def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars:
     ``input_size`` is the size of the (already stored) input picture for image-to-image, inpainting or upscaling."""
     from core.styles import load_styles
 
+    for name, text in (("prompt", params.prompt), ("negative prompt", params.negative_prompt)):
+        if not _CONTROL.isdisjoint(text):
+            raise InvalidParams(f"The {name} contains a control character; remove it and try again.")
     if params.upscale is not None:
         return _check_upscale(params, spec, input_size)
     style = None

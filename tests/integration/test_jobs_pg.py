@@ -1,4 +1,4 @@
-"""Jobs on PostgreSQL: every kind of job reads back as it was asked."""
+"""Jobs on PostgreSQL: every kind of job reads back as it was asked; a NUL in a prompt is a sentence, not a crash."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ from datetime import UTC, datetime
 import pytest
 
 from core.config import Settings
-from core.domain import GenerationParams, QuotaRules, Requester
+from core.domain import GenerationParams, GenerationRequest, QuotaRules, Rejected, Requester
+from core.fakes import FakeDispatcher
 from core.models_registry import model_spec
 from core.params import check_params
 from core.ports import NewJob
+from core.service import GenerationService, Limits
 from core.storage.db import build_engine, session_factory, upgrade
 from core.storage.repositories import SqlJobRepository
+from safety.license import get_licence
+from safety.prompt_filter import PromptFilter
 
 pytestmark = pytest.mark.integration
 
@@ -39,4 +43,18 @@ def test_every_kind_of_job_reads_back_as_it_was_asked(pg_url: str) -> None:
         assert isinstance(job_id, str)
         job = repo.get_job(job_id)
         assert job is not None and job.spec == spec
+    engine.dispose()
+
+
+def test_a_nul_in_a_prompt_is_refused_before_postgresql_sees_it(pg_url: str, prompt_filter: PromptFilter) -> None:
+    engine = build_engine(Settings(database_url=pg_url))
+    upgrade(engine)
+    repo = SqlJobRepository(session_factory(engine))
+    dispatcher = FakeDispatcher()
+    service = GenerationService(repo, dispatcher, prompt_filter, MODEL, get_licence(MODEL.licence_id), Limits())
+    service.accept_licence(ADA)
+    for request in (GenerationParams("a fox\x00"), GenerationParams("a fox", "\x00")):
+        outcome = service.submit(GenerationRequest(ADA, request))
+        assert isinstance(outcome, Rejected) and outcome.code == "params" and "control character" in outcome.message
+    assert service.history(ADA) == [] and dispatcher.sent == []
     engine.dispose()
