@@ -215,4 +215,4 @@ def test_configured_upscaler_and_inpainting_checkpoint_are_used_and_named(models
     assert two.images[0].size == (128, 128) and "resampled to ×2" in two.method
     painted = helpers(spec(kind="inpaint", image=source, strength=1.0, box=(16, 16, 32, 32)))
     assert painted.images[0].size == (64, 64) and painted.method == "inpainting with the inpainting checkpoint"
-    assert helpers.inpainter.unet.config.in_channels == 9  # a real inpainting UNet: picture + mask + latents
+    assert helpers.tasks["inpaint"].pipe.unet.config.in_channels == 9  # a real inpainting UNet: picture, mask, latents

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
-from core.pipelines import TextToImage
+import numpy as np
+import pytest
+
+from core.pipelines import JobCancelled, TextToImage, load_pipeline
 from core.spec import JobSpec
 
 
@@ -40,3 +43,28 @@ def test_pictures_have_the_asked_size_and_progress_is_reported(miniature: TextTo
 def test_any_unicode_prompt_encodes(miniature: TextToImage) -> None:
     # The byte-level tokenizer has no unknown characters: emoji, CJK and RTL text all run.
     assert pixels(miniature, 3, "🦊 狐狸 في الثلج")[0].shape == (64, 64, 3)
+
+
+def test_a_cancelled_job_stops_between_steps(miniature: TextToImage) -> None:
+    seen: list[int] = []
+
+    def cancel_at_two(step: int, total: int) -> None:
+        seen.append(step)
+        if step == 2:
+            raise JobCancelled("gone")
+
+    spec = JobSpec(prompt="a fox", negative_prompt="", seed=1, steps=6, width=64, height=64, cfg=7.5, count=1)
+    with pytest.raises(JobCancelled, match="gone"):
+        miniature(spec, cancel_at_two)
+    assert seen == [1, 2]
+
+
+def test_image_to_image_and_inpainting_add_no_copy_of_the_weights(models_dir: Path) -> None:
+    import torch
+
+    pipe = load_pipeline("miniature", models_dir).to(torch.bfloat16)  # as float16 weights on a GPU would be
+    model = TextToImage(pipe)
+    for kind in ("img2img", "inpaint"):
+        other = model.tasks[kind].pipe
+        assert (other.unet, other.vae, other.text_encoder) == (pipe.unet, pipe.vae, pipe.text_encoder)
+    assert {p.dtype for p in pipe.unet.parameters()} == {torch.bfloat16}
