@@ -17,14 +17,15 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.pipelines import TextToImage, TextToImageInput, TextToImageOutput
+from core.pipelines import TextToImage, TextToImageOutput
+from core.spec import JobSpec
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class _Request:
-    spec: TextToImageInput
+    spec: JobSpec
     progress: Callable[[int, int], None] | None
     future: Future[TextToImageOutput] = field(default_factory=Future)
 
@@ -48,7 +49,7 @@ class BatchingPipeline:
     def device(self) -> str:
         return self.inner.device
 
-    def __call__(self, spec: TextToImageInput,
+    def __call__(self, spec: JobSpec,
                  progress: Callable[[int, int], None] | None = None) -> TextToImageOutput:
         request = _Request(spec, progress)
         self._queue.put(request)

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.catalogue import render
+from core.spec import GenerationParams, JobSpec, Kind
 from safety.verdict import Decision, Verdict
 
-__all__ = ["Decision", "Verdict"]  # re-exported: adapters speak one vocabulary
+__all__ = ["Decision", "GenerationParams", "Verdict"]  # re-exported: adapters speak one vocabulary
 
 
 PURGED = "[prompt removed after the retention period]"  # what a job's prompt becomes after purge-prompts
@@ -44,25 +45,6 @@ class Requester:
 
 
 @dataclass(frozen=True)
-class GenerationParams:
-    prompt: str
-    negative_prompt: str = ""
-    seed: int | None = None
-    steps: int | None = None
-    width: int | None = None
-    height: int | None = None
-    cfg: float | None = None
-    count: int = 1
-    sampler: str | None = None
-    style: str | None = None
-    image: str | None = None  # an input picture (path) for image-to-image, inpainting or upscaling
-    strength: float | None = None  # how far from the input picture to go (0..1)
-    box: str | None = None  # "x,y,w,h": the rectangle to repaint (inpainting)
-    mask: str | None = None  # or a mask picture (path or JOB[:N]): white is repainted
-    upscale: int | None = None  # 2 or 4: enlarge the input picture instead of generating
-
-
-@dataclass(frozen=True)
 class GenerationRequest:
     requester: Requester
     params: GenerationParams
@@ -93,28 +75,50 @@ class Job:
     chat_id: str | None
     status: JobStatus
     model: str
-    prompt: str
-    negative_prompt: str
-    seed: int
-    steps: int
-    width: int
-    height: int
-    cfg: float
-    count: int
+    spec: JobSpec
     created_at: datetime
     finished_at: datetime | None = None
     error: str | None = None
     images: tuple[ImageRecord, ...] = ()
     nsfw_allowed: bool = False
     prompt_review: bool = False  # the prompt filter was unsure: every picture goes to a moderator
-    kind: str = "txt2img"
-    sampler: str = "default"
-    style: str | None = None
-    input_path: str | None = None
-    mask_box: str | None = None
-    mask_path: str | None = None
-    strength: float | None = None
-    upscale_factor: int | None = None
+
+    # The names the chat adapters read, so they need not know where a job keeps its parameters.
+    @property
+    def prompt(self) -> str:
+        return self.spec.prompt
+
+    @property
+    def negative_prompt(self) -> str:
+        return self.spec.negative_prompt
+
+    @property
+    def seed(self) -> int:
+        return self.spec.seed
+
+    @property
+    def count(self) -> int:
+        return self.spec.count
+
+    @property
+    def kind(self) -> Kind:
+        return self.spec.kind
+
+    @property
+    def width(self) -> int:
+        return self.spec.width
+
+    @property
+    def height(self) -> int:
+        return self.spec.height
+
+    @property
+    def steps(self) -> int:
+        return self.spec.steps
+
+    @property
+    def cfg(self) -> float:
+        return self.spec.cfg
 
 
 # --- outcomes: a code and its values, rendered by each adapter through core.catalogue ---------------------------

@@ -23,8 +23,9 @@ from core.domain import (
     utc_day,
 )
 from core.events import InMemoryEventBus
-from core.pipelines import TextToImageInput, TextToImageOutput
+from core.pipelines import TextToImageOutput
 from core.ports import NewJob, QuotaRefusal
+from core.spec import JobSpec
 
 __all__ = ["FakeClock", "FakeDispatcher", "FakeImageStore", "FakePipeline", "FakeRepository", "InMemoryEventBus"]
 
@@ -68,7 +69,7 @@ class FakePipeline:
     calls: int = 0
     fail_with: Exception | None = None
 
-    def __call__(self, spec: TextToImageInput,
+    def __call__(self, spec: JobSpec,
                  progress: Callable[[int, int], None] | None = None) -> TextToImageOutput:
         self.calls += 1
         if self.fail_with is not None:
@@ -143,18 +144,14 @@ class FakeRepository:
         if len(recent) >= rules.burst_jobs:
             retry = recent[len(recent) - rules.burst_jobs] + timedelta(seconds=rules.burst_seconds)
             return QuotaRefusal(used, rules.daily_limit, queued, resets, "rate", granted, retry)
-        if used + new.params.count > rules.daily_limit + granted:
+        if used + new.spec.count > rules.daily_limit + granted:
             return QuotaRefusal(used, rules.daily_limit, queued, resets, "daily", granted)
         job_id = f"job{next(self._ids)}"
-        p = new.params
         self.jobs[job_id] = Job(job_id, new.user_id, new.requester.platform, new.requester.chat_id, JobStatus.QUEUED,
-                                new.model, p.prompt, p.negative_prompt, p.seed, p.steps, p.width, p.height, p.cfg,
-                                p.count, now, nsfw_allowed=new.nsfw_allowed, prompt_review=new.prompt_review,
-                                kind=p.kind, sampler=p.sampler, style=p.style, input_path=p.image,
-                                mask_box=",".join(map(str, p.box)) if p.box else None, mask_path=p.mask,
-                                strength=p.strength, upscale_factor=p.upscale)
+                                new.model, new.spec, now, nsfw_allowed=new.nsfw_allowed,
+                                prompt_review=new.prompt_review)
         self.queues[job_id] = new.queue
-        self.ledger.append((new.user_id, p.count, "reserve", job_id, period))
+        self.ledger.append((new.user_id, new.spec.count, "reserve", job_id, period))
         return job_id
 
     def queue_position(self, job_id: str) -> int:

@@ -16,14 +16,15 @@ from PIL import Image
 from core import __version__
 from core.domain import Decision, ImageRecord, Job, Verdict
 from core.events import FINISHED, PROGRESS
-from core.pipelines import JobCancelled, TextToImageInput, TextToImageOutput
+from core.pipelines import JobCancelled, TextToImageOutput
 from core.ports import Clock, EventBus, ImageStore, JobRepository
+from core.spec import JobSpec
 
 log = logging.getLogger(__name__)
 
 
 class Pipeline(Protocol):
-    def __call__(self, spec: TextToImageInput,
+    def __call__(self, spec: JobSpec,
                  progress: Callable[[int, int], None] | None = None) -> TextToImageOutput: ...
 
 
@@ -65,9 +66,10 @@ def _at_least_review(verdict: Verdict) -> Verdict:
 
 
 def _metadata(job: Job, seed: int) -> dict[str, str]:
-    return {"Software": f"muralist {__version__}", "AI-Generated": "true", "Kind": job.kind, "Prompt": job.prompt,
-            "NegativePrompt": job.negative_prompt, "Seed": str(seed), "Model": job.model, "JobId": job.id,
-            "Steps": str(job.steps), "CFG": f"{job.cfg:g}"}
+    spec = job.spec
+    return {"Software": f"muralist {__version__}", "AI-Generated": "true", "Kind": spec.kind, "Prompt": spec.prompt,
+            "NegativePrompt": spec.negative_prompt, "Seed": str(seed), "Model": job.model, "JobId": job.id,
+            "Steps": str(spec.steps), "CFG": f"{spec.cfg:g}"}
 
 
 class JobRunner:
@@ -88,20 +90,15 @@ class JobRunner:
             log.info("job %s is already finished or unknown; redelivery ignored", job_id)
             return RunResult.SKIPPED
         try:
-            if job.input_path and not self._input_is_acceptable(job):
+            if job.spec.image and not self._input_is_acceptable(job):
                 if self.repo.fail_job(job_id, "refused: the input picture was blocked by the image check",
                                       refund=True):
                     self.bus.publish(FINISHED, {"job_id": job_id, "status": "failed"})
                 return RunResult.FAILED
-            box = tuple(int(v) for v in job.mask_box.split(",")) if job.mask_box else None
             pipeline = self.pipeline if self.pipelines is None else self.pipelines.get(job.model)
             if pipeline is None:
                 raise RuntimeError(f"this worker does not serve the model {job.model}")
-            out = pipeline(
-                TextToImageInput(job.prompt, job.negative_prompt, job.seed, job.steps, job.width, job.height, job.cfg,
-                                 job.count, job.kind, job.sampler, job.style, job.input_path, job.strength,
-                                 box, job.upscale_factor, job.mask_path),  # type: ignore[arg-type]
-                ProgressThrottle(self.bus, job.id, cancelled=self.repo.is_cancelled))
+            out = pipeline(job.spec, ProgressThrottle(self.bus, job.id, cancelled=self.repo.is_cancelled))
             # Fail closed: if the check raises, the job fails and no picture is stored.
             verdicts = self.checker.check(out.images, "nsfw" if job.nsfw_allowed else "default")
             if job.prompt_review:  # the prompt was doubtful: nothing from it goes out unreviewed
@@ -129,7 +126,7 @@ class JobRunner:
         """Input pictures pass the image check too: a blocked input is refused before anything is generated."""
         from PIL import Image as PILImage
 
-        with PILImage.open(job.input_path or "") as picture:
+        with PILImage.open(job.spec.image or "") as picture:
             (verdict,) = self.checker.check([picture.convert("RGB")], "nsfw" if job.nsfw_allowed else "default")
         return verdict.decision is not Decision.BLOCK
 

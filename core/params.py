@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
 
 from core.domain import GenerationParams
 from core.models_registry import ModelSpec
+from core.spec import JobSpec, Kind
 
 MAX_SEED = 2**32 - 1
 MAX_COUNT = 4
@@ -19,29 +19,11 @@ class InvalidParams(ValueError):
 
 
 SAMPLERS = ("default", "euler", "euler_a", "ddim", "dpm++", "pndm", "unipc")
-KINDS = ("txt2img", "img2img", "inpaint", "upscale")
 UPSCALE_FACTORS = (2, 4)
 MAX_UPSCALED_SIDE = 2048
-
-
-@dataclass(frozen=True)
-class ResolvedParams:
-    prompt: str
-    negative_prompt: str
-    seed: int
-    steps: int
-    width: int
-    height: int
-    cfg: float
-    count: int
-    kind: str = "txt2img"
-    sampler: str = "default"
-    style: str | None = None
-    image: str | None = None
-    strength: float | None = None
-    box: tuple[int, int, int, int] | None = None
-    upscale: int | None = None
-    mask: str | None = None
+# C0 controls break storage (PostgreSQL refuses NUL in text) and mean nothing to a model; tabs and line breaks
+# are ordinary typing.
+_CONTROL = frozenset(map(chr, range(32))) - set("\t\n\r")
 
 
 def _grid(side: int, spec: ModelSpec) -> int:
@@ -60,12 +42,15 @@ def parse_box(text: str, width: int, height: int) -> tuple[int, int, int, int]:
 
 
 def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars: int,
-                 input_size: tuple[int, int] | None = None) -> ResolvedParams:
+                 input_size: tuple[int, int] | None = None) -> JobSpec:
     """Fill defaults and validate. Raises :class:`InvalidParams` with the first problem found.
 
     ``input_size`` is the size of the (already stored) input picture for image-to-image, inpainting or upscaling."""
     from core.styles import load_styles
 
+    for name, text in (("prompt", params.prompt), ("negative prompt", params.negative_prompt)):
+        if not _CONTROL.isdisjoint(text):
+            raise InvalidParams(f"The {name} contains a control character; remove it and try again.")
     if params.upscale is not None:
         return _check_upscale(params, spec, input_size)
     style = None
@@ -123,17 +108,18 @@ def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars:
     if style is not None:
         prompt, negative = style.apply(prompt, negative)
     box = parse_box(params.box, width, height) if params.box is not None else None
-    kind = "inpaint" if box or params.mask else "img2img" if params.image else "txt2img"
+    kind: Kind = "inpaint" if box or params.mask else "img2img" if params.image else "txt2img"
     strength = params.strength if params.strength is not None else (
         None if kind == "txt2img" else 0.75 if kind == "inpaint" else 0.6)
     if strength is not None and int(steps * strength) < 1:
         raise InvalidParams(f"With --strength {strength:g} and {steps} steps no denoising step would run; raise "
                             f"--steps or --strength.")
-    return ResolvedParams(prompt, negative, seed, steps, width, height, float(cfg), params.count, kind,
-                          params.sampler or "default", params.style, params.image, strength, box, None, params.mask)
+    return JobSpec(prompt=prompt, negative_prompt=negative, seed=seed, steps=steps, width=width, height=height,
+                   cfg=float(cfg), count=params.count, kind=kind, sampler=params.sampler or "default",
+                   style=params.style, image=params.image, strength=strength, box=box, mask=params.mask)
 
 
-def _check_upscale(params: GenerationParams, spec: ModelSpec, input_size: tuple[int, int] | None) -> ResolvedParams:
+def _check_upscale(params: GenerationParams, spec: ModelSpec, input_size: tuple[int, int] | None) -> JobSpec:
     if params.upscale not in UPSCALE_FACTORS:
         raise InvalidParams("Upscale by 2 or 4.")
     if params.image is None or input_size is None:
@@ -142,9 +128,6 @@ def _check_upscale(params: GenerationParams, spec: ModelSpec, input_size: tuple[
     if max(width, height) > MAX_UPSCALED_SIDE:
         raise InvalidParams(f"{input_size[0]}x{input_size[1]} ×{params.upscale} would be {width}x{height}; the limit "
                             f"is {MAX_UPSCALED_SIDE} pixels a side.")
-    return ResolvedParams(params.prompt.strip() or "(upscale)", "", params.seed or 0, 1, width, height, 0.0, 1,
-                          "upscale", "default", None, params.image, None, None, params.upscale)
-
-
-def with_seed(params: GenerationParams, seed: int) -> GenerationParams:
-    return replace(params, seed=seed)
+    return JobSpec(prompt=params.prompt.strip() or "(upscale)", negative_prompt="", seed=params.seed or 0, steps=1,
+                   width=width, height=height, cfg=0.0, count=1, kind="upscale", image=params.image,
+                   upscale=params.upscale)

@@ -19,7 +19,7 @@ from typing import Any
 from PIL import Image
 
 from core.model_builders import MINIATURE_VERSION, build_miniature, build_sd15_random
-from core.params import ResolvedParams
+from core.spec import JobSpec, Kind
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +28,8 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
-
 class ModelLoadError(RuntimeError):
     pass
-
-
-# The pipeline takes exactly the validated parameters (core.params.check_params's output).
-TextToImageInput = ResolvedParams
 
 
 @dataclass(frozen=True)
@@ -142,6 +137,7 @@ def load_pipeline(source: str, models_dir: Path, device: str = "auto", low_memor
 
 
 ProgressCallback = Callable[[int, int], None]
+Result = TextToImageOutput | Exception  # per job: its pictures, or why it has none (JobCancelled)
 
 
 def _set_torch_threads(count: int | None) -> None:
@@ -151,8 +147,17 @@ def _set_torch_threads(count: int | None) -> None:
         torch.set_num_threads(count)
 
 
-class TextToImage:
-    """One loaded pipeline per worker process, run on one dedicated thread.
+def _seeds(spec: JobSpec) -> list[int]:
+    return [(spec.seed + i) % 2**32 for i in range(spec.count)]
+
+
+def _input_picture(spec: JobSpec) -> Image.Image:
+    with Image.open(spec.image or "") as source:
+        return source.convert("RGB").resize((spec.width, spec.height), Image.Resampling.LANCZOS)
+
+
+class _Generation:
+    """What the tasks of one loaded model share: one generation thread and the samplers.
 
     Why one thread: diffusers schedulers keep per-call state, so calls must not interleave; and torch's CPU thread
     pool is per calling thread, so alternating callers each spin up a pool that fights the other for the cores (we
@@ -160,16 +165,176 @@ class TextToImage:
     check, PNG, database) while the next job generates.
     """
 
-    def __init__(self, pipe: Any, cpu_threads: int | None = None, inpainter: Any = None,
-                 upscaler: Any = None) -> None:
-        self.pipe = pipe
-        self.inpainter = inpainter  # an inpainting checkpoint, when one is configured
-        self.upscaler = upscaler  # a ×4 diffusion upscaler, when one is configured
-        self._default_scheduler = pipe.scheduler
+    def __init__(self, default_scheduler: Any, cpu_threads: int | None) -> None:
+        self._default_scheduler = default_scheduler
         self._schedulers: dict[str, Any] = {}
-        self._variants: dict[str, Any] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="muralist-pipeline",
                                             initializer=_set_torch_threads, initargs=(cpu_threads,))
+
+    def run(self, call: Callable[[], Any]) -> Any:
+        return self._executor.submit(call).result()
+
+    def scheduler(self, name: str) -> Any:
+        """The sampler's scheduler, built once from the model's own scheduler config (whatever pipeline runs it)."""
+        if name == "default":
+            return self._default_scheduler
+        if name not in self._schedulers:
+            import diffusers
+
+            self._schedulers[name] = getattr(diffusers, SCHEDULERS[name]).from_config(self._default_scheduler.config)
+        return self._schedulers[name]
+
+
+class _DiffusionTask:
+    """A task run by a diffusers pipeline: one or more compatible jobs in one call, each getting its own pictures
+    back, in order. A job cancelled mid-way gets :class:`JobCancelled`, the rest go on; when every job in the call
+    is cancelled the call stops between steps."""
+
+    method = ""
+
+    def __init__(self, pipe: Any, generation: _Generation) -> None:
+        self.pipe = pipe
+        self.generation = generation
+
+    def inputs(self, spec: JobSpec) -> dict[str, Any]:
+        """The pipeline arguments this task adds: lists hold one entry per picture, anything else is per call."""
+        return {}
+
+    def run(self, specs: list[JobSpec], progresses: list[ProgressCallback | None]) -> list[Result]:
+        import torch
+
+        first = specs[0]
+        seeds = [_seeds(spec) for spec in specs]
+        extra: dict[str, Any] = {}
+        for spec in specs:
+            for key, value in self.inputs(spec).items():
+                extra[key] = [*extra.get(key, []), *value] if isinstance(value, list) else value
+        cancelled: dict[int, JobCancelled] = {}
+
+        def on_step_end(_pipe: Any, step: int, _t: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+            for n, progress in enumerate(progresses):
+                if progress is not None and n not in cancelled:
+                    try:
+                        progress(step + 1, first.steps)
+                    except JobCancelled as exc:
+                        cancelled[n] = exc
+            if len(cancelled) == len(specs):
+                raise JobCancelled()  # nobody is waiting for these pictures: stop between steps
+            return kwargs
+
+        def generate() -> Any:
+            self.pipe.scheduler = self.generation.scheduler(first.sampler)
+            # CPU generators make a seed give the same picture on any device.
+            generators = [torch.Generator("cpu").manual_seed(seed) for group in seeds for seed in group]
+            with torch.inference_mode():
+                return self.pipe(prompt=[s.prompt for s in specs for _ in range(s.count)],
+                                 negative_prompt=[s.negative_prompt for s in specs for _ in range(s.count)],
+                                 num_inference_steps=first.steps, guidance_scale=first.cfg, generator=generators,
+                                 callback_on_step_end=on_step_end, **extra)
+
+        try:
+            images = list(self.generation.run(generate).images)
+        except JobCancelled:
+            return [cancelled[n] for n in range(len(specs))]
+        method = self.method if len(specs) == 1 else f"{self.method} (batch of {len(specs)})"
+        results: list[Result] = []
+        for n, (spec, group) in enumerate(zip(specs, seeds, strict=True)):
+            mine, images = images[:spec.count], images[spec.count:]
+            results.append(cancelled.get(n) or TextToImageOutput(mine, group, str(self.pipe.device), method))
+        return results
+
+
+class TextToImageTask(_DiffusionTask):
+    method = "text-to-image"
+
+    def inputs(self, spec: JobSpec) -> dict[str, Any]:
+        return {"width": spec.width, "height": spec.height}
+
+
+class ImageToImageTask(_DiffusionTask):
+    method = "image-to-image"
+
+    def inputs(self, spec: JobSpec) -> dict[str, Any]:
+        return {"image": [_input_picture(spec)] * spec.count, "strength": spec.strength or 0.6}
+
+
+class InpaintingTask(_DiffusionTask):
+    def __init__(self, pipe: Any, generation: _Generation, checkpoint: bool) -> None:
+        super().__init__(pipe, generation)
+        self.method = "inpainting with the inpainting checkpoint" if checkpoint else \
+            "inpainting (masked image-to-image on the standard model; no inpainting checkpoint configured)"
+
+    def inputs(self, spec: JobSpec) -> dict[str, Any]:
+        if spec.mask is not None:
+            with Image.open(spec.mask) as picture:
+                mask = picture.convert("L").resize((spec.width, spec.height), Image.Resampling.NEAREST)
+        else:
+            mask = box_mask(spec.width, spec.height, spec.box or (0, 0, spec.width, spec.height))
+        return {"image": [_input_picture(spec)] * spec.count, "mask_image": [mask] * spec.count,
+                "strength": spec.strength or 0.6, "width": spec.width, "height": spec.height}
+
+
+class UpscalingTask:
+    """The configured ×4 diffusion upscaler (for ×2 its result is resampled down by half), or, without one, Lanczos
+    resampling."""
+
+    def __init__(self, upscaler: Any, generation: _Generation) -> None:
+        self.upscaler = upscaler
+        self.generation = generation
+
+    def run(self, specs: list[JobSpec], progresses: list[ProgressCallback | None]) -> list[Result]:
+        return [self._one(spec) for spec in specs]
+
+    def _one(self, spec: JobSpec) -> TextToImageOutput:
+        import torch
+
+        with Image.open(spec.image or "") as source:
+            picture = source.convert("RGB")
+        factor, seeds = spec.upscale or 2, _seeds(spec)
+        if self.upscaler is None:
+            return TextToImageOutput([resample_upscale(picture, factor)], seeds, "cpu",
+                                     f"Lanczos resampling ×{spec.upscale} (no diffusion upscaler configured)")
+
+        def generate() -> Any:
+            with torch.inference_mode():
+                return self.upscaler(prompt=[spec.prompt or "high quality, detailed"], image=[picture],
+                                     num_inference_steps=max(spec.steps, 10), guidance_scale=0.0,
+                                     generator=[torch.Generator("cpu").manual_seed(seeds[0])])
+
+        big = self.generation.run(generate).images[0]
+        target = (picture.width * factor, picture.height * factor)
+        note = "diffusion upscaler ×4"
+        if big.size != target:
+            big = big.resize(target, Image.Resampling.LANCZOS)
+            note += f", resampled to ×{spec.upscale}"
+        return TextToImageOutput([big], seeds, str(self.upscaler.device), note)
+
+
+class TextToImage:
+    """One loaded model per worker process and the four tasks it runs, sharing its modules and one generation
+    thread: image-to-image (and inpainting without a checkpoint) are the same weights behind another diffusers
+    pipeline, made with ``from_pipe``."""
+
+    def __init__(self, pipe: Any, cpu_threads: int | None = None, inpainter: Any = None,
+                 upscaler: Any = None) -> None:
+        from diffusers import StableDiffusionImg2ImgPipeline, StableDiffusionInpaintPipeline
+
+        self.pipe = pipe
+        generation = _Generation(pipe.scheduler, cpu_threads)
+
+        def shared(cls: Any) -> Any:
+            # from_pipe casts to the dtype it is given (float32 if none): the shared weights must keep theirs.
+            variant = cls.from_pipe(pipe, dtype=pipe.dtype)
+            variant.set_progress_bar_config(disable=True)
+            return variant
+
+        self.tasks: dict[Kind, TextToImageTask | ImageToImageTask | InpaintingTask | UpscalingTask] = {
+            "txt2img": TextToImageTask(pipe, generation),
+            "img2img": ImageToImageTask(shared(StableDiffusionImg2ImgPipeline), generation),
+            "inpaint": InpaintingTask(inpainter or shared(StableDiffusionInpaintPipeline), generation,
+                                      checkpoint=inpainter is not None),
+            "upscale": UpscalingTask(upscaler, generation),
+        }
 
     @classmethod
     def load(cls, source: str, models_dir: Path, device: str = "auto", cpu_threads: int | None = None,
@@ -183,133 +348,13 @@ class TextToImage:
     def device(self) -> str:
         return str(self.pipe.device)
 
-    def _scheduler(self, name: str) -> Any:
-        """The sampler's scheduler, built once from the model's own scheduler config."""
-        if name == "default":
-            return self._default_scheduler
-        if name not in self._schedulers:
-            import diffusers
+    def __call__(self, spec: JobSpec, progress: ProgressCallback | None = None) -> TextToImageOutput:
+        (result,) = self.tasks[spec.kind].run([spec], [progress])
+        if isinstance(result, Exception):
+            raise result
+        return result
 
-            self._schedulers[name] = getattr(diffusers, SCHEDULERS[name]).from_config(self._default_scheduler.config)
-        return self._schedulers[name]
-
-    def _variant(self, kind: str) -> Any:
-        """Image-to-image and inpainting pipelines share the loaded modules: no second copy in memory."""
-        if kind == "txt2img":
-            return self.pipe
-        if kind not in self._variants:
-            from diffusers import StableDiffusionImg2ImgPipeline, StableDiffusionInpaintPipeline
-
-            cls = StableDiffusionImg2ImgPipeline if kind == "img2img" else StableDiffusionInpaintPipeline
-            components = {k: v for k, v in self.pipe.components.items() if k != "requires_safety_checker"}
-            variant: Any = cls(**components, requires_safety_checker=False)
-            variant.set_progress_bar_config(disable=True)
-            self._variants[kind] = variant
-        return self._variants[kind]
-
-    def __call__(self, spec: TextToImageInput, progress: ProgressCallback | None = None) -> TextToImageOutput:
-        import torch
-
-        seeds = [(spec.seed + i) % 2**32 for i in range(spec.count)]
-        if spec.kind == "upscale":
-            with Image.open(spec.image or "") as source:
-                picture = source.convert("RGB")
-            if self.upscaler is None:
-                return TextToImageOutput([resample_upscale(picture, spec.upscale or 2)], seeds, "cpu",
-                                         f"Lanczos resampling ×{spec.upscale} (no diffusion upscaler configured)")
-            return self._diffusion_upscale(picture, spec, seeds)
-        # CPU generators make a seed give the same picture on any device.
-        generators = [torch.Generator("cpu").manual_seed(s) for s in seeds]
-
-        def on_step_end(_pipe: Any, step: int, _t: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-            if progress is not None:
-                progress(step + 1, spec.steps)  # may raise JobCancelled: the job stops between steps
-            return kwargs
-
-        extra: dict[str, Any] = {}
-        if spec.kind in ("img2img", "inpaint"):
-            with Image.open(spec.image or "") as source:
-                init = source.convert("RGB").resize((spec.width, spec.height), Image.Resampling.LANCZOS)
-            extra = {"image": [init] * spec.count, "strength": spec.strength or 0.6}
-            if spec.kind == "inpaint":
-                if spec.mask is not None:
-                    with Image.open(spec.mask) as picture:
-                        mask = picture.convert("L").resize((spec.width, spec.height), Image.Resampling.NEAREST)
-                else:
-                    mask = box_mask(spec.width, spec.height, spec.box or (0, 0, spec.width, spec.height))
-                extra["mask_image"] = [mask] * spec.count
-                extra["width"], extra["height"] = spec.width, spec.height
-        else:
-            extra = {"width": spec.width, "height": spec.height}
-
-        use_checkpoint = spec.kind == "inpaint" and self.inpainter is not None
-
-        def generate() -> Any:
-            pipe = self.inpainter if use_checkpoint else self._variant(spec.kind)
-            pipe.scheduler = self._scheduler(spec.sampler)
-            with torch.inference_mode():
-                return pipe(prompt=[spec.prompt] * spec.count, negative_prompt=[spec.negative_prompt] * spec.count,
-                            num_inference_steps=spec.steps, guidance_scale=spec.cfg, generator=generators,
-                            callback_on_step_end=on_step_end, **extra)
-
-        out = self._executor.submit(generate).result()
-        method = {"txt2img": "text-to-image", "img2img": "image-to-image",
-                  "inpaint": "inpainting with the inpainting checkpoint" if use_checkpoint else
-                  "inpainting (masked image-to-image on the standard model; no inpainting checkpoint configured)"
-                  }[spec.kind]
-        return TextToImageOutput(images=list(out.images), seeds=seeds, device=self.device, method=method)
-
-    def _diffusion_upscale(self, picture: Image.Image, spec: TextToImageInput, seeds: list[int]) -> TextToImageOutput:
-        """The configured ×4 upscaler; for ×2 its ×4 result is resampled down by half."""
-        import torch
-
-        def generate() -> Any:
-            with torch.inference_mode():
-                return self.upscaler(prompt=[spec.prompt or "high quality, detailed"], image=[picture],
-                                     num_inference_steps=max(spec.steps, 10), guidance_scale=0.0,
-                                     generator=[torch.Generator("cpu").manual_seed(seeds[0])])
-
-        big = self._executor.submit(generate).result().images[0]
-        target = (picture.width * (spec.upscale or 4), picture.height * (spec.upscale or 4))
-        note = "diffusion upscaler ×4"
-        if big.size != target:
-            big = big.resize(target, Image.Resampling.LANCZOS)
-            note += f", resampled to ×{spec.upscale}"
-        return TextToImageOutput([big], seeds, self.device, note)
-
-    def run_batch(self, specs: list[TextToImageInput],
-                  progresses: list[ProgressCallback | None]) -> list[TextToImageOutput | Exception]:
-        """Several compatible text-to-image jobs (same size, steps, guidance, sampler) in one pipeline call; each
-        job gets its own pictures back, in order. A job cancelled mid-way gets :class:`JobCancelled`, the rest go on.
-        """
-        import torch
-
-        first = specs[0]
-        seeds = [[(s.seed + i) % 2**32 for i in range(s.count)] for s in specs]
-        generators = [torch.Generator("cpu").manual_seed(seed) for group in seeds for seed in group]
-        cancelled: set[int] = set()
-
-        def on_step_end(_pipe: Any, step: int, _t: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-            for n, progress in enumerate(progresses):
-                if progress is not None and n not in cancelled:
-                    try:
-                        progress(step + 1, first.steps)
-                    except JobCancelled:
-                        cancelled.add(n)
-            return kwargs
-
-        def generate() -> Any:
-            self.pipe.scheduler = self._scheduler(first.sampler)
-            with torch.inference_mode():
-                return self.pipe(prompt=[s.prompt for s in specs for _ in range(s.count)],
-                                 negative_prompt=[s.negative_prompt for s in specs for _ in range(s.count)],
-                                 num_inference_steps=first.steps, guidance_scale=first.cfg, width=first.width,
-                                 height=first.height, generator=generators, callback_on_step_end=on_step_end)
-
-        images = list(self._executor.submit(generate).result().images)
-        results: list[TextToImageOutput | Exception] = []
-        for n, (spec, group) in enumerate(zip(specs, seeds, strict=True)):
-            mine, images = images[:spec.count], images[spec.count:]
-            results.append(JobCancelled() if n in cancelled else
-                           TextToImageOutput(mine, group, self.device, f"text-to-image (batch of {len(specs)})"))
-        return results
+    def run_batch(self, specs: list[JobSpec], progresses: list[ProgressCallback | None]) -> list[Result]:
+        """Several compatible jobs of one kind (for text-to-image: same size, steps, guidance and sampler) in one
+        call."""
+        return self.tasks[specs[0].kind].run(specs, progresses)

@@ -11,14 +11,14 @@ from typing import Any, Protocol
 from PIL import Image
 
 from core.domain import ImageRecord, Job, JobStatus, QuotaRules, QuotaStatus, Requester, Verdict
-from core.params import ResolvedParams
+from core.spec import JobSpec
 
 
 @dataclass(frozen=True)
 class NewJob:
     user_id: int
     requester: Requester
-    params: ResolvedParams
+    spec: JobSpec
     model: str
     queue: str
     nsfw_allowed: bool

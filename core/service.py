@@ -19,7 +19,6 @@ from core.domain import (
     PURGED,
     Accepted,
     Decision,
-    GenerationParams,
     GenerationRequest,
     Job,
     JobStatus,
@@ -70,21 +69,21 @@ def _until(when: datetime, now: datetime) -> str:
 
 
 class GenerationService:
-    def __init__(self, repo: JobRepository, dispatcher: Dispatcher, prompt_filter: PromptFilter, spec: ModelSpec,
-                 licence: Licence, limits: Limits, clock: Clock | None = None,
+    def __init__(self, repo: JobRepository, dispatcher: Dispatcher, prompt_filter: PromptFilter,
+                 default_model: ModelSpec, licence: Licence, limits: Limits, clock: Clock | None = None,
                  licence_file: Path | None = None, moderation: ModerationService | None = None,
                  inputs: LocalInputStore | None = None, models: dict[str, ModelSpec] | None = None,
                  served: Callable[[str], bool] | None = None) -> None:
         self.repo = repo
         self.dispatcher = dispatcher
         self.prompt_filter = prompt_filter
-        self.spec = spec
+        self.default_model = default_model
         self.licence = licence
         self.limits = limits
         self.clock = clock or SystemClock()
         self.moderation = moderation  # bans, strikes, tiers and grants; None in the smallest unit tests
         self.inputs = inputs  # where input pictures are kept; None where only text-to-image is served
-        self.models = models or {spec.name: spec}  # every configured model; ``spec`` is the default
+        self.models = models or {default_model.name: default_model}  # every configured model
         self.served = served  # is a worker serving this model right now? None: do not ask (unit tests)
         # Shown only when its hash matches the metadata, so users read exactly the text they accept.
         self.licence_file = licence_file if verified_text(licence, licence_file) is not None else None
@@ -120,15 +119,15 @@ class GenerationService:
                     "until_time", {"until": f"{ban.until:%Y-%m-%d %H:%M}"})
                 return Rejected("banned", {"until_code": until, "reason": ban.reason or "",
                                            "reason_text": f": {ban.reason}" if ban.reason else ""})
-        spec = self.models.get(request.model or self.spec.name)
-        if spec is None:
+        model = self.models.get(request.model or self.default_model.name)
+        if model is None:
             return Rejected("model", {"message": "model_unknown", "model": str(request.model)[:60],
                                       "models": ", ".join(self.models)})
-        licence = self.licence if spec.licence_id == self.licence.id else get_licence(spec.licence_id)
+        licence = self.licence if model.licence_id == self.licence.id else get_licence(model.licence_id)
         if user_id is None or not self.repo.has_accepted(user_id, licence.id, licence.sha256):
             return Rejected("licence", {"licence": licence.name})
-        if self.served is not None and not self.served(spec.name):
-            return Rejected("model", {"message": "model_unserved", "model": spec.name})
+        if self.served is not None and not self.served(model.name):
+            return Rejected("model", {"message": "model_unserved", "model": model.name})
         request_params, input_size = request.params, None
         if request_params.image is not None:
             try:
@@ -138,7 +137,7 @@ class GenerationService:
             except (InvalidParams, BadImage) as exc:
                 return Rejected("input", {"detail": str(exc)})
         try:
-            params = check_params(request_params, spec, max_prompt_chars=self.limits.max_prompt_chars,
+            params = check_params(request_params, model, max_prompt_chars=self.limits.max_prompt_chars,
                                   input_size=input_size)
         except InvalidParams as exc:
             return Rejected("params", {"detail": str(exc)})
@@ -158,7 +157,7 @@ class GenerationService:
         # An NSFW context relaxes the picture thresholds for adult content only: a prompt with a minor or a real
         # person in it is judged with the strict thresholds, whatever the channel allows.
         relax_images = request.nsfw_allowed and not verdict.signals
-        new = NewJob(user_id, requester, params, spec.name, spec.queue, relax_images,
+        new = NewJob(user_id, requester, spec=params, model=model.name, queue=model.queue, nsfw_allowed=relax_images,
                      prompt_review=verdict.decision is Decision.REVIEW)
         rules, _tier = self._rules(user_id, request.tiers, history)
         created = self.repo.create_job(new, rules=rules, now=now)
@@ -166,7 +165,7 @@ class GenerationService:
             return self._quota_refusal(created, params.count, rules, now)
         self.repo.record_prompt_verdict(user_id, verdict, params.prompt, created)
         try:
-            self.dispatcher.enqueue(created, spec.queue)
+            self.dispatcher.enqueue(created, model.queue)
         except Exception as exc:  # the broker is transport: if it is down, undo cleanly and say so
             log.exception("enqueue of job %s failed", created)
             self.repo.fail_job(created, f"enqueue failed: {exc}", refund=True)
@@ -224,11 +223,7 @@ class GenerationService:
             return Rejected("gone")
         if job.prompt == PURGED:
             return Rejected("purged")
-        params = GenerationParams(job.prompt, job.negative_prompt, None, job.steps, job.width, job.height, job.cfg,
-                                  job.count, sampler=job.sampler if job.sampler != "default" else None,
-                                  image=job.input_path, strength=job.strength, box=job.mask_box,
-                                  upscale=job.upscale_factor, mask=job.mask_path)
-        return self.submit(GenerationRequest(requester, params, job.model, nsfw_allowed, tiers))
+        return self.submit(GenerationRequest(requester, job.spec.as_request(), job.model, nsfw_allowed, tiers))
 
     # --- reading --------------------------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from core.domain import (
     utc_day,
 )
 from core.ports import NewJob, QuotaRefusal
+from core.storage.job_mapping import spec_columns, spec_from_row
 from core.storage.models import (
     DeliveryRow,
     ImageRow,
@@ -54,12 +55,8 @@ def _to_job(row: JobRow, with_images: bool = True) -> Job:
     ) if with_images else ()
     return Job(
         id=row.id, user_id=row.user_id, platform=row.platform, chat_id=row.chat_id, status=JobStatus(row.status),
-        model=row.model, prompt=row.prompt, negative_prompt=row.negative_prompt, seed=row.seed, steps=row.steps,
-        width=row.width, height=row.height, cfg=row.cfg, count=row.count, created_at=row.created_at,
-        finished_at=row.finished_at, error=row.error, images=images, nsfw_allowed=row.nsfw_allowed,
-        prompt_review=row.prompt_review, kind=row.kind, sampler=row.sampler, style=row.style,
-        input_path=row.input_path, mask_box=row.mask_box, mask_path=row.mask_path, strength=row.strength,
-        upscale_factor=row.upscale_factor,
+        model=row.model, spec=spec_from_row(row), created_at=row.created_at, finished_at=row.finished_at,
+        error=row.error, images=images, nsfw_allowed=row.nsfw_allowed, prompt_review=row.prompt_review,
     )
 
 
@@ -141,20 +138,16 @@ class SqlJobRepository:
             if len(recent) >= rules.burst_jobs:
                 retry = recent[len(recent) - rules.burst_jobs] + timedelta(seconds=rules.burst_seconds)
                 return QuotaRefusal(used, rules.daily_limit, queued, resets, "rate", granted, retry)
-            if used + new.params.count > rules.daily_limit + granted:
+            if used + new.spec.count > rules.daily_limit + granted:
                 return QuotaRefusal(used, rules.daily_limit, queued, resets, "daily", granted)
-            p = new.params
             job = JobRow(
                 id=new_job_id(), user_id=new.user_id, platform=new.requester.platform, chat_id=new.requester.chat_id,
                 requester_external_id=new.requester.user_id, status=JobStatus.QUEUED.value, model=new.model,
-                queue=new.queue, prompt=p.prompt, negative_prompt=p.negative_prompt, seed=p.seed, steps=p.steps,
-                width=p.width, height=p.height, cfg=p.cfg, count=p.count, nsfw_allowed=new.nsfw_allowed,
-                prompt_review=new.prompt_review, kind=p.kind, sampler=p.sampler, style=p.style, input_path=p.image,
-                mask_box=",".join(map(str, p.box)) if p.box else None, mask_path=p.mask, strength=p.strength,
-                upscale_factor=p.upscale, created_at=now)
+                queue=new.queue, nsfw_allowed=new.nsfw_allowed, prompt_review=new.prompt_review, created_at=now,
+                **spec_columns(new.spec))
             s.add(job)
-            s.add(QuotaLedgerRow(user_id=new.user_id, delta=p.count, reason="reserve", job_id=job.id, period=period,
-                                 charged_at=now, created_at=now))
+            s.add(QuotaLedgerRow(user_id=new.user_id, delta=new.spec.count, reason="reserve", job_id=job.id,
+                                 period=period, charged_at=now, created_at=now))
             return job.id
 
     def queue_position(self, job_id: str) -> int:

@@ -7,13 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from core.batching import BatchingPipeline
-from core.pipelines import JobCancelled, TextToImage, TextToImageInput
+from core.pipelines import JobCancelled, TextToImage
+from core.spec import JobSpec
 
 
-def spec(prompt: str, seed: int, count: int = 1, **kw: object) -> TextToImageInput:
+def spec(prompt: str, seed: int, count: int = 1, **kw: object) -> JobSpec:
     base: dict[str, object] = {"prompt": prompt, "negative_prompt": "", "seed": seed, "steps": 4, "width": 64,
                                "height": 64, "cfg": 7.5, "count": count}
-    return TextToImageInput(**{**base, **kw})  # type: ignore[arg-type]
+    return JobSpec(**{**base, **kw})  # type: ignore[arg-type]
 
 
 def arr(image: object) -> np.ndarray:

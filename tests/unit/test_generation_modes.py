@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,9 @@ from core.fakes import FakeClock, FakeDispatcher, FakePipeline
 from core.generation import JobRunner, RunResult
 from core.models_registry import model_spec
 from core.params import SAMPLERS, check_params
-from core.pipelines import TextToImage, TextToImageInput
+from core.pipelines import TextToImage
 from core.service import GenerationService, Limits
+from core.spec import JobSpec
 from core.storage.db import build_engine, ensure_schema, session_factory
 from core.storage.images import LocalImageStore, LocalInputStore
 from core.storage.repositories import SqlJobRepository
@@ -28,10 +30,10 @@ ADA = Requester("console", "ada", local=True)  # the local operator: may name fi
 SPEC = model_spec(Settings())
 
 
-def spec(**kw: object) -> TextToImageInput:
+def spec(**kw: object) -> JobSpec:
     base: dict[str, object] = {"prompt": "a castle", "negative_prompt": "", "seed": 4, "steps": 4, "width": 64,
                                "height": 64, "cfg": 7.5, "count": 1}
-    return TextToImageInput(**{**base, **kw})  # type: ignore[arg-type]
+    return JobSpec(**{**base, **kw})  # type: ignore[arg-type]
 
 
 def px(pipe: TextToImage, **kw: object) -> np.ndarray:
@@ -184,13 +186,25 @@ def test_inputs_are_stored_without_exif_and_bad_ones_refused(world, tmp_path: Pa
     outcome = service.submit(GenerationRequest(ADA, GenerationParams("a castle", image=str(photo))))
     assert isinstance(outcome, Accepted)
     job = repo.get_job(outcome.job_id)
-    assert job is not None and job.kind == "img2img" and (job.width, job.height) == (96, 64)  # the model's grid
-    with Image.open(job.input_path or "") as stored:
+    assert job is not None and job.spec.kind == "img2img" and (job.spec.width, job.spec.height) == (96, 64)  # grid
+    with Image.open(job.spec.image or "") as stored:
         assert not stored.getexif()
     junk = tmp_path / "junk.png"
     junk.write_text("not a picture")
     refused = service.submit(GenerationRequest(ADA, GenerationParams("a castle", image=str(junk))))
     assert isinstance(refused, Rejected) and refused.code == "input" and "not a picture" in refused.message
+
+
+def test_a_reroll_repeats_every_setting_but_the_seed(world, source: str) -> None:  # type: ignore[no-untyped-def]
+    repo, service, _ = world
+    first = service.submit(GenerationRequest(ADA, GenerationParams(
+        "a castle", "fog", steps=6, cfg=5.0, sampler="ddim", image=source, strength=0.9, box="8,8,16,16")))
+    assert isinstance(first, Accepted)
+    again = service.reroll(first.job_id, ADA)
+    assert isinstance(again, Accepted)
+    old, new = repo.get_job(first.job_id), repo.get_job(again.job_id)
+    assert old.spec.kind == "inpaint" and old.spec.box == (8, 8, 16, 16)
+    assert new.spec == replace(old.spec, seed=new.spec.seed)
 
 
 def test_configured_upscaler_and_inpainting_checkpoint_are_used_and_named(models_dir: Path, source: str) -> None:
@@ -201,4 +215,4 @@ def test_configured_upscaler_and_inpainting_checkpoint_are_used_and_named(models
     assert two.images[0].size == (128, 128) and "resampled to ×2" in two.method
     painted = helpers(spec(kind="inpaint", image=source, strength=1.0, box=(16, 16, 32, 32)))
     assert painted.images[0].size == (64, 64) and painted.method == "inpainting with the inpainting checkpoint"
-    assert helpers.inpainter.unet.config.in_channels == 9  # a real inpainting UNet: picture + mask + latents
+    assert helpers.tasks["inpaint"].pipe.unet.config.in_channels == 9  # a real inpainting UNet: picture, mask, latents

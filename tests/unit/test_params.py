@@ -34,12 +34,19 @@ def test_defaults_come_from_the_model() -> None:
         ({"cfg": -1.0}, "guidance"),
         ({"cfg": float("nan")}, "guidance"),
         ({"seed": -5}, "seed"),
+        ({"prompt": "a fox\x00 in snow"}, "^The prompt contains a control character"),
+        ({"negative_prompt": "blur\x1b[31m"}, "^The negative prompt contains a control character"),
+        ({"prompt": "\x00", "image": "in.png", "upscale": 2}, "control character"),
     ],
 )
 def test_bad_params_get_one_clear_sentence(kwargs: dict[str, object], says: str) -> None:
     with pytest.raises(InvalidParams, match=says) as info:
         check(**kwargs)
     assert str(info.value).endswith(".") and "\n" not in str(info.value)
+
+
+def test_tabs_and_line_breaks_are_ordinary_text() -> None:
+    assert check(prompt="a fox\tin snow\r\nat dusk").prompt == "a fox\tin snow\r\nat dusk"
 
 
 def test_flags_parse_with_apostrophes_and_spaces_in_values() -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
-from core.pipelines import TextToImage, TextToImageInput
+import numpy as np
+import pytest
+
+from core.pipelines import JobCancelled, TextToImage, load_pipeline
+from core.spec import JobSpec
 
 
 def pixels(pipe: TextToImage, seed: int, prompt: str = "a red fox in the snow", count: int = 1) -> list[np.ndarray]:
-    out = pipe(TextToImageInput(prompt, "", seed, 4, 64, 64, 7.5, count))
+    out = pipe(JobSpec(prompt=prompt, negative_prompt="", seed=seed, steps=4, width=64, height=64, cfg=7.5,
+                       count=count))
     return [np.asarray(im) for im in out.images]
 
 
@@ -26,7 +31,9 @@ def test_prompt_changes_the_picture(miniature: TextToImage) -> None:
 
 def test_pictures_have_the_asked_size_and_progress_is_reported(miniature: TextToImage) -> None:
     steps: list[tuple[int, int]] = []
-    out = miniature(TextToImageInput("a lighthouse", "fog", 1, 3, 128, 64, 5.0, 2), lambda s, t: steps.append((s, t)))
+    spec = JobSpec(prompt="a lighthouse", negative_prompt="fog", seed=1, steps=3, width=128, height=64, cfg=5.0,
+                   count=2)
+    out = miniature(spec, lambda s, t: steps.append((s, t)))
     assert [im.size for im in out.images] == [(128, 64), (128, 64)]
     assert out.seeds == [1, 2]
     assert steps == [(1, 3), (2, 3), (3, 3)]
@@ -36,3 +43,28 @@ def test_pictures_have_the_asked_size_and_progress_is_reported(miniature: TextTo
 def test_any_unicode_prompt_encodes(miniature: TextToImage) -> None:
     # The byte-level tokenizer has no unknown characters: emoji, CJK and RTL text all run.
     assert pixels(miniature, 3, "🦊 狐狸 في الثلج")[0].shape == (64, 64, 3)
+
+
+def test_a_cancelled_job_stops_between_steps(miniature: TextToImage) -> None:
+    seen: list[int] = []
+
+    def cancel_at_two(step: int, total: int) -> None:
+        seen.append(step)
+        if step == 2:
+            raise JobCancelled("gone")
+
+    spec = JobSpec(prompt="a fox", negative_prompt="", seed=1, steps=6, width=64, height=64, cfg=7.5, count=1)
+    with pytest.raises(JobCancelled, match="gone"):
+        miniature(spec, cancel_at_two)
+    assert seen == [1, 2]
+
+
+def test_image_to_image_and_inpainting_add_no_copy_of_the_weights(models_dir: Path) -> None:
+    import torch
+
+    pipe = load_pipeline("miniature", models_dir).to(torch.bfloat16)  # as float16 weights on a GPU would be
+    model = TextToImage(pipe)
+    for kind in ("img2img", "inpaint"):
+        other = model.tasks[kind].pipe
+        assert (other.unet, other.vae, other.text_encoder) == (pipe.unet, pipe.vae, pipe.text_encoder)
+    assert {p.dtype for p in pipe.unet.parameters()} == {torch.bfloat16}

@@ -71,6 +71,15 @@ def test_bad_params_change_nothing(service: GenerationService, repo: FakeReposit
     assert nothing_changed(repo, dispatcher)
 
 
+def test_a_control_character_in_the_prompt_is_a_sentence_and_changes_nothing(
+        service: GenerationService, repo: FakeRepository, dispatcher: FakeDispatcher) -> None:
+    service.accept_licence(ALICE)
+    outcome = imagine(service, "a red fox\x00 in the snow")
+    assert isinstance(outcome, Rejected) and outcome.code == "params"
+    assert outcome.message == "The prompt contains a control character; remove it and try again."
+    assert nothing_changed(repo, dispatcher) and not repo.prompt_verdicts
+
+
 def test_blocked_prompt_is_logged_but_costs_nothing(service: GenerationService, repo: FakeRepository,
                                                     dispatcher: FakeDispatcher) -> None:
     service.accept_licence(ALICE)
