@@ -140,6 +140,17 @@ class _OneLine(logging.Formatter):
         return text
 
 
+def file_handler(settings: Settings, redact: Redactor | None = None) -> logging.FileHandler:
+    """The handler for the log file under the data dir, redacting. Alone, for a command that only logs what went
+    wrong (``muralist safety …`` writes an internal error's traceback there and one sentence on the terminal)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # backslashreplace: a lone surrogate in a logged prompt must not turn into a "Logging error" traceback.
+    handler = logging.FileHandler(settings.data_dir / LOG_FILE, encoding="utf-8", errors="backslashreplace")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    install_redaction(handler, redact or Redactor(secrets_of(settings)))
+    return handler
+
+
 def setup_logging(settings: Settings, verbose: bool = False) -> Path:
     """Everything to a log file under the data dir; only safety warnings and errors on the terminal (everything from
     INFO when ``verbose``). Every handler on the root logger redacts the secrets in ``settings``. Returns the log
@@ -149,10 +160,7 @@ def setup_logging(settings: Settings, verbose: bool = False) -> Path:
     redact = Redactor(secrets_of(settings))
     root = logging.getLogger()
     root.setLevel(logging.INFO)
-    # backslashreplace: a lone surrogate in a logged prompt must not turn into a "Logging error" traceback.
-    file_handler = logging.FileHandler(log_file, encoding="utf-8", errors="backslashreplace")
-    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(file_handler)
+    root.addHandler(file_handler(settings, redact))
     loud = logging.StreamHandler(sys.stderr)
     loud.setLevel(logging.INFO if verbose else logging.WARNING)
     loud.addFilter(lambda r: verbose or r.name.startswith("safety") or r.levelno >= logging.ERROR)
