@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import logging
 import os
 import sys
 from pathlib import Path
@@ -35,17 +34,10 @@ def _settings(data_dir: Path | None = None) -> Settings:
 
 
 def _setup_logging(settings: Settings, verbose: bool = False) -> None:
-    """Everything to a log file under the data dir; only safety warnings and errors on the terminal."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    root = logging.getLogger()
-    root.setLevel(logging.INFO)
-    file_handler = logging.FileHandler(settings.data_dir / "muralist.log", encoding="utf-8")
-    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(file_handler)
-    loud = logging.StreamHandler(sys.stderr)
-    loud.setLevel(logging.INFO if verbose else logging.WARNING)
-    loud.addFilter(lambda r: verbose or r.name.startswith("safety") or r.levelno >= logging.ERROR)
-    root.addHandler(loud)
+    """Everything to a log file under the data dir, secrets redacted; see core.logs."""
+    from core.logs import setup_logging
+
+    setup_logging(settings, verbose)
 
 
 def _fail(message: str) -> typer.Exit:

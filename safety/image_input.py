@@ -14,6 +14,7 @@ import io
 import os
 import stat
 import struct
+import unicodedata
 import warnings
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ MAX_DECODED_PIXELS = 160_000_000
 # Frames to judge are kept this small: the classifier looks at 256x256, and 64 full-size frames would not fit.
 FRAME_SIDE = 512
 READ_CHUNK = 1024 * 1024
+MAX_NAME_CHARS = 80  # of a file name quoted in a sentence
 
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 # Only to name a refused format in the message; the bytes never reach those decoders.
@@ -72,7 +74,7 @@ def format_size(n: int) -> str:
 def read_untrusted_file(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
     """The bytes of a regular file, reading at most ``max_bytes + 1`` whatever ``stat`` claims; :class:`UnreadableFile`
     otherwise. Never blocks on a pipe and never reads a device."""
-    name = path.name or str(path)
+    name = display_name(path)
     try:
         # Looked at before opening: opening a device or a tape can itself do something.
         _require_regular(os.stat(path), name)
@@ -80,6 +82,10 @@ def read_untrusted_file(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise _unreadable(exc, name) from None
+    except UnreadableFile:  # not a regular file (it is a ValueError too)
+        raise
+    except ValueError:  # a NUL byte or a lone surrogate in the path (a chat message can hold both): no file has it
+        raise UnreadableFile(f"{name}: there is no such file.") from None
     try:
         _require_regular(os.fstat(fd), name)
         chunks: list[bytes] = []
@@ -97,6 +103,13 @@ def read_untrusted_file(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
     if total > max_bytes:
         raise UnreadableFile(f"{name} is larger than the {format_size(max_bytes)} limit for pictures.")
     return b"".join(chunks)
+
+
+def display_name(path: Path) -> str:
+    """A file's name as a sentence may quote it: control characters (a newline in a name would forge a second line),
+    lone surrogates (an undecodable name) and line separators shown as "?", and at most MAX_NAME_CHARS long."""
+    name = "".join("?" if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") else c for c in path.name or str(path))
+    return name if len(name) <= MAX_NAME_CHARS else name[:MAX_NAME_CHARS - 1] + "…"
 
 
 def _require_regular(info: os.stat_result, name: str) -> None:
@@ -118,7 +131,7 @@ def _unreadable(exc: OSError, name: str) -> UnreadableFile:
 
 def _load_source(source: Path | bytes, max_bytes: int) -> tuple[bytes, str]:
     if isinstance(source, Path):
-        return read_untrusted_file(source, max_bytes=max_bytes), source.name or str(source)
+        return read_untrusted_file(source, max_bytes=max_bytes), display_name(source)
     if len(source) > max_bytes:
         raise UnreadableFile(f"the picture is larger than the {format_size(max_bytes)} limit for pictures.")
     return source, "the picture"
