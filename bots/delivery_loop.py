@@ -50,6 +50,7 @@ class DeliveryLoop:
         self._unsubscribe: list[Any] = []
         self._task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._failures: dict[str, int] = {}  # job id → failed sends in a row (this process's backoff)
 
     def start(self) -> asyncio.Task[None]:
         self._loop = asyncio.get_running_loop()
@@ -112,7 +113,15 @@ class DeliveryLoop:
         message = await asyncio.to_thread(self.template.claim, job_id)
         if message is None:
             return False
-        sent = await self.sender.send_result(message)
+        try:
+            sent = await self.sender.send_result(message)
+        except Exception:
+            # Hand the claim back with a backoff (5 s, 10 s, … at most 5 minutes): the next sweep retries soon, and
+            # a chat that keeps failing (a deleted channel) does not hog the loop.
+            failures = self._failures[job_id] = self._failures.get(job_id, 0) + 1
+            await asyncio.to_thread(self.template.release, job_id, min(300.0, 5.0 * 2 ** (failures - 1)))
+            raise
+        self._failures.pop(job_id, None)
         await asyncio.to_thread(self.template.mark, job_id, sent)
         scope = await self.sender.moderation_scope(message.chat_id)
         for post in await asyncio.to_thread(self.template.review_posts, message.job, scope):

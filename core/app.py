@@ -8,9 +8,11 @@ Calls are blocking (database work): async adapters run them with ``asyncio.to_th
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 from core.chat_settings import MOD_CHANNEL, NSFW_ALLOWED, ChatSettings
 from core.delivery import DeliveryTemplate, JobWaiter
@@ -25,6 +27,7 @@ from core.domain import (
     Requester,
 )
 from core.moderation import ModerationService
+from core.retrying import is_outage
 from core.service import GenerationService
 from core.styles import load_styles
 from safety.image_input import BadImage
@@ -47,6 +50,25 @@ def _refused(exc: ModerationError) -> Rejected:
     return Rejected("moderation", {"detail": str(exc)})
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _busy_when_storage_is_down(method: Callable[P, R]) -> Callable[P, R | Rejected]:
+    """The database is unreachable: the member hears "busy, try again" and nothing is charged (a submit writes its
+    job and quota in one transaction, so an outage leaves either both or neither)."""
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Rejected:
+        try:
+            return method(*args, **kwargs)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("database unreachable during %s", method.__name__, exc_info=True)
+            return Rejected("busy")
+    return wrapper
+
+
 class Muralist:
     def __init__(self, service: GenerationService, moderation: ModerationService, chat_settings: ChatSettings,
                  waiter: JobWaiter) -> None:
@@ -60,11 +82,13 @@ class Muralist:
     def licence_text(self) -> str:
         return self._service.licence_text()
 
+    @_busy_when_storage_is_down
     def accept_licence(self, who: Requester) -> Notice:
         return self._service.accept_licence(who)
 
     # --- pictures -------------------------------------------------------------------------------------------------
 
+    @_busy_when_storage_is_down
     def imagine(self, who: Requester, params: GenerationParams, model: str | None = None) -> Outcome:
         return self._service.submit(GenerationRequest(who, params, model, self._nsfw(who), who.tiers))
 
@@ -75,6 +99,7 @@ class Muralist:
         except BadImage as exc:
             return Rejected("input", {"detail": str(exc)})
 
+    @_busy_when_storage_is_down
     def act_on_result(self, who: Requester, action: str, job_id: str, idx: int | None = None) -> Reply:
         """The one dispatcher for the buttons under a result: every adapter gets the same rules — the presser's
         tiers and the chat's NSFW setting, charged to the presser."""
@@ -89,20 +114,25 @@ class Muralist:
             return self.report(who, job_id, idx or 0)
         return Rejected("gone")
 
+    @_busy_when_storage_is_down
     def reroll(self, who: Requester, job_id: str) -> Outcome:
         """Same prompt and settings, a new seed, through every gate again."""
         return self._service.reroll(job_id, who, nsfw_allowed=self._nsfw(who), tiers=who.tiers)
 
+    @_busy_when_storage_is_down
     def variations(self, who: Requester, picture: str, *, strength: float = 0.6, count: int = 2) -> Outcome:
         """New pictures near one picture (``JOB[:N]``, an upload id, or a file for the local operator)."""
         return self.imagine(who, GenerationParams("", image=picture, strength=strength, count=count))
 
+    @_busy_when_storage_is_down
     def upscale(self, who: Requester, picture: str, factor: int = 2) -> Outcome:
         return self.imagine(who, GenerationParams("", image=picture, upscale=factor))
 
+    @_busy_when_storage_is_down
     def cancel(self, who: Requester, job_id: str) -> Reply:
         return self._service.cancel(job_id, who)
 
+    @_busy_when_storage_is_down
     def quota(self, who: Requester) -> Notice:
         return self._service.describe_quota(who, who.tiers)
 
@@ -128,18 +158,22 @@ class Muralist:
 
     # --- members: reports, appeals, linked accounts ---------------------------------------------------------------
 
+    @_busy_when_storage_is_down
     def report(self, who: Requester, job_id: str, idx: int, reason: str = "") -> Reply:
         return self._moderated(lambda m: m.report(self._user(who), job_id, idx, reason))
 
+    @_busy_when_storage_is_down
     def appeal(self, who: Requester, target: str, reason: str = "") -> Reply:
         user_id = self._service.repo.find_user(who.platform, who.user_id)
         if user_id is None:
             return Rejected("moderation", {"detail": "There is nothing of yours to appeal yet."})
         return self._moderated(lambda m: m.appeal(user_id, target, reason))
 
+    @_busy_when_storage_is_down
     def link(self, who: Requester, code: str | None = None) -> Reply:
         return self._moderated(lambda m: m.redeem_link(who, code) if code else m.link_code(who))
 
+    @_busy_when_storage_is_down
     def unlink(self, who: Requester) -> Reply:
         return self._moderated(lambda m: m.unlink(who))
 
@@ -151,12 +185,15 @@ class Muralist:
         self._moderation.record_denied(f"{who.platform}:{who.user_id}", what)
         return Rejected("moderators_only")
 
+    @_busy_when_storage_is_down
     def ban(self, actor: Requester, target: Requester | str, duration: str, reason: str) -> Reply:
         return self._as_moderator(actor, lambda m, me, name: m.ban(self._target(target), name, duration, reason, me))
 
+    @_busy_when_storage_is_down
     def unban(self, actor: Requester, target: Requester | str) -> Reply:
         return self._as_moderator(actor, lambda m, me, name: m.unban(self._target(target), name, "", me))
 
+    @_busy_when_storage_is_down
     def ban_author(self, actor: Requester, job_id: str, idx: int, duration: str, reason: str) -> Reply:
         """Ban whoever made a picture (a moderator's button under a reviewed picture)."""
         image = self._moderation.repo.image(job_id, idx)
@@ -164,6 +201,7 @@ class Muralist:
             return Rejected("gone")
         return self._as_moderator(actor, lambda m, me, name: m.ban(image.user_id, name, duration, reason, me))
 
+    @_busy_when_storage_is_down
     def decide_picture(self, actor: Requester, job_id: str, idx: int, decision: str) -> Reply:
         return self._as_moderator(actor, lambda m, me, name: m.decide(f"img:{job_id}:{idx + 1}", decision, name, me))
 

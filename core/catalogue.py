@@ -69,6 +69,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": " Your account is suspended until {until} UTC ({reason}).",
         "zh": "你的账号被暂停使用，直到 {until} UTC（{reason}）。",
     },
+    "busy": {
+        "en": "The service is busy right now; nothing was charged. Please try again in a minute.",
+        "zh": "服务暂时繁忙，没有扣除配额。请一分钟后再试。",
+    },
     "unavailable": {
         "en": "The picture queue is unreachable right now; nothing was charged. Please try again in a minute.",
         "zh": "图片队列暂时无法连接，没有扣除配额。请一分钟后再试。",

@@ -186,6 +186,10 @@ class DeliveryTemplate:
         return ResultMessage(job, job.chat_id or "", pictures, result_lines(job), mention,
                              result_buttons(job, pictures))
 
+    def release(self, job_id: str, retry_in_s: float) -> None:
+        """The send failed: try again in ``retry_in_s`` seconds (the sweep picks it up), not at lease expiry."""
+        self.repo.release_delivery(job_id, self.claimed_by, retry_in_s)
+
     def mark(self, job_id: str, message_ids: list[str]) -> None:
         self.repo.mark_delivered(job_id, message_ids, self.clock.now())
 

@@ -188,9 +188,9 @@ class FakeRepository:
         mine = [j for j in self.jobs.values() if j.user_id == user_id]
         return sorted(mine, key=lambda j: j.created_at, reverse=True)[:limit]
 
-    def start_job(self, job_id: str, now: datetime) -> Job | None:
+    def start_job(self, job_id: str, now: datetime, worker: str | None = None) -> Job | None:
         job = self.jobs.get(job_id)
-        if job is None or job.status in FINAL_STATUSES:
+        if job is None or job.status is not JobStatus.QUEUED:
             return None
         self.jobs[job_id] = replace(job, status=JobStatus.RUNNING)
         return self.jobs[job_id]
@@ -208,6 +208,10 @@ class FakeRepository:
             return False
         self.deliveries[job_id] = None
         return True
+
+    def release_delivery(self, job_id: str, claimed_by: str, retry_in_s: float, lease_s: float = 300.0) -> None:
+        if self.deliveries.get(job_id, []) is None:
+            del self.deliveries[job_id]
 
     def mark_delivered(self, job_id: str, message_ids: list[str], now: datetime) -> None:
         self.deliveries[job_id] = message_ids

@@ -18,6 +18,7 @@ from core.domain import Decision, ImageRecord, Job, Verdict
 from core.events import FINISHED, PROGRESS
 from core.pipelines import JobCancelled, TextToImageOutput
 from core.ports import Clock, EventBus, ImageStore, JobRepository
+from core.retrying import is_outage, with_retry
 from core.spec import JobSpec
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def _metadata(job: Job, seed: int) -> dict[str, str]:
 
 class JobRunner:
     def __init__(self, repo: JobRepository, pipeline: Pipeline | Mapping[str, Pipeline], checker: Checker,
-                 store: ImageStore, bus: EventBus, clock: Clock) -> None:
+                 store: ImageStore, bus: EventBus, clock: Clock, worker: str | None = None) -> None:
         self.repo = repo
         # One pipeline, or one per model this worker loaded (its queues are exactly those models).
         self.pipelines: Mapping[str, Pipeline] | None = pipeline if isinstance(pipeline, Mapping) else None
@@ -83,9 +84,12 @@ class JobRunner:
         self.store = store
         self.bus = bus
         self.clock = clock
+        self.worker = worker  # this process's name in the worker registry: the reconciler knows who holds a job
 
     def run(self, job_id: str) -> RunResult:
-        job = self.repo.start_job(job_id, self.clock.now())
+        """Raises :class:`StorageUnavailable` when the database stayed down through the retries: the task then hands
+        its message back rather than acknowledge a job it could not record."""
+        job = with_retry(lambda: self.repo.start_job(job_id, self.clock.now(), self.worker), "start a job")
         if job is None:
             log.info("job %s is already finished or unknown; redelivery ignored", job_id)
             return RunResult.SKIPPED
@@ -98,7 +102,7 @@ class JobRunner:
             pipeline = self.pipeline if self.pipelines is None else self.pipelines.get(job.model)
             if pipeline is None:
                 raise RuntimeError(f"this worker does not serve the model {job.model}")
-            out = pipeline(job.spec, ProgressThrottle(self.bus, job.id, cancelled=self.repo.is_cancelled))
+            out = pipeline(job.spec, ProgressThrottle(self.bus, job.id, cancelled=self._cancelled))
             # Fail closed: if the check raises, the job fails and no picture is stored.
             verdicts = self.checker.check(out.images, "nsfw" if job.nsfw_allowed else "default")
             if job.prompt_review:  # the prompt was doubtful: nothing from it goes out unreviewed
@@ -113,14 +117,27 @@ class JobRunner:
             return RunResult.CANCELLED
         except Exception as exc:
             log.exception("job %s failed", job_id)
-            if self.repo.fail_job(job_id, f"{type(exc).__name__}: {exc}", refund=True):
+            reason = f"{type(exc).__name__}: {exc}"
+            if with_retry(lambda: self.repo.fail_job(job_id, reason, refund=True), "record a failed job"):
                 self.bus.publish(FINISHED, {"job_id": job_id, "status": "failed"})
             return RunResult.FAILED
-        if not self.repo.finish_job(job_id, records, verdicts, self.clock.now()):
+        # The pictures are made: an outage now must not throw them away, so recording waits out a long one.
+        if not with_retry(lambda: self.repo.finish_job(job_id, records, verdicts, self.clock.now()),
+                          "record a finished job", budget_s=600.0):
             log.info("job %s was finished by another delivery of the same task", job_id)
             return RunResult.SKIPPED
         self.bus.publish(FINISHED, {"job_id": job_id, "status": "done"})
         return RunResult.DONE
+
+    def _cancelled(self, job_id: str) -> bool:
+        """Asked between steps; a database hiccup then means "not cancelled", never a failed job."""
+        try:
+            return self.repo.is_cancelled(job_id)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("could not check whether job %s was cancelled (database unreachable)", job_id)
+            return False
 
     def _input_is_acceptable(self, job: Job) -> bool:
         """Input pictures pass the image check too: a blocked input is refused before anything is generated."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.app import Muralist
 from core.batching import BatchingPipeline
@@ -28,6 +29,7 @@ from core.models_registry import ModelSpec, model_specs
 from core.moderation import ModerationService, TierConfig
 from core.operator import Operator
 from core.ports import EventBus
+from core.reconciler import Reconciler
 from core.service import GenerationService, Limits, SystemClock
 from core.storage.db import (
     SchemaNotReady,
@@ -39,9 +41,10 @@ from core.storage.db import (
     upgrade,
 )
 from core.storage.images import LocalImageStore, LocalInputStore
+from core.storage.leases import SqlJobLeases
 from core.storage.moderation_repo import SqlModerationRepository
 from core.storage.repositories import SqlJobRepository
-from core.worker import CeleryDispatcher, EmbeddedWorker, MuralistCelery, create_celery_app
+from core.worker import CeleryBrokerProbe, CeleryDispatcher, EmbeddedWorker, MuralistCelery, create_celery_app
 from core.worker_registry import WorkerRegistry
 from safety.image_check import Thresholds, load_image_checker
 from safety.license import get_licence
@@ -49,6 +52,9 @@ from safety.moderation import StrikePolicy
 from safety.prompt_filter import PromptFilter
 
 log = logging.getLogger(__name__)
+HEARTBEAT_S = 10.0  # a worker process says it is alive this often …
+WORKER_STALE_S = 30.0  # … and is taken for dead (its running job taken back) after this long without a word
+RECONCILE_S = 10.0
 
 
 class StartupError(RuntimeError):
@@ -68,6 +74,7 @@ class Runtime:
     repo: SqlJobRepository
     celery: MuralistCelery
     worker: EmbeddedWorker | None = None
+    reconciler: Reconciler | None = None
     _stops: list[threading.Event] = field(default_factory=list)
 
     @property
@@ -108,7 +115,7 @@ def _open_database(settings: Settings, *, migrate_sqlite: bool = True) -> Engine
     return engine
 
 
-def _runner(settings: Settings, repo: SqlJobRepository, bus: EventBus) -> JobRunner:
+def _runner(settings: Settings, repo: SqlJobRepository, bus: EventBus, worker: str) -> JobRunner:
     """The heavy half: image checker first (fail closed, and cheap to fail), then the pipelines."""
     from core.pipelines import ModelLoadError, TextToImage
     from safety.image_check import ImageCheckUnavailable
@@ -133,7 +140,15 @@ def _runner(settings: Settings, repo: SqlJobRepository, bus: EventBus) -> JobRun
     except ModelLoadError as exc:
         raise StartupError(f"Refusing to start: {exc}") from None
     single = next(iter(pipelines.values())) if len(pipelines) == 1 else None
-    return JobRunner(repo, single or pipelines, checker, LocalImageStore(settings.images_dir), bus, SystemClock())
+    return JobRunner(repo, single or pipelines, checker, LocalImageStore(settings.images_dir), bus, SystemClock(),
+                     worker)
+
+
+def _reconciler(settings: Settings, sessions: sessionmaker[Session], repo: SqlJobRepository, celery: MuralistCelery,
+                bus: EventBus, suffix: str = "") -> Reconciler:
+    return Reconciler(SqlJobLeases(sessions), repo, CeleryDispatcher(celery, suffix), SystemClock(), bus,
+                      CeleryBrokerProbe(celery, suffix), worker_stale_s=WORKER_STALE_S,
+                      job_timeout_s=settings.job_timeout_s)
 
 
 def served_models(settings: Settings) -> list[str]:
@@ -179,13 +194,19 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
     runtime = Runtime(settings, app, bus, spec, engine, repo, celery)
     if settings.embedded if embedded_worker is None else embedded_worker:
         try:
-            celery.runner = _runner(settings, repo, bus)
+            name = f"embedded:{os.getpid()}:{id(runtime)}"
+            celery.runner = _runner(settings, repo, bus, name)
             names = served_models(settings)
             runtime.worker = EmbeddedWorker(celery, [specs[n].queue + suffix for n in names],
                                             settings.worker_pool or "threads",
                                             max(settings.worker_concurrency, settings.batch_max))
             runtime.worker.start()
-            runtime._stops.append(registry.start_heartbeat(f"embedded:{os.getpid()}:{id(runtime)}", names))
+            runtime._stops.append(registry.start_heartbeat(name, names, HEARTBEAT_S))
+            # What a previous process left (its in-memory queue died with it, its running job has no worker) is
+            # repaired now and then every few seconds.
+            reconciler = _reconciler(settings, sessions, repo, celery, bus, suffix)
+            runtime.reconciler = reconciler
+            runtime._stops.append(reconciler.start(RECONCILE_S))
         except BaseException:
             engine.dispose()
             raise
@@ -208,8 +229,12 @@ def serve_worker(settings: Settings, pool: str | None, concurrency: int | None, 
     sessions = session_factory(engine)
     repo = SqlJobRepository(sessions)
     celery = create_celery_app(settings, specs[names[0]].queue)
-    celery.runner = _runner(settings, repo, _bus(settings))
-    WorkerRegistry(sessions).start_heartbeat(f"worker:{os.uname().nodename}:{os.getpid()}", names)
+    bus = _bus(settings)
+    name = f"worker:{os.uname().nodename}:{os.getpid()}"
+    celery.runner = _runner(settings, repo, bus, name)
+    WorkerRegistry(sessions).start_heartbeat(name, names, HEARTBEAT_S)
+    # Every worker reconciles: the updates are conditional, so several at once are safe.
+    _reconciler(settings, sessions, repo, celery, bus).start(RECONCILE_S)
     queues = ",".join(specs[n].queue for n in names)  # one queue per model: a worker takes only what it loaded
     argv = ["worker", "--pool", chosen_pool, "--queues", queues, "--loglevel", loglevel,
             "--prefetch-multiplier", "1", "--without-gossip", "--without-mingle",

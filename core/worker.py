@@ -14,10 +14,12 @@ import threading
 from typing import Any
 
 from celery import Celery
+from celery.exceptions import Reject
 from celery.worker import WorkController
 
 from core.config import Settings
 from core.generation import JobRunner
+from core.retrying import StorageUnavailable
 
 log = logging.getLogger(__name__)
 GENERATE = "muralist.generate"
@@ -63,9 +65,32 @@ def create_celery_app(settings: Settings, default_queue: str) -> MuralistCelery:
         # The runner of *this* app (closed over: a task's own ``app`` attribute may resolve to the default app).
         if app.runner is None:
             raise RuntimeError("worker started without a job runner (use `muralist worker`)")
-        return str(app.runner.run(job_id).value)
+        try:
+            return str(app.runner.run(job_id).value)
+        except StorageUnavailable as exc:
+            # Never acknowledge a job that could not be recorded: the message goes back to the queue (and the
+            # reconciler re-sends the job anyway if the broker loses it).
+            raise Reject(str(exc), requeue=True) from exc
 
     return app
+
+
+class CeleryBrokerProbe:
+    """How many messages wait in a queue, asked of the broker itself (AMQP, Redis and the in-memory transport all
+    answer a passive queue declaration with a message count)."""
+
+    def __init__(self, app: Celery, queue_suffix: str = "") -> None:
+        self.app = app
+        self.queue_suffix = queue_suffix
+
+    def ready_messages(self, queue: str) -> int | None:
+        try:
+            with self.app.connection_for_read() as conn:
+                declared = conn.default_channel.queue_declare(queue=queue + self.queue_suffix, passive=True)
+                return int(declared.message_count)
+        except Exception:  # unknown queue (AMQP says 404), broker down: let time decide
+            log.debug("could not count messages in %s", queue, exc_info=True)
+            return None
 
 
 class CeleryDispatcher:

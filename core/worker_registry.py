@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 class WorkerRegistry:
-    def __init__(self, sessions: sessionmaker[Session], stale_after: float = 90.0) -> None:
+    def __init__(self, sessions: sessionmaker[Session], stale_after: float = 30.0) -> None:
         self.sessions = sessions
         self.stale_after = stale_after
 

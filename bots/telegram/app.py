@@ -372,7 +372,8 @@ def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids:
         .concurrent_updates(True)
         .post_init(post_init).post_shutdown(post_shutdown))
     if rate_limit:  # Telegram allows about 30 messages/s overall and 1/s per chat
-        builder = builder.rate_limiter(AIORateLimiter())
+        # A 429 is waited out (its retry_after honoured) and the call retried, instead of failing the send.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app = builder.build()
     deps.delivery = DeliveryLoop(runtime.app, runtime.bus, PLATFORM, deps.instance, TelegramSender(deps, app.bot),
                                  sweep_interval)

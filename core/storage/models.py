@@ -106,6 +106,8 @@ class JobRow(Base):
     strength: Mapped[float | None] = mapped_column(Float)
     upscale_factor: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(200))  # the worker process that holds a running job
+    enqueued_at: Mapped[datetime | None]  # when the job was last handed to the broker (the reconciler's clock)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]

@@ -144,7 +144,7 @@ class SqlJobRepository:
                 id=new_job_id(), user_id=new.user_id, platform=new.requester.platform, chat_id=new.requester.chat_id,
                 requester_external_id=new.requester.user_id, status=JobStatus.QUEUED.value, model=new.model,
                 queue=new.queue, nsfw_allowed=new.nsfw_allowed, prompt_review=new.prompt_review, created_at=now,
-                **spec_columns(new.spec))
+                enqueued_at=now, **spec_columns(new.spec))
             s.add(job)
             s.add(QuotaLedgerRow(user_id=new.user_id, delta=new.spec.count, reason="reserve", job_id=job.id,
                                  period=period, charged_at=now, created_at=now))
@@ -203,11 +203,14 @@ class SqlJobRepository:
 
     # --- worker side ----------------------------------------------------------------------------------------------
 
-    def start_job(self, job_id: str, now: datetime) -> Job | None:
-        """Mark running and return the job; None if it is missing or already final (a redelivered task)."""
+    def start_job(self, job_id: str, now: datetime, worker: str | None = None) -> Job | None:
+        """Mark running (held by ``worker``) and return the job; None unless it was queued: a duplicate or redelivered
+        message of a job that is running or finished does nothing. A job whose worker died is put back in the queue
+        by the reconciler, and only then runs again."""
         with self.sessions.begin() as s:
-            claimed = s.execute(update(JobRow).where(JobRow.id == job_id, JobRow.status.in_(_ACTIVE)).values(
-                status=JobStatus.RUNNING.value, attempts=JobRow.attempts + 1, started_at=now))
+            claimed = s.execute(update(JobRow).where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED.value)
+                                .values(status=JobStatus.RUNNING.value, attempts=JobRow.attempts + 1, started_at=now,
+                                        worker=worker))
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 return None
             row = s.get(JobRow, job_id)
@@ -250,6 +253,14 @@ class SqlJobRepository:
                 DeliveryRow.claimed_at < now - timedelta(seconds=lease_s))
                 .values(claimed_by=claimed_by, claimed_at=now)).rowcount  # type: ignore[attr-defined]
         return taken == 1
+
+    def release_delivery(self, job_id: str, claimed_by: str, retry_in_s: float, lease_s: float = 300.0) -> None:
+        """A send failed: let the claim lapse in ``retry_in_s`` instead of the whole lease, so the sweep tries again
+        soon (with the caller's backoff) rather than minutes later."""
+        lapse = datetime.now(UTC) - timedelta(seconds=max(0.0, lease_s - retry_in_s))
+        with self.sessions.begin() as s:
+            s.execute(update(DeliveryRow).where(DeliveryRow.job_id == job_id, DeliveryRow.claimed_by == claimed_by,
+                                                DeliveryRow.delivered_at.is_(None)).values(claimed_at=lapse))
 
     def mark_delivered(self, job_id: str, message_ids: list[str], now: datetime) -> None:
         with self.sessions.begin() as s:

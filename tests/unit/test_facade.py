@@ -92,3 +92,62 @@ def test_delivery_is_claimed_once_and_rendered_with_buttons(runtime: Runtime) ->
     assert job_id not in first.pending()
     assert first.public_messages(job_id) == ("100", ["m1", "m2"])
     assert runtime.app.deliveries("discord", "c").claim(job_id) is None  # another platform's job is not ours
+
+
+def test_a_database_outage_is_a_busy_sentence_and_charges_nothing(runtime: Runtime,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    used = runtime.app.quota(ADA).values["used"]
+
+    def down(*_: object, **__: object) -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(runtime.repo, "find_user", down)
+    refused = runtime.app.imagine(ADA, GenerationParams("a fox"))
+    assert isinstance(refused, Rejected) and refused.code == "busy" and "try again" in refused.message
+    monkeypatch.undo()
+    assert runtime.app.quota(ADA).values["used"] == used
+
+
+def test_a_failed_send_is_retried_within_seconds_and_never_stops_delivery(runtime: Runtime) -> None:
+    import asyncio
+    import time
+
+    from bots.delivery_loop import DeliveryLoop
+    from core.delivery import ModeratorPost, ResultMessage
+
+    flaky = _finished(runtime, runtime.app.imagine(BOB_SAME_CHAT, GenerationParams("a flaky kite", seed=1)))
+    steady = _finished(runtime, runtime.app.imagine(BOB_SAME_CHAT, GenerationParams("a steady kite", seed=2)))
+    attempts: dict[str, int] = {}
+    sent: list[str] = []
+
+    class FlakySender:
+        async def send_result(self, message: ResultMessage) -> list[str]:
+            attempts[message.job.id] = attempts.get(message.job.id, 0) + 1
+            if message.job.id == flaky and attempts[flaky] == 1:
+                raise ConnectionError("the platform answered 502")
+            sent.append(message.job.id)
+            return [f"m-{message.job.id}"]
+
+        async def send_moderator_post(self, post: ModeratorPost) -> None: ...
+        async def delete_messages(self, chat_id: str, message_ids: list[str]) -> None: ...
+        async def show_progress(self, job_id: str, step: int, total: int) -> None: ...
+        async def moderation_scope(self, chat_id: str) -> str | None:
+            return None
+
+    async def main() -> float:
+        loop = DeliveryLoop(runtime.app, runtime.bus, "telegram", "flaky-test", FlakySender(), sweep_interval=0.2)
+        start = time.monotonic()
+        loop.start()
+        try:
+            while not {flaky, steady} <= set(sent):
+                assert time.monotonic() - start < 30, (attempts, sent)
+                await asyncio.sleep(0.1)
+        finally:
+            await loop.stop()
+        return time.monotonic() - start
+
+    took = asyncio.run(main())
+    assert sent.count(flaky) == 1 and sent.count(steady) == 1 and attempts[flaky] == 2
+    assert took < 15  # retried after a 5 s backoff, not at the 5-minute lease's expiry
