@@ -195,6 +195,13 @@ class FakeRepository:
         self.jobs[job_id] = replace(job, status=JobStatus.RUNNING)
         return self.jobs[job_id]
 
+    def hand_back(self, job_id: str, worker: str | None, now: datetime) -> bool:
+        job = self.jobs.get(job_id)
+        if job is None or job.status is not JobStatus.RUNNING:
+            return False
+        self.jobs[job_id] = replace(job, status=JobStatus.QUEUED)
+        return True
+
     def finish_job(self, job_id: str, images: list[ImageRecord], verdicts: list[Verdict], now: datetime) -> bool:
         job = self.jobs.get(job_id)
         if job is None or job.status is not JobStatus.RUNNING:

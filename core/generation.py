@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -33,11 +34,16 @@ class Checker(Protocol):
     def check(self, images: Any, context: str = "default") -> list[Verdict]: ...
 
 
+class HandedBack(Exception):
+    """The worker is shutting down: the running job goes back to the queue for another worker."""
+
+
 class RunResult(StrEnum):
     DONE = "done"
     FAILED = "failed"
     SKIPPED = "skipped"  # already finished: a redelivered task does nothing
     CANCELLED = "cancelled"
+    HANDED_BACK = "handed back"  # the worker stopped mid-job (SIGTERM): queued again, for another worker
 
 
 @dataclass
@@ -85,6 +91,9 @@ class JobRunner:
         self.bus = bus
         self.clock = clock
         self.worker = worker  # this process's name in the worker registry: the reconciler knows who holds a job
+        # Set on SIGTERM: the job in hand stops at the next step and goes back to the queue, so shutdown takes
+        # seconds, not the rest of a generation.
+        self.stopping = threading.Event()
 
     def run(self, job_id: str) -> RunResult:
         """Raises :class:`StorageUnavailable` when the database stayed down through the retries: the task then hands
@@ -111,6 +120,10 @@ class JobRunner:
                 raise RuntimeError("the image check returned the wrong number of verdicts")
             records = [self._keep(job, i, image, seed, verdict, out.method)
                        for i, (image, seed, verdict) in enumerate(zip(out.images, out.seeds, verdicts, strict=True))]
+        except HandedBack:
+            log.warning("worker stopping: job %s goes back to the queue", job_id)
+            with_retry(lambda: self.repo.hand_back(job_id, self.worker, self.clock.now()), "hand a job back", 10.0)
+            return RunResult.HANDED_BACK
         except JobCancelled:
             log.info("job %s cancelled while running", job_id)
             self.bus.publish(FINISHED, {"job_id": job_id, "status": "cancelled"})
@@ -131,6 +144,8 @@ class JobRunner:
 
     def _cancelled(self, job_id: str) -> bool:
         """Asked between steps; a database hiccup then means "not cancelled", never a failed job."""
+        if self.stopping.is_set():
+            raise HandedBack(job_id)
         try:
             return self.repo.is_cancelled(job_id)
         except Exception as exc:

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from celery.signals import worker_shutting_down
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -235,6 +236,13 @@ def serve_worker(settings: Settings, pool: str | None, concurrency: int | None, 
     WorkerRegistry(sessions).start_heartbeat(name, names, HEARTBEAT_S)
     # Every worker reconciles: the updates are conditional, so several at once are safe.
     _reconciler(settings, sessions, repo, celery, bus).start(RECONCILE_S)
+    runner = celery.runner
+
+    def hand_back_on_shutdown(**_: object) -> None:
+        """SIGTERM (Celery's warm shutdown): the job in hand stops at its next step and goes back to the queue."""
+        runner.stopping.set()
+
+    worker_shutting_down.connect(hand_back_on_shutdown, weak=False)
     queues = ",".join(specs[n].queue for n in names)  # one queue per model: a worker takes only what it loaded
     argv = ["worker", "--pool", chosen_pool, "--queues", queues, "--loglevel", loglevel,
             "--prefetch-multiplier", "1", "--without-gossip", "--without-mingle",

@@ -18,7 +18,7 @@ from celery.exceptions import Reject
 from celery.worker import WorkController
 
 from core.config import Settings
-from core.generation import JobRunner
+from core.generation import JobRunner, RunResult
 from core.retrying import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -66,11 +66,14 @@ def create_celery_app(settings: Settings, default_queue: str) -> MuralistCelery:
         if app.runner is None:
             raise RuntimeError("worker started without a job runner (use `muralist worker`)")
         try:
-            return str(app.runner.run(job_id).value)
+            result = app.runner.run(job_id)
         except StorageUnavailable as exc:
             # Never acknowledge a job that could not be recorded: the message goes back to the queue (and the
             # reconciler re-sends the job anyway if the broker loses it).
             raise Reject(str(exc), requeue=True) from exc
+        if result is RunResult.HANDED_BACK:  # shutting down: the message goes back for another worker
+            raise Reject("worker shutting down", requeue=True)
+        return str(result.value)
 
     return app
 
@@ -140,6 +143,9 @@ class EmbeddedWorker:
     def stop(self, timeout: float = 10.0) -> None:
         if self._controller is None or self._thread is None:
             return
+        runner = getattr(self.app, "runner", None)
+        if runner is not None:  # the job in hand goes back to the queue instead of holding shutdown up
+            runner.stopping.set()
         from celery.worker import state
 
         state.should_terminate = 0

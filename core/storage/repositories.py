@@ -216,6 +216,14 @@ class SqlJobRepository:
             row = s.get(JobRow, job_id)
             return None if row is None else _to_job(row, with_images=False)
 
+    def hand_back(self, job_id: str, worker: str | None, now: datetime) -> bool:
+        """A running job this worker holds goes back to the queue (the worker is shutting down)."""
+        with self.sessions.begin() as s:
+            held = JobRow.worker.is_(None) if worker is None else JobRow.worker == worker
+            done = s.execute(update(JobRow).where(JobRow.id == job_id, JobRow.status == JobStatus.RUNNING.value, held)
+                             .values(status=JobStatus.QUEUED.value, worker=None, enqueued_at=now))
+            return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
     def finish_job(self, job_id: str, images: list[ImageRecord], verdicts: list[Verdict], now: datetime) -> bool:
         """Store pictures and verdicts and mark done, all or nothing; False if another delivery already finished it."""
         with self.sessions.begin() as s:

@@ -1,0 +1,193 @@
+"""Fault drills on the distributed mode, as an operator meets them: real `muralist worker` processes, PostgreSQL and
+Redis. Each drill asserts what members would notice — every job finishes exactly once, its pictures exist once, no
+quota stays held — and how long it took to settle after the fault ended."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from core.config import Settings
+from core.domain import Accepted, GenerationParams, JobStatus, Requester
+from core.runtime import Runtime, build_runtime
+from core.storage.models import ImageRow, QuotaLedgerRow
+from tests.integration.conftest import MURALIST, WorkerProcess
+
+pytestmark = pytest.mark.integration
+ADA = Requester("console", "ada", "c1")
+SETTLE_S = 60  # the issue's bound: everything settles within a minute of the fault ending
+LONG = GenerationParams("a long job", seed=1, steps=50, width=512, height=512, count=4)  # seconds on this CPU
+
+
+def _migrate(env: dict[str, str]) -> None:
+    done = subprocess.run([str(MURALIST), "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def _bot(env: dict[str, str]) -> Runtime:
+    """A front door in broker mode: submits and reads, runs no worker."""
+    rt = build_runtime(Settings(database_url=env["MURALIST_DATABASE_URL"], broker_url=env["MURALIST_BROKER_URL"],
+                                data_dir=Path(env["MURALIST_DATA_DIR"]), rate_limit_jobs=1000,
+                                max_queued_jobs_per_user=50, quota_daily_images=500))
+    rt.app.accept_licence(ADA)
+    return rt
+
+
+def _submit(rt: Runtime, params: GenerationParams) -> str:
+    outcome = rt.app.imagine(ADA, params)
+    assert isinstance(outcome, Accepted), outcome
+    return outcome.job_id
+
+
+def _wait_for(predicate, timeout: float, what: str) -> float:  # type: ignore[no-untyped-def]
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(0.25)
+    raise AssertionError(f"{what}: not within {timeout:.0f} s")
+
+
+def _settled(rt: Runtime, jobs: list[str]) -> None:
+    """0 lost, 0 made twice, 0 quota held by a finished job."""
+    for job_id in jobs:
+        job = rt.repo.get_job(job_id)
+        assert job is not None and job.status is JobStatus.DONE, job
+    with rt.engine.connect() as conn:
+        for job_id in jobs:
+            pictures = conn.execute(select(func.count()).select_from(ImageRow).where(ImageRow.job_id == job_id))
+            assert pictures.scalar_one() == rt.repo.get_job(job_id).count  # type: ignore[union-attr]
+        charged = conn.execute(select(func.sum(QuotaLedgerRow.delta))).scalar_one()
+    assert charged == sum(rt.repo.get_job(j).count for j in jobs)  # type: ignore[union-attr]
+
+
+def _status(rt: Runtime, job_id: str) -> JobStatus | None:
+    job = rt.repo.get_job(job_id)
+    return None if job is None else job.status
+
+
+def test_kill_9_of_a_worker_mid_job_is_taken_back_and_made_once(worker_env: dict[str, str], tmp_path: Path) -> None:
+    _migrate(worker_env)
+    rt = _bot(worker_env)
+    first = WorkerProcess(worker_env, tmp_path / "first.log")
+    second: WorkerProcess | None = None
+    try:
+        first.wait_ready()
+        job_id = _submit(rt, LONG)
+        _wait_for(lambda: _status(rt, job_id) is JobStatus.RUNNING, 60, "the job starts")
+        first.proc.kill()  # kill -9: no goodbye, no ack, the heartbeat just stops
+        first.proc.wait(10)
+        killed_at = time.monotonic()
+        second = WorkerProcess(worker_env, tmp_path / "second.log")
+        second.wait_ready()
+        _wait_for(lambda: _status(rt, job_id) is JobStatus.DONE, SETTLE_S + 60, "the job is made by the survivor")
+        print(f"kill -9 settled in {time.monotonic() - killed_at:.1f} s")
+        _settled(rt, [job_id])
+        assert rt.repo.get_job(job_id).images  # type: ignore[union-attr]
+        assert "took back 1 running" in second.log.read_text()
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
+        rt.close()
+
+
+def test_sigterm_hands_the_job_back_and_exits_within_10_s(worker_env: dict[str, str], tmp_path: Path) -> None:
+    _migrate(worker_env)
+    rt = _bot(worker_env)
+    first = WorkerProcess(worker_env, tmp_path / "first.log")
+    second: WorkerProcess | None = None
+    try:
+        first.wait_ready()
+        job_id = _submit(rt, LONG)
+        _wait_for(lambda: _status(rt, job_id) is JobStatus.RUNNING, 60, "the job starts")
+        first.proc.send_signal(signal.SIGTERM)
+        start = time.monotonic()
+        first.proc.wait(10)  # raises if the worker is still busy after 10 s
+        print(f"SIGTERM: exited in {time.monotonic() - start:.1f} s")
+        assert "goes back to the queue" in first.log.read_text()
+        assert _status(rt, job_id) is JobStatus.QUEUED
+        second = WorkerProcess(worker_env, tmp_path / "second.log")
+        second.wait_ready()
+        _wait_for(lambda: _status(rt, job_id) is JobStatus.DONE, SETTLE_S, "another worker makes it")
+        _settled(rt, [job_id])
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
+        rt.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PrivateRedis:
+    """A Redis of this test's own, without persistence, that the test may stop and start (never the shared one)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = _free_port()
+        self.workdir = workdir
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([shutil.which("redis-server") or "redis-server", "--port", str(self.port),
+                                      "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                      "--dir", str(self.workdir)], stdout=subprocess.DEVNULL)
+        _wait_for(self._up, 10, "private redis starts")
+
+    def _up(self) -> bool:
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_broker_restart_without_persistence_loses_no_queued_job(worker_env: dict[str, str], tmp_path: Path,
+                                                                   private_redis: PrivateRedis) -> None:
+    env = {**worker_env, "MURALIST_BROKER_URL": f"redis://127.0.0.1:{private_redis.port}/0"}
+    _migrate(env)
+    rt = _bot(env)
+    worker = WorkerProcess(env, tmp_path / "before.log")
+    try:
+        worker.wait_ready()
+        worker.stop()  # the model was served a moment ago, so the front door queues jobs for it
+        jobs = [_submit(rt, GenerationParams(f"a queued job {i}", seed=i, steps=4)) for i in range(8)]
+        private_redis.stop()  # every message is gone: Redis kept nothing
+        private_redis.start()
+        restarted_at = time.monotonic()
+        worker = WorkerProcess(env, tmp_path / "worker.log")
+        worker.wait_ready()
+        took = _wait_for(lambda: all(_status(rt, j) is JobStatus.DONE for j in jobs), SETTLE_S + 60,
+                         "every queued job is made")
+        print(f"broker restart settled {time.monotonic() - restarted_at:.1f} s after the restart ({took:.1f} s "
+              f"after the worker was ready)")
+        _settled(rt, jobs)
+    finally:
+        if worker is not None:
+            worker.stop()
+        rt.close()
