@@ -18,6 +18,8 @@ number of reconcilers may run at once; no leader election is needed.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,6 +31,27 @@ from core.ports import Clock, Dispatcher, EventBus, JobRepository
 from core.storage.leases import QueuedJob, SqlJobLeases
 
 log = logging.getLogger(__name__)
+
+
+def worker_name(kind: str, instance: object = None) -> str:
+    """``kind:host:pid[:instance]`` — a worker's name in the registry, which says where to look for its process."""
+    suffix = "" if instance is None else f":{instance}"
+    return f"{kind}:{socket.gethostname()}:{os.getpid()}{suffix}"
+
+
+def process_alive(name: str) -> bool:
+    """False only when the named worker ran on this host and its process is gone (a kill -9, a crash): then its job
+    need not wait for the heartbeat to go stale. Anything else (another host, an unreadable name) counts as alive."""
+    parts = name.split(":")
+    if len(parts) < 3 or parts[1] != socket.gethostname() or not parts[2].isdigit():
+        return True
+    try:
+        os.kill(int(parts[2]), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process with that pid: alive
+        return True
+    return True
 
 
 class BrokerProbe(Protocol):
@@ -76,7 +99,7 @@ class Reconciler:
         now = self.clock.now()
         live = self.leases.live_workers(now - self.worker_stale)
         for job in self.leases.running():
-            gone = job.worker is None or job.worker not in live
+            gone = job.worker is None or job.worker not in live or not process_alive(job.worker)
             overdue = job.started_at is not None and job.started_at < now - self.overdue
             if not (gone or overdue):
                 continue
@@ -119,11 +142,13 @@ class Reconciler:
         stop = threading.Event()
 
         def loop() -> None:
-            while not stop.wait(interval):
+            while True:  # a first round at once: a restarted process repairs what its predecessor left
                 try:
                     self.run_once()
                 except Exception:  # the database is down: the next round tries again
                     log.warning("reconciler round failed", exc_info=True)
+                if stop.wait(interval):
+                    return
 
         threading.Thread(target=loop, name="muralist-reconciler", daemon=True).start()
         return stop

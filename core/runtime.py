@@ -30,7 +30,7 @@ from core.models_registry import ModelSpec, model_specs
 from core.moderation import ModerationService, TierConfig
 from core.operator import Operator
 from core.ports import EventBus
-from core.reconciler import Reconciler
+from core.reconciler import Reconciler, worker_name
 from core.service import GenerationService, Limits, SystemClock
 from core.storage.db import (
     SchemaNotReady,
@@ -195,7 +195,7 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
     runtime = Runtime(settings, app, bus, spec, engine, repo, celery)
     if settings.embedded if embedded_worker is None else embedded_worker:
         try:
-            name = f"embedded:{os.getpid()}:{id(runtime)}"
+            name = worker_name("embedded", id(runtime))
             celery.runner = _runner(settings, repo, bus, name)
             names = served_models(settings)
             runtime.worker = EmbeddedWorker(celery, [specs[n].queue + suffix for n in names],
@@ -231,7 +231,7 @@ def serve_worker(settings: Settings, pool: str | None, concurrency: int | None, 
     repo = SqlJobRepository(sessions)
     celery = create_celery_app(settings, specs[names[0]].queue)
     bus = _bus(settings)
-    name = f"worker:{os.uname().nodename}:{os.getpid()}"
+    name = worker_name("worker")
     celery.runner = _runner(settings, repo, bus, name)
     WorkerRegistry(sessions).start_heartbeat(name, names, HEARTBEAT_S)
     # Every worker reconciles: the updates are conditional, so several at once are safe.

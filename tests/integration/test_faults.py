@@ -4,10 +4,12 @@ quota stays held — and how long it took to settle after the fault ended."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -190,4 +192,80 @@ def test_a_broker_restart_without_persistence_loses_no_queued_job(worker_env: di
     finally:
         if worker is not None:
             worker.stop()
+        rt.close()
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of this test's own (initdb as a non-root user), which the test may stop and start."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="muralist-pg-"))
+        self.root.chmod(0o755)  # the postgres user must reach its data folder
+        self.data = self.root / "data"
+        self.port = _free_port()
+        bindir = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+        self.bin = bindir[-1] if bindir else Path(shutil.which("initdb") or "initdb").parent
+        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_owner:
+            shutil.chown(self.root, "postgres")
+        subprocess.run([*self.as_owner, str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
+                        "--auth=trust", "-E", "UTF8"], check=True, capture_output=True, timeout=120)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/muralist"
+
+    def start(self) -> None:
+        subprocess.run([*self.as_owner, str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-l",
+                        str(self.root / "pg.log"), "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 "
+                        f"-k {self.root}", "start"], check=True, capture_output=True, timeout=60)
+
+    def stop(self) -> None:
+        subprocess.run([*self.as_owner, str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-m", "fast", "stop"],
+                       capture_output=True, timeout=60)
+
+    def create_database(self) -> None:
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             autocommit=True) as conn:
+            conn.execute("CREATE DATABASE muralist")
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    if not (Path("/usr/lib/postgresql").exists() or shutil.which("initdb")):
+        pytest.skip("PostgreSQL server binaries are not installed")
+    server = PrivatePostgres()
+    server.start()
+    server.create_database()
+    yield server
+    server.stop()
+    shutil.rmtree(server.root, ignore_errors=True)
+
+
+def test_a_20_s_database_outage_mid_run_loses_nothing(worker_env: dict[str, str], tmp_path: Path,
+                                                        private_postgres: PrivatePostgres) -> None:
+    env = {**worker_env, "MURALIST_DATABASE_URL": private_postgres.url}
+    _migrate(env)
+    rt = _bot(env)
+    worker = WorkerProcess(env, tmp_path / "worker.log")
+    try:
+        worker.wait_ready()
+        jobs = [_submit(rt, GenerationParams(f"job {i}", seed=i, steps=10, width=128, height=128))
+                for i in range(8)]
+        _wait_for(lambda: any(_status(rt, j) is JobStatus.DONE for j in jobs), 60, "the first job is made")
+        private_postgres.stop()
+        busy = rt.app.imagine(ADA, GenerationParams("during the outage"))
+        assert busy.code == "busy" and "nothing was charged" in busy.message
+        time.sleep(20)  # the outage itself (not a wait for something to not happen)
+        private_postgres.start()
+        restored_at = time.monotonic()
+        _wait_for(lambda: all(_status(rt, j) is JobStatus.DONE for j in jobs), SETTLE_S,
+                  "every job is made after the database is back")
+        print(f"database outage settled {time.monotonic() - restored_at:.1f} s after it ended")
+        _settled(rt, jobs)
+        assert worker.proc.poll() is None  # the worker rode the outage out
+    finally:
+        worker.stop()
         rt.close()

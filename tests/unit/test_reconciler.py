@@ -124,3 +124,17 @@ def test_a_job_that_keeps_killing_its_worker_is_failed_and_refunded(world: World
     assert world.service.quota(ADA).used == 0
     job = world.repo.get_job(job_id)
     assert job is not None and "stopped 3 times" in (job.error or "")
+
+
+def test_a_worker_whose_process_is_gone_on_this_host_is_dead_at_once() -> None:
+    import socket
+    import subprocess
+
+    from core.reconciler import process_alive, worker_name
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    host = socket.gethostname()
+    assert not process_alive(f"worker:{host}:{gone.pid}")
+    assert process_alive(worker_name("worker"))  # this very process
+    assert process_alive(f"worker:another-host:{gone.pid}")  # elsewhere: only the heartbeat can tell
