@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from celery.signals import worker_shutting_down
+from celery.signals import after_setup_logger, after_setup_task_logger, worker_shutting_down
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +26,7 @@ from core.config import Settings, default_pipeline_threads
 from core.delivery import JobWaiter
 from core.events import InMemoryEventBus, RedisEventBus
 from core.generation import JobRunner, Pipeline
+from core.logs import Redactor, install_redaction, secrets_of
 from core.models_registry import ModelSpec, model_specs
 from core.moderation import ModerationService, TierConfig
 from core.operator import Operator
@@ -243,6 +244,15 @@ def serve_worker(settings: Settings, pool: str | None, concurrency: int | None, 
         runner.stopping.set()
 
     worker_shutting_down.connect(hand_back_on_shutdown, weak=False)
+    redact = Redactor(secrets_of(settings))
+
+    def redact_celery_logs(logger: logging.Logger, **_: object) -> None:
+        """Celery sets up its own log handlers: secrets are redacted there too."""
+        for handler in [*logger.handlers, *logging.getLogger().handlers]:
+            install_redaction(handler, redact)
+
+    after_setup_logger.connect(redact_celery_logs, weak=False)
+    after_setup_task_logger.connect(redact_celery_logs, weak=False)
     queues = ",".join(specs[n].queue for n in names)  # one queue per model: a worker takes only what it loaded
     argv = ["worker", "--pool", chosen_pool, "--queues", queues, "--loglevel", loglevel,
             "--prefetch-multiplier", "1", "--without-gossip", "--without-mingle",
