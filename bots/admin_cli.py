@@ -43,6 +43,10 @@ def _run(action: Callable[[Operator], str]) -> None:
     except ModerationError as exc:
         typer.secho(str(exc), err=True, fg=typer.colors.RED)
         raise typer.Exit(2) from None
+    except OSError as exc:  # an export to /dev/null, a read-only or missing folder: say which and why
+        where = f" {exc.filename}" if exc.filename else ""
+        typer.secho(f"Could not write{where}: {exc.strerror or exc}.", err=True, fg=typer.colors.RED)
+        raise typer.Exit(2) from None
     finally:
         admin.close()
     if result:
