@@ -160,10 +160,16 @@ class Muralist:
 
     @_busy_when_storage_is_down
     def report(self, who: Requester, job_id: str, idx: int, reason: str = "") -> Reply:
+        if not 0 <= idx < 100:
+            return Rejected("moderation", {"detail": f"There is no delivered picture {idx + 1} in job {job_id[:20]}."})
         return self._moderated(lambda m: m.report(self._user(who), job_id, idx, reason))
 
     @_busy_when_storage_is_down
     def appeal(self, who: Requester, target: str, reason: str = "") -> Reply:
+        if any(part.lstrip("#").isdigit() and len(part.lstrip("#")) > 12 for part in target.split()):
+            # No strike or picture number is that long; the database would only overflow on it.
+            return Rejected("moderation", {"detail": "Appeal a blocked picture with /appeal JOB [N], or a strike "
+                                                     "with /appeal strike ID."})
         user_id = self._service.repo.find_user(who.platform, who.user_id)
         if user_id is None:
             return Rejected("moderation", {"detail": "There is nothing of yours to appeal yet."})

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,8 @@ from core.ports import JobRepository
 from core.storage.moderation_repo import SqlModerationRepository
 from safety.moderation import Event, ModerationError
 
+MAX_GRANT = 100_000
+_REVIEW_REF = re.compile(r"img:[a-z0-9]{1,16}:\d{1,2}|\d{1,12}")
 DECISIONS = ("approve", "remove", "appeal_upheld", "appeal_denied")
 _LABELS = {"approve": "safe", "remove": "unsafe", "appeal_upheld": "safe", "appeal_denied": "unsafe"}
 
@@ -27,6 +30,9 @@ class Operator:
         self.close = close
 
     def resolve_user(self, ref: str) -> int:
+        if len(ref) > 200 or any(len(run) > 18 for run in ref.replace("#", " ").split() if run.isdigit()):
+            # Longer than any id the database holds (it would only overflow on it).
+            raise ModerationError(f"No user {ref[:40]!r}: use #ID or platform:id (for example console:ada).")
         return self._mod.resolve_user(ref)
 
     def ban(self, user: str, actor: str, duration: str, reason: str, actor_id: int | None) -> str:
@@ -41,6 +47,8 @@ class Operator:
         if (pictures is None) == (tier is None):
             raise ModerationError("Grant either --pictures N or --tier NAME.")
         if pictures is not None:
+            if not 0 < pictures <= MAX_GRANT:
+                raise ModerationError(f"A grant is between 1 and {MAX_GRANT} pictures.")
             return self._mod.grant_pictures(target, pictures, actor, reason, actor_id)
         return self._mod.grant_tier(target, tier or "", actor, duration, actor_id)
 
@@ -48,6 +56,9 @@ class Operator:
         return self._mod.review_queue(limit)
 
     def decide(self, ref: str, decision: str, actor: str, actor_id: int | None, note: str) -> str:
+        if not _REVIEW_REF.fullmatch(ref):
+            raise ModerationError(f"{ref[:40]!r} is not an item of the review queue: img:JOB:N or a report/appeal "
+                                  f"number (see `muralist admin review`).")
         return self._mod.decide(ref, decision, actor, actor_id, note)
 
     def history(self, user: str) -> list[str]:
