@@ -114,8 +114,11 @@ class FakeRepository:
         return self.accounts[key]
 
     def record_acceptance(self, user_id: int, requester: Requester, licence_id: str, licence_version: str,
-                          text_sha256: str, app_version: str) -> None:
+                          text_sha256: str, app_version: str) -> bool:
+        if self.has_accepted(user_id, licence_id, text_sha256):
+            return False
         self.acceptances.append(_Acceptance(user_id, licence_id, text_sha256, requester.message_id))
+        return True
 
     def has_accepted(self, user_id: int, licence_id: str, text_sha256: str) -> bool:
         return any(a.user_id == user_id and a.licence_id == licence_id and a.sha256 == text_sha256

@@ -99,10 +99,9 @@ class GenerationService:
     def accept_licence(self, requester: Requester) -> Notice:
         user_id = self.repo.ensure_user(requester)
         names: dict[str, object] = {"licence": self.licence.name, "version": self.licence.version}
-        if self.repo.has_accepted(user_id, self.licence.id, self.licence.sha256):
+        if self.repo.has_accepted(user_id, self.licence.id, self.licence.sha256) or not self.repo.record_acceptance(
+                user_id, requester, self.licence.id, self.licence.version, self.licence.sha256, __version__):
             return Notice("licence_already", names)
-        self.repo.record_acceptance(user_id, requester, self.licence.id, self.licence.version, self.licence.sha256,
-                                    __version__)
         return Notice("licence_accepted", names)
 
     # --- submit ---------------------------------------------------------------------------------------------------

@@ -75,19 +75,33 @@ class SqlJobRepository:
         existing = self.find_user(requester.platform, requester.user_id)
         if existing is not None:
             return existing
-        with self.sessions.begin() as s:
-            user = User(display_name=requester.display_name)
-            s.add(user)
-            s.flush()
-            s.add(PlatformAccount(platform=requester.platform, external_id=requester.user_id, user_id=user.id))
-            return user.id
+        try:
+            with self.sessions.begin() as s:
+                user = User(display_name=requester.display_name)
+                s.add(user)
+                s.flush()
+                s.add(PlatformAccount(platform=requester.platform, external_id=requester.user_id, user_id=user.id))
+                return user.id
+        except IntegrityError:  # a concurrent first request by the same member created the account: use theirs
+            found = self.find_user(requester.platform, requester.user_id)
+            if found is None:
+                raise
+            return found
 
     def record_acceptance(self, user_id: int, requester: Requester, licence_id: str, licence_version: str,
-                          text_sha256: str, app_version: str) -> None:
+                          text_sha256: str, app_version: str) -> bool:
         with self.sessions.begin() as s:
+            # Take the user's row lock first (as create_job does), so twenty simultaneous "Accept" presses record
+            # one acceptance, not twenty.
+            s.execute(update(User).where(User.id == user_id).values(display_name=User.display_name))
+            if s.scalar(select(LicenceAcceptance.id).where(
+                    LicenceAcceptance.user_id == user_id, LicenceAcceptance.licence_id == licence_id,
+                    LicenceAcceptance.text_sha256 == text_sha256).limit(1)) is not None:
+                return False
             s.add(LicenceAcceptance(
                 user_id=user_id, licence_id=licence_id, licence_version=licence_version, text_sha256=text_sha256,
                 platform=requester.platform, platform_message_id=requester.message_id, app_version=app_version))
+            return True
 
     def has_accepted(self, user_id: int, licence_id: str, text_sha256: str) -> bool:
         with self.sessions() as s:
