@@ -11,8 +11,11 @@ import re
 from core.domain import GenerationParams
 from core.params import InvalidParams
 
-FLAGS = ("negative", "seed", "steps", "size", "cfg", "count", "style", "sampler", "image", "strength", "box",
-         "mask", "model")
+FLAGS = ("negative", "no", "seed", "steps", "size", "ar", "cfg", "count", "style", "sampler", "image", "strength",
+         "box", "mask", "model")
+# A phone turns "--" into an em or en dash: "—seed 5" means "--seed 5".
+# Only before a known flag name, so a dash in prose ("a fox — in the snow") stays prose.
+_DASHED_FLAG = re.compile(r"(^|\s)[\u2014\u2013]\s?(?=(?:" + "|".join(FLAGS) + r")(?:\s|=|$))", re.IGNORECASE)
 _FLAG = re.compile(r"(?:^|\s)--([A-Za-z][\w-]*)(?=\s|$|=)=?")
 
 
@@ -42,6 +45,7 @@ def parse_size(raw: str) -> tuple[int, int]:
 
 def parse_flags(text: str, allowed: tuple[str, ...] = FLAGS) -> tuple[str, dict[str, str]]:
     """(the text before the first flag, {flag: value}). Raises :class:`InvalidParams` on unknown or repeated flags."""
+    text = _DASHED_FLAG.sub(r"\1--", text)
     matches = list(_FLAG.finditer(text))
     prompt = text[: matches[0].start()] if matches else text
     values: dict[str, str] = {}
@@ -59,15 +63,25 @@ def parse_flags(text: str, allowed: tuple[str, ...] = FLAGS) -> tuple[str, dict[
     return prompt, values
 
 
+def parse_aspect(raw: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{1,2})\s*[:xX×/]\s*(\d{1,2})", raw.strip())
+    if not match:
+        raise InvalidParams(f"--ar needs a shape like 3:2 or 16:9, not {raw[:20]!r}.")
+    return int(match.group(1)), int(match.group(2))
+
+
 def parse_imagine(text: str) -> GenerationParams:
-    """Parse the argument text of ``/imagine``. Raises :class:`InvalidParams` on unknown or malformed flags."""
+    """Parse the argument text of ``/imagine`` (Midjourney habits included: ``--ar 3:2``, ``--no text``). Raises
+    :class:`InvalidParams` on unknown or malformed flags."""
     prompt, values = parse_flags(text)
     width = height = None
     if "size" in values:
         width, height = parse_size(values["size"])
+    negative = ", ".join(v for v in (values.get("negative", ""), values.get("no", "")) if v)
     return GenerationParams(
         prompt=prompt.strip(),
-        negative_prompt=values.get("negative", ""),
+        negative_prompt=negative,
+        aspect=parse_aspect(values["ar"]) if "ar" in values else None,
         seed=_as_int("seed", values["seed"]) if "seed" in values else None,
         steps=_as_int("steps", values["steps"]) if "steps" in values else None,
         width=width,

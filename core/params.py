@@ -31,6 +31,17 @@ def _grid(side: int, spec: ModelSpec) -> int:
     return max(MIN_SIDE, min(spec.max_side, side // 8 * 8))
 
 
+def _aspect_size(aspect: tuple[int, int], spec: ModelSpec) -> tuple[int, int]:
+    """The model's default picture area in the shape W:H, each side a multiple of 8 within the model's limits."""
+    w, h = aspect
+    if not (0 < w <= 32 and 0 < h <= 32) or max(w, h) / min(w, h) > 4:
+        raise InvalidParams("--ar takes a shape like 3:2 or 16:9, at most 4:1.")
+    area = spec.default_size**2
+    width = (area * w / h) ** 0.5
+    return (max(MIN_SIDE, min(spec.max_side, int(width) // 8 * 8)),
+            max(MIN_SIDE, min(spec.max_side, int(area / width) // 8 * 8)))
+
+
 def parse_box(text: str, width: int, height: int) -> tuple[int, int, int, int]:
     parts = text.replace(" ", "").split(",")
     if len(parts) != 4 or not all(p.isdigit() for p in parts):
@@ -78,8 +89,10 @@ def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars:
         raise InvalidParams("Use --box or --mask, not both.")
     if params.strength is not None and (params.image is None or not 0.05 <= params.strength <= 1.0):
         raise InvalidParams("--strength (0.05 to 1) applies to an input picture given with --image.")
+    if params.aspect is not None and (params.width is not None or params.height is not None):
+        raise InvalidParams("Use --ar or --size, not both.")
     default_w, default_h = (_grid(input_size[0], spec), _grid(input_size[1], spec)) if input_size else (
-        spec.default_size, spec.default_size)
+        _aspect_size(params.aspect, spec) if params.aspect else (spec.default_size, spec.default_size))
     width = params.width if params.width is not None else default_w
     height = params.height if params.height is not None else default_h
     for side_name, side in (("width", width), ("height", height)):

@@ -28,6 +28,7 @@ class GenerationParams:
     box: str | None = None  # "x,y,w,h": the rectangle to repaint (inpainting)
     mask: str | None = None  # or a mask picture (path or JOB[:N]): white is repainted
     upscale: int | None = None  # 2 or 4: enlarge the input picture instead of generating
+    aspect: tuple[int, int] | None = None  # --ar W:H: the model's default area in this shape (no explicit size)
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ after a restart.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from core.catalogue import language
-from core.command_syntax import parse_size
+from core.command_syntax import parse_imagine_request, parse_size
 from core.domain import GenerationParams, Requester
 from core.params import InvalidParams
 
@@ -30,28 +31,27 @@ def tiers_for(role_ids: Iterable[int], tier_roles: Mapping[str, str]) -> frozens
 
 
 def imagine_params(options: Mapping[str, object]) -> tuple[GenerationParams, str | None]:
-    """Slash-command options → (params, model). Discord already typed the numbers; ``size`` is text like '512x512';
-    ``image`` is an upload id (the attachment, stored first)."""
-    width = height = None
+    """Slash-command options → (params, model). Flags typed inside the prompt ("a fox --seed 3 --ar 3:2 --no text",
+    as Midjourney users type them) are parsed like on every other front door; an explicit slash option wins over the
+    same flag typed in the prompt. ``image`` is an upload id (the attachment, stored first)."""
+    typed, typed_model = parse_imagine_request(str(options.get("prompt") or ""))
+    explicit: dict[str, object] = {}
     size = options.get("size")
     if size is not None:
-        width, height = parse_size(str(size))
+        explicit["width"], explicit["height"] = parse_size(str(size))
+        explicit["aspect"] = None
     seed = options.get("seed")
     if seed is not None and not isinstance(seed, int):
         raise InvalidParams("The seed must be a whole number.")
-    params = GenerationParams(
-        prompt=str(options.get("prompt") or ""),
-        negative_prompt=str(options.get("negative") or ""),
-        seed=seed,
-        steps=_int_or_none(options.get("steps")),
-        width=width,
-        height=height,
-        cfg=_float_or_none(options.get("cfg")),
-        count=_int_or_none(options.get("count")) or 1,
-        image=str(options["image"]) if options.get("image") else None,
-        strength=_float_or_none(options.get("strength")),
-    )
-    return params, str(options["model"]) if options.get("model") else None
+    for name, value in (("seed", seed), ("steps", _int_or_none(options.get("steps"))),
+                        ("cfg", _float_or_none(options.get("cfg"))), ("count", _int_or_none(options.get("count"))),
+                        ("strength", _float_or_none(options.get("strength"))),
+                        ("image", str(options["image"]) if options.get("image") else None)):
+        if value is not None:
+            explicit[name] = value
+    negative = ", ".join(n for n in (typed.negative_prompt, str(options.get("negative") or "")) if n)
+    model = str(options["model"]) if options.get("model") else typed_model
+    return replace(typed, negative_prompt=negative, **explicit), model  # type: ignore[arg-type]
 
 
 def _int_or_none(value: object) -> int | None:

@@ -237,6 +237,10 @@ async def imagine_from_picture(update: Update, context: MuralistContext) -> None
     message, lang = update.effective_message, _lang(update)
     assert message is not None
     caption = (message.caption or "").strip()
+    chat = update.effective_chat
+    in_group = chat is not None and chat.type != "private"
+    if in_group and not caption.startswith("/imagine") and not _addressed(update, context):
+        return  # a holiday photo shared in the group is not a request
     if not caption:
         await _reply(update, text("img2img", lang))
         return
@@ -328,12 +332,27 @@ async def press_stale_button(update: Update, context: MuralistContext) -> None:
 # --- everything else ------------------------------------------------------------------------------------------------
 
 
+def _addressed(update: Update, context: MuralistContext) -> bool:
+    """In a group the bot speaks only when spoken to: a private chat, a reply to one of its messages, or a command
+    that names it (``/cmd@its_name``). Chatter and other bots' commands get no answer."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or chat.type == "private":
+        return True
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id:
+        return True
+    command = (message.text or "").split(maxsplit=1)[0] if (message.text or "").startswith("/") else ""
+    return command.lower().endswith("@" + (context.bot.username or "").lower()) and bool(context.bot.username)
+
+
 async def refuse_non_text(update: Update, context: MuralistContext) -> None:
-    await _reply(update, text("not_text", _lang(update)))
+    if _addressed(update, context):
+        await _reply(update, text("not_text", _lang(update)))
 
 
 async def refuse_unknown_command(update: Update, context: MuralistContext) -> None:
-    await _reply(update, text("unknown", _lang(update)))
+    if _addressed(update, context):
+        await _reply(update, text("unknown", _lang(update)))
 
 
 async def report_error(update: object, context: MuralistContext) -> None:
@@ -378,14 +397,16 @@ def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids:
     deps.delivery = DeliveryLoop(runtime.app, runtime.bus, PLATFORM, deps.instance, TelegramSender(deps, app.bot),
                                  sweep_interval)
     app.bot_data["deps"] = deps
+    # An edited message is not a new request: editing /imagine must not make (and charge) a second job.
+    fresh = ~filters.UpdateType.EDITED
     for name, handler in COMMANDS.items():
-        app.add_handler(CommandHandler(name, handler))
+        app.add_handler(CommandHandler(name, handler, filters=fresh))
     app.add_handler(CallbackQueryHandler(press_accept, pattern=ACCEPT_BUTTON))
     app.add_handler(CallbackQueryHandler(press_result_button, pattern=MEMBER_BUTTON))
     app.add_handler(CallbackQueryHandler(press_mod_button, pattern=MOD_BUTTON))
     app.add_handler(CallbackQueryHandler(press_stale_button))
-    app.add_handler(MessageHandler(filters.PHOTO | filters.Document.IMAGE, imagine_from_picture))
-    app.add_handler(MessageHandler(filters.COMMAND, refuse_unknown_command))
-    app.add_handler(MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, refuse_non_text))
+    app.add_handler(MessageHandler(fresh & (filters.PHOTO | filters.Document.IMAGE), imagine_from_picture))
+    app.add_handler(MessageHandler(fresh & filters.COMMAND, refuse_unknown_command))
+    app.add_handler(MessageHandler(fresh & ~filters.COMMAND & ~filters.StatusUpdate.ALL, refuse_non_text))
     app.add_error_handler(report_error)
     return app

@@ -199,14 +199,20 @@ class FakeTelegram:
         self.updates.append(update)
         self.new_update.set()
 
-    def say(self, uid: int, text: str, chat_id: int | None = None, lang: str = "en") -> None:
+    def say(self, uid: int, text: str, chat_id: int | None = None, lang: str = "en", *, edited: bool = False,
+            reply_to_bot: bool = False) -> None:
         chat = chat_id if chat_id is not None else uid
         message: dict[str, Any] = {"message_id": next(self.message_ids), "date": int(time.time()),
                                    "chat": {"id": chat, "type": "private" if chat > 0 else "supergroup"},
                                    "from": self.user(uid, lang), "text": text}
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-        self._push({"message": message})
+        if reply_to_bot:
+            message["reply_to_message"] = {"message_id": 1, "date": int(time.time()), "chat": message["chat"],
+                                           "from": BOT, "text": "an earlier answer"}
+        if edited:
+            message["edit_date"] = int(time.time())
+        self._push({"edited_message" if edited else "message": message})
 
     def send_photo(self, uid: int, data: bytes, caption: str | None) -> None:
         file_id = f"upload{next(self.message_ids)}"

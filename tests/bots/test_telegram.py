@@ -267,3 +267,28 @@ def test_one_members_slow_download_does_not_hold_up_other_chats(runtime: Runtime
         await fake.wait_for(lambda: [p for p in fake.photos(BOB) if "a green field" in p.text])
 
     run(runtime, scenario)
+
+
+def test_in_a_group_the_bot_speaks_only_when_addressed_and_edits_make_nothing(runtime: Runtime) -> None:
+    group = -3003
+
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, ADA)
+        before = jobs(runtime)
+        fake.say(ADA, "hello everyone", chat_id=group)
+        fake.say(BOB, "/imagine@some_other_bot a fox", chat_id=group)
+        fake.say(BOB, "/frobnicate", chat_id=group)  # a bare command another bot may own
+        fake.say(ADA, "/imagine a red fox", edited=True)  # an edit of an earlier /imagine: not a second job
+        fake.say(ADA, "wow, love this one!", chat_id=group, reply_to_bot=True)
+        await fake.wait_for(lambda: any("only read text" in t for t in fake.texts(group)))
+        # Two addressed round trips after the chatter: by the second answer every earlier update was handled.
+        for _ in range(2):
+            fake.say(ADA, "/help@muralist_bot", chat_id=group)
+            count = len(fake.texts(group))
+            await fake.wait_for(lambda count=count: len(fake.texts(group)) > count)
+        said = fake.texts(group)
+        assert len(said) == 3 and sum("/quota" in t for t in said) == 2  # the reply answer + two /help
+        assert not any("do not know" in t for t in said)
+        assert jobs(runtime) == before
+
+    run(runtime, scenario)

@@ -43,3 +43,10 @@ def test_replies_say_where_the_pictures_go_in_the_members_language() -> None:
     assert "posted in this chat" in rendered(Accepted("abc", 2, GenerationParams("x")), "en")
     assert "图片会发送到这里" in rendered(Accepted("abc", 2, GenerationParams("x")), "zh")
     assert "no longer exists" in rendered(Rejected("gone"), "en")
+
+
+def test_flags_typed_inside_the_prompt_are_parsed_and_slash_options_win() -> None:
+    params, model = imagine_params({"prompt": "a fox in the snow --seed 3 --steps 5 --ar 3:2 --no text, watermark",
+                                    "steps": 9, "negative": "blur"})
+    assert params.prompt == "a fox in the snow" and params.seed == 3 and params.steps == 9
+    assert params.aspect == (3, 2) and params.negative_prompt == "text, watermark, blur" and model is None
