@@ -47,8 +47,8 @@ class Operator:
         if (pictures is None) == (tier is None):
             raise ModerationError("Grant either --pictures N or --tier NAME.")
         if pictures is not None:
-            if not 0 < pictures <= MAX_GRANT:
-                raise ModerationError(f"A grant is between 1 and {MAX_GRANT} pictures.")
+            if pictures > MAX_GRANT:
+                raise ModerationError(f"A grant is at most {MAX_GRANT} pictures.")
             return self._mod.grant_pictures(target, pictures, actor, reason, actor_id)
         return self._mod.grant_tier(target, tier or "", actor, duration, actor_id)
 
