@@ -25,7 +25,7 @@ from core.runtime import build_runtime
 rt = build_runtime(Settings(data_dir=Path(sys.argv[1]), models_dir=Path(sys.argv[2])))
 who = Requester("telegram", "1", chat_id="1")
 rt.app.accept_licence(who)
-out = rt.app.imagine(who, GenerationParams("a long job", seed=1, steps=50, width=512, height=512, count=4))
+out = rt.app.imagine(who, GenerationParams("a long job", seed=1, steps=50, width=384, height=384, count=2))
 print(out.job_id, flush=True)
 time.sleep(600)
 """
@@ -49,12 +49,12 @@ def test_a_bot_killed_mid_job_has_its_job_finished_once_by_the_next_process(tmp_
     killed_at = time.monotonic()
     successor = build_runtime(Settings(data_dir=data, models_dir=models_dir))
     try:
-        job = successor.app.wait(job_id, 120)
+        job = successor.app.wait(job_id, 240)
         assert job is not None and job.status is JobStatus.DONE
         print(f"embedded restart settled {time.monotonic() - killed_at:.1f} s after the kill")
         with successor.engine.connect() as conn:
-            assert conn.execute(select(func.count()).select_from(ImageRow)).scalar_one() == 4
-            assert conn.execute(select(func.sum(QuotaLedgerRow.delta))).scalar_one() == 4
+            assert conn.execute(select(func.count()).select_from(ImageRow)).scalar_one() == 2
+            assert conn.execute(select(func.sum(QuotaLedgerRow.delta))).scalar_one() == 2
     finally:
         successor.close()
         reader.close()
