@@ -8,7 +8,6 @@ import pytest
 
 from core.config import Settings
 from core.domain import GenerationParams, GenerationRequest, QuotaRules, Rejected, Requester
-from core.fakes import FakeDispatcher
 from core.models_registry import model_spec
 from core.params import check_params
 from core.ports import NewJob
@@ -17,6 +16,7 @@ from core.storage.db import build_engine, session_factory, upgrade
 from core.storage.repositories import SqlJobRepository
 from safety.license import get_licence
 from safety.prompt_filter import PromptFilter
+from tests.fakes import FakeDispatcher
 
 pytestmark = pytest.mark.integration
 

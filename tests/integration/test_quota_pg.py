@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from core.config import Settings
 from core.domain import Accepted, GenerationParams, GenerationRequest, Rejected, Requester
-from core.fakes import FakeDispatcher
 from core.models_registry import model_spec
 from core.moderation import ModerationService, TierConfig
 from core.service import GenerationService, Limits, SystemClock
@@ -22,6 +21,7 @@ from core.storage.repositories import SqlJobRepository
 from safety.license import get_licence
 from safety.moderation import StrikePolicy
 from safety.prompt_filter import PromptFilter
+from tests.fakes import FakeDispatcher
 
 pytestmark = pytest.mark.integration
 

@@ -6,12 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from core.config import Settings
-from core.domain import Accepted, Decision, GenerationParams, GenerationRequest, Rejected, Requester, Verdict
+from core.domain import Accepted, Decision, GenerationParams, GenerationRequest, Rejected, Requester
 from core.events import InMemoryEventBus
-from core.fakes import FakeClock, FakeDispatcher, FakePipeline
 from core.generation import JobRunner
 from core.models_registry import model_spec
 from core.moderation import ModerationService, TierConfig
@@ -23,19 +21,11 @@ from core.storage.repositories import SqlJobRepository
 from safety.license import get_licence
 from safety.moderation import ModerationError, StrikePolicy
 from safety.prompt_filter import PromptFilter
+from tests.fakes import FakeClock, FakeDispatcher, FakePipeline, ScriptedChecker
 
 ADA = Requester("console", "ada")
 ADA_ON_TELEGRAM = Requester("telegram", "555")
 MOD = Requester("console", "mo")
-
-
-class Scripted:
-    def __init__(self, *decisions: Decision) -> None:
-        self.decisions = list(decisions)
-
-    def check(self, images: list[Image.Image], context: str = "default") -> list[Verdict]:
-        return [Verdict(self.decisions[i], scores={"nsfw": 0.5}, checker="scripted", checker_version="1")
-                for i in range(len(images))]
 
 
 @dataclass
@@ -52,7 +42,7 @@ class World:
     def make(self, *decisions: Decision, who: Requester = ADA) -> str:
         outcome = self.imagine(who, count=len(decisions))
         assert isinstance(outcome, Accepted), outcome
-        JobRunner(self.jobs, FakePipeline(), Scripted(*decisions), LocalImageStore(self.root / "images"),
+        JobRunner(self.jobs, FakePipeline(), ScriptedChecker(list(decisions)), LocalImageStore(self.root / "images"),
                   InMemoryEventBus(), self.clock).run(outcome.job_id)
         self.clock.advance(seconds=30)
         return outcome.job_id
