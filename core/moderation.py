@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from core.domain import QuotaRules, Requester, utc_day
+from core.domain import QuotaRules, QuotaSettings, Requester, utc_day
 from core.ports import Clock
 from core.storage.moderation_repo import ReviewImage, SqlModerationRepository
 from core.storage.repositories import SqlJobRepository
@@ -43,24 +43,14 @@ class ReviewItem:
     summary: str
 
 
-@dataclass(frozen=True)
-class TierConfig:
-    default_limit: int = 25
-    tiers: tuple[tuple[str, int], ...] = (("supporter", 100), ("staff", 500))
-    max_queued: int = 3
-    window: str = "day"
-    burst_jobs: int = 5
-    burst_seconds: int = 60
-
-
 class ModerationService:
     def __init__(self, repo: SqlModerationRepository, jobs: SqlJobRepository, clock: Clock,
-                 policy: StrikePolicy, tiers: TierConfig, quarantine_dir: Path, link_code_minutes: int = 10) -> None:
+                 policy: StrikePolicy, quota: QuotaSettings, quarantine_dir: Path, link_code_minutes: int = 10) -> None:
         self.repo = repo
         self.jobs = jobs
         self.clock = clock
         self.policy = policy
-        self.tiers = tiers
+        self.quota = quota
         self.quarantine_dir = quarantine_dir
         self.link_code_minutes = link_code_minutes
 
@@ -258,7 +248,7 @@ class ModerationService:
     def grant_tier(self, user_id: int, tier: str, actor: str, duration: str = "permanent",
                    actor_user_id: int | None = None) -> str:
         check_not_own_case(actor_user_id, user_id)
-        names = dict(self.tiers.tiers)
+        names = dict(self.quota.tiers)
         if tier not in names:
             raise ModerationError(f"No tier {tier!r}; tiers: {', '.join(names) or '(none configured)'}.")
         length = parse_duration(duration)
@@ -270,17 +260,13 @@ class ModerationService:
     def quota_rules(self, user_id: int | None, platform_tiers: frozenset[str] = frozenset(),
                     events: list[Event] | None = None) -> tuple[QuotaRules, str]:
         """The user's rules: the best of their platform tiers (roles, chat membership) and admin-granted tiers."""
-        names = dict(self.tiers.tiers)
-        held = set(platform_tiers) & set(names)
+        held = set(platform_tiers)
         if user_id is not None:
             now = self.clock.now()
             history = self.repo.events_for_user(user_id) if events is None else events
             held |= {e.reason or "" for e in history
-                     if e.action == "grant_tier" and (e.expires_at is None or e.expires_at > now)} & set(names)
-        best = max(held, key=lambda t: names[t], default=None)
-        limit = max(self.tiers.default_limit, names[best]) if best else self.tiers.default_limit
-        return QuotaRules(limit, self.tiers.max_queued, self.tiers.window, self.tiers.burst_jobs,
-                          self.tiers.burst_seconds), best or "default"
+                     if e.action == "grant_tier" and (e.expires_at is None or e.expires_at > now)}
+        return self.quota.rules_for(held)
 
     # --- identity -------------------------------------------------------------------------------------------------
 

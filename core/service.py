@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from core.domain import (
     Notice,
     Outcome,
     QuotaRules,
+    QuotaSettings,
     QuotaStatus,
     Rejected,
     Requester,
@@ -33,7 +34,7 @@ from core.domain import (
 from core.inputs import InputRefused, InputResolver
 from core.models_registry import ModelSpec
 from core.moderation import ModerationService
-from core.params import InvalidParams, check_params
+from core.params import MAX_PROMPT_CHARS, InvalidParams, check_params
 from core.ports import Clock, Dispatcher, JobRepository, NewJob, QuotaRefusal
 from core.storage.images import LocalInputStore
 from safety.image_input import BadImage
@@ -47,13 +48,6 @@ log = logging.getLogger(__name__)
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Limits:
-    daily_images: int = 25
-    max_queued_jobs: int = 3
-    max_prompt_chars: int = 1000
 
 
 def _resets(window: str, when: datetime, now: datetime) -> tuple[str, dict[str, object]]:
@@ -70,16 +64,17 @@ def _until(when: datetime, now: datetime) -> str:
 
 class GenerationService:
     def __init__(self, repo: JobRepository, dispatcher: Dispatcher, prompt_filter: PromptFilter,
-                 default_model: ModelSpec, licence: Licence, limits: Limits, clock: Clock | None = None,
+                 default_model: ModelSpec, licence: Licence, quota: QuotaSettings, clock: Clock | None = None,
                  licence_file: Path | None = None, moderation: ModerationService | None = None,
                  inputs: LocalInputStore | None = None, models: dict[str, ModelSpec] | None = None,
-                 served: Callable[[str], bool] | None = None) -> None:
+                 served: Callable[[str], bool] | None = None, max_prompt_chars: int = MAX_PROMPT_CHARS) -> None:
         self.repo = repo
         self.dispatcher = dispatcher
         self.prompt_filter = prompt_filter
         self.default_model = default_model
         self.licence = licence
-        self.limits = limits
+        self.quota_settings = quota
+        self.max_prompt_chars = max_prompt_chars
         self.clock = clock or SystemClock()
         self.moderation = moderation  # bans, strikes, tiers and grants; None in the smallest unit tests
         self.inputs = inputs  # where input pictures are kept; None where only text-to-image is served
@@ -137,7 +132,7 @@ class GenerationService:
             except (InvalidParams, BadImage) as exc:
                 return Rejected("input", {"detail": str(exc)})
         try:
-            params = check_params(request_params, model, max_prompt_chars=self.limits.max_prompt_chars,
+            params = check_params(request_params, model, max_prompt_chars=self.max_prompt_chars,
                                   input_size=input_size)
         except InvalidParams as exc:
             return Rejected("params", {"detail": str(exc)})
@@ -176,7 +171,7 @@ class GenerationService:
                history: list[Event] | None = None) -> tuple[QuotaRules, str]:
         if self.moderation is not None:
             return self.moderation.quota_rules(user_id, tiers, history)
-        return QuotaRules(self.limits.daily_images, self.limits.max_queued_jobs), "default"
+        return self.quota_settings.rules_for(tiers)
 
     def _quota_refusal(self, refusal: QuotaRefusal, count: int, rules: QuotaRules, now: datetime) -> Rejected:
         if refusal.reason == "queued":

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from core.config import Settings
-from core.domain import Accepted, GenerationParams, GenerationRequest, Rejected, Requester
+from core.domain import Accepted, GenerationParams, GenerationRequest, QuotaSettings, Rejected, Requester
 from core.models_registry import model_spec
-from core.moderation import ModerationService, TierConfig
-from core.service import GenerationService, Limits, SystemClock
+from core.moderation import ModerationService
+from core.service import GenerationService, SystemClock
 from core.storage.db import build_engine, session_factory, upgrade
 from core.storage.models import JobRow, QuotaLedgerRow
 from core.storage.moderation_repo import SqlModerationRepository
@@ -32,13 +32,12 @@ def test_hundred_concurrent_submits_with_ten_left_accept_exactly_ten(pg_url: str
     upgrade(engine)
     sessions = session_factory(engine)
     jobs = SqlJobRepository(sessions)
+    quota = QuotaSettings(default_limit=12, max_queued=1000, burst_jobs=1000)
     moderation = ModerationService(SqlModerationRepository(sessions), jobs, SystemClock(),
-                                   StrikePolicy(window=timedelta(days=7)),
-                                   TierConfig(default_limit=12, max_queued=1000, burst_jobs=1000),
-                                   tmp_path / "quarantine")
+                                   StrikePolicy(window=timedelta(days=7)), quota, tmp_path / "quarantine")
     spec = model_spec(Settings())
     dispatcher = FakeDispatcher()
-    service = GenerationService(jobs, dispatcher, prompt_filter, spec, get_licence(spec.licence_id), Limits(),
+    service = GenerationService(jobs, dispatcher, prompt_filter, spec, get_licence(spec.licence_id), quota,
                                 moderation=moderation)
     ada = Requester("console", "ada")
     service.accept_licence(ada)

@@ -10,13 +10,13 @@ import pytest
 from PIL import Image
 
 from core.config import Settings
-from core.domain import Accepted, GenerationParams, GenerationRequest, JobStatus, Rejected, Requester
+from core.domain import Accepted, GenerationParams, GenerationRequest, JobStatus, QuotaSettings, Rejected, Requester
 from core.events import InMemoryEventBus
 from core.generation import JobRunner, RunResult
 from core.models_registry import model_spec
 from core.params import SAMPLERS, check_params
 from core.pipelines import TextToImage
-from core.service import GenerationService, Limits
+from core.service import GenerationService
 from core.spec import JobSpec
 from core.storage.db import build_engine, ensure_schema, session_factory
 from core.storage.images import LocalImageStore, LocalInputStore
@@ -110,8 +110,8 @@ def world(tmp_path: Path, prompt_filter: PromptFilter):  # type: ignore[no-untyp
     engine = build_engine(Settings(data_dir=tmp_path))
     ensure_schema(engine, auto_migrate=True)
     repo = SqlJobRepository(session_factory(engine))
-    service = GenerationService(repo, FakeDispatcher(), prompt_filter, SPEC, get_licence(SPEC.licence_id), Limits(),
-                                FakeClock(), inputs=LocalInputStore(tmp_path / "inputs"))
+    service = GenerationService(repo, FakeDispatcher(), prompt_filter, SPEC, get_licence(SPEC.licence_id),
+                                QuotaSettings(), FakeClock(), inputs=LocalInputStore(tmp_path / "inputs"))
     service.accept_licence(ADA)
     yield repo, service, tmp_path
     engine.dispose()

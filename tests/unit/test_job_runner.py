@@ -9,11 +9,11 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from core.config import Settings
-from core.domain import Decision, GenerationParams, GenerationRequest, JobStatus, Requester
+from core.domain import Decision, GenerationParams, GenerationRequest, JobStatus, QuotaSettings, Requester
 from core.events import FINISHED, InMemoryEventBus
 from core.generation import JobRunner, RunResult
 from core.models_registry import model_spec
-from core.service import GenerationService, Limits
+from core.service import GenerationService
 from core.storage.db import build_engine, ensure_schema, session_factory
 from core.storage.images import LocalImageStore
 from core.storage.models import ImageRow, QuotaLedgerRow, SafetyVerdictRow
@@ -33,7 +33,7 @@ def world(tmp_path: Path, prompt_filter: PromptFilter):  # type: ignore[no-untyp
     repo = SqlJobRepository(session_factory(engine))
     spec = model_spec(settings)
     service = GenerationService(repo, FakeDispatcher(), prompt_filter, spec, get_licence(spec.licence_id),
-                                Limits(daily_images=10), FakeClock())
+                                QuotaSettings(default_limit=10), FakeClock())
     service.accept_licence(ALICE)
     yield repo, service, tmp_path, engine
     engine.dispose()

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from core.config import Settings
-from core.domain import Accepted, Decision, GenerationParams, GenerationRequest, Rejected, Requester
+from core.domain import Accepted, Decision, GenerationParams, GenerationRequest, QuotaSettings, Rejected, Requester
 from core.events import InMemoryEventBus
 from core.generation import JobRunner
 from core.models_registry import model_spec
-from core.moderation import ModerationService, TierConfig
-from core.service import GenerationService, Limits
+from core.moderation import ModerationService
+from core.service import GenerationService
 from core.storage.db import build_engine, ensure_schema, session_factory
 from core.storage.images import LocalImageStore
 from core.storage.moderation_repo import SqlModerationRepository
@@ -60,12 +60,12 @@ def world(tmp_path: Path, prompt_filter: PromptFilter):  # type: ignore[no-untyp
     sessions = session_factory(engine)
     jobs = SqlJobRepository(sessions)
     clock = FakeClock()
-    mod = ModerationService(SqlModerationRepository(sessions), jobs, clock, StrikePolicy(),
-                            TierConfig(default_limit=4, tiers=(("supporter", 10),), burst_jobs=100),
+    quota = QuotaSettings(default_limit=4, tiers=(("supporter", 10),), burst_jobs=100)
+    mod = ModerationService(SqlModerationRepository(sessions), jobs, clock, StrikePolicy(), quota,
                             tmp_path / "quarantine")
     spec = model_spec(Settings())
     service = GenerationService(jobs, FakeDispatcher(), prompt_filter, spec, get_licence(spec.licence_id),
-                                Limits(), clock, moderation=mod)
+                                quota, clock, moderation=mod)
     for who in (ADA, MOD, ADA_ON_TELEGRAM):
         service.accept_licence(who)
     yield World(service, mod, jobs, clock, tmp_path)
@@ -198,12 +198,12 @@ def test_bursts_are_slowed_down(tmp_path: Path, prompt_filter: PromptFilter) -> 
     ensure_schema(engine, auto_migrate=True)
     jobs = SqlJobRepository(session_factory(engine))
     clock = FakeClock()
-    mod = ModerationService(SqlModerationRepository(session_factory(engine)), jobs, clock,
-                            StrikePolicy(), TierConfig(default_limit=50, max_queued=50, burst_jobs=3,
-                                                       burst_seconds=60), tmp_path / "q")
+    quota = QuotaSettings(default_limit=50, max_queued=50, burst_jobs=3, burst_seconds=60)
+    mod = ModerationService(SqlModerationRepository(session_factory(engine)), jobs, clock, StrikePolicy(), quota,
+                            tmp_path / "q")
     spec = model_spec(Settings())
-    service = GenerationService(jobs, FakeDispatcher(), prompt_filter, spec, get_licence(spec.licence_id), Limits(),
-                                clock, moderation=mod)
+    service = GenerationService(jobs, FakeDispatcher(), prompt_filter, spec, get_licence(spec.licence_id),
+                                quota, clock, moderation=mod)
     service.accept_licence(ADA)
     outcomes = [service.submit(GenerationRequest(ADA, GenerationParams("a fox"))) for _ in range(4)]
     assert [type(o).__name__ for o in outcomes] == ["Accepted"] * 3 + ["Rejected"]
@@ -219,12 +219,12 @@ def test_rolling_window_frees_pictures_24_hours_after_they_were_made(tmp_path: P
     ensure_schema(engine, auto_migrate=True)
     jobs = SqlJobRepository(session_factory(engine))
     clock = FakeClock()  # 2026-01-01 12:00 UTC
-    mod = ModerationService(SqlModerationRepository(session_factory(engine)), jobs, clock,
-                            StrikePolicy(), TierConfig(default_limit=2, max_queued=50, window="rolling"),
+    quota = QuotaSettings(default_limit=2, max_queued=50, window="rolling")
+    mod = ModerationService(SqlModerationRepository(session_factory(engine)), jobs, clock, StrikePolicy(), quota,
                             tmp_path / "q")
     spec = model_spec(Settings())
-    service = GenerationService(jobs, FakeDispatcher(), prompt_filter, spec, get_licence(spec.licence_id), Limits(),
-                                clock, moderation=mod)
+    service = GenerationService(jobs, FakeDispatcher(), prompt_filter, spec, get_licence(spec.licence_id),
+                                quota, clock, moderation=mod)
     service.accept_licence(ADA)
     assert isinstance(service.submit(GenerationRequest(ADA, GenerationParams("a fox", count=2))), Accepted)
     clock.advance(hours=13)  # past UTC midnight: a day window would have reset

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from core.config import Settings
-from core.domain import Accepted, GenerationParams, GenerationRequest, Rejected, Requester
+from core.domain import Accepted, GenerationParams, GenerationRequest, QuotaSettings, Rejected, Requester
 from core.models_registry import model_spec
-from core.service import GenerationService, Limits
+from core.service import GenerationService
 from core.storage.db import build_engine, ensure_schema, session_factory
 from core.storage.models import JobRow, LicenceAcceptance, QuotaLedgerRow, SafetyVerdictRow, User
 from core.storage.repositories import SqlJobRepository
@@ -44,7 +44,7 @@ def dispatcher() -> FakeDispatcher:
 def service(repo: SqlJobRepository, dispatcher: FakeDispatcher, prompt_filter: PromptFilter) -> GenerationService:
     spec = model_spec(Settings(model="miniature"))
     return GenerationService(repo, dispatcher, prompt_filter, spec, get_licence(spec.licence_id),
-                             Limits(daily_images=3, max_queued_jobs=10), FakeClock())
+                             QuotaSettings(default_limit=3, max_queued=10), FakeClock())
 
 
 def imagine(service: GenerationService, prompt: str = "a red fox in the snow", who: Requester = ALICE, **kw: object):  # type: ignore[no-untyped-def]
@@ -171,9 +171,9 @@ def test_licence_full_text_is_offered_only_when_its_hash_matches(repo: SqlJobRep
     spec = model_spec(Settings(model="miniature"))
     tampered = tmp_path / "tampered.txt"
     tampered.write_text(official.read_text() + "\nextra clause")
-    good = GenerationService(repo, dispatcher, prompt_filter, spec, get_licence(spec.licence_id), Limits(),
+    good = GenerationService(repo, dispatcher, prompt_filter, spec, get_licence(spec.licence_id), QuotaSettings(),
                              licence_file=official)
-    bad = GenerationService(repo, dispatcher, prompt_filter, spec, get_licence(spec.licence_id), Limits(),
+    bad = GenerationService(repo, dispatcher, prompt_filter, spec, get_licence(spec.licence_id), QuotaSettings(),
                             licence_file=tampered)
     assert str(official) in good.licence_text()
     assert str(tampered) not in bad.licence_text() and bad.licence.url in bad.licence_text()
@@ -188,7 +188,7 @@ def test_a_model_no_worker_serves_is_refused_at_submit(repo: SqlJobRepository, e
     assert list(specs) == ["miniature", "mini-b"] and specs["mini-b"].queue == "muralist.mini-b"
     serving = {"miniature"}
     service = GenerationService(repo, dispatcher, prompt_filter, specs["miniature"],
-                                get_licence("creativeml-openrail-m"), Limits(), FakeClock(), models=specs,
+                                get_licence("creativeml-openrail-m"), QuotaSettings(), FakeClock(), models=specs,
                                 served=serving.__contains__)
     service.accept_licence(ALICE)
     refused = service.submit(GenerationRequest(ALICE, GenerationParams("a fox"), model="mini-b"))
