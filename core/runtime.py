@@ -26,7 +26,7 @@ from core.domain import QuotaSettings
 from core.events import InMemoryEventBus, RedisEventBus
 from core.generation import JobRunner, Pipeline
 from core.models_registry import ModelSpec, model_specs
-from core.moderation import ModerationService
+from core.moderation import Moderation, build_moderation
 from core.operator import Operator
 from core.ports import EventBus
 from core.service import GenerationService, SystemClock
@@ -90,11 +90,11 @@ def _quota(settings: Settings) -> QuotaSettings:
 
 
 def _moderation(settings: Settings, quota: QuotaSettings, repo: SqlJobRepository,
-                mod_repo: SqlModerationRepository) -> ModerationService:
+                mod_repo: SqlModerationRepository) -> Moderation:
     policy = StrikePolicy(settings.strikes_to_suspend, timedelta(days=settings.strike_window_days),
                           timedelta(hours=settings.suspension_hours))
-    return ModerationService(mod_repo, repo, SystemClock(), policy, quota, settings.data_dir / "quarantine",
-                             settings.link_code_minutes)
+    return build_moderation(mod_repo, repo, SystemClock(), policy, quota, settings.data_dir / "quarantine",
+                            settings.link_code_minutes)
 
 
 def _bus(settings: Settings) -> EventBus:
@@ -178,7 +178,7 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
                            f"Reinstall, or set MURALIST_PROMPT_SEMANTIC=false to run on rules alone.") from None
     service = GenerationService(
         repo, CeleryDispatcher(celery, suffix), prompt_filter, spec, get_licence(spec.licence_id),
-        quota, licence_file=settings.licence_text_path, moderation=moderation,
+        quota, licence_file=settings.licence_text_path, sanctions=moderation.sanctions, quota_tiers=moderation.tiers,
         inputs=LocalInputStore(settings.data_dir / "inputs"), models=specs, served=registry.serving,
         max_prompt_chars=settings.max_prompt_chars)
     app = Muralist(service, moderation, ChatSettings(sessions), JobWaiter(repo, bus))

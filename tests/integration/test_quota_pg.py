@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from core.config import Settings
 from core.domain import Accepted, GenerationParams, GenerationRequest, QuotaSettings, Rejected, Requester
 from core.models_registry import model_spec
-from core.moderation import ModerationService
+from core.moderation import build_moderation
 from core.service import GenerationService, SystemClock
 from core.storage.db import build_engine, session_factory, upgrade
 from core.storage.models import JobRow, QuotaLedgerRow
@@ -33,12 +33,12 @@ def test_hundred_concurrent_submits_with_ten_left_accept_exactly_ten(pg_url: str
     sessions = session_factory(engine)
     jobs = SqlJobRepository(sessions)
     quota = QuotaSettings(default_limit=12, max_queued=1000, burst_jobs=1000)
-    moderation = ModerationService(SqlModerationRepository(sessions), jobs, SystemClock(),
-                                   StrikePolicy(window=timedelta(days=7)), quota, tmp_path / "quarantine")
+    moderation = build_moderation(SqlModerationRepository(sessions), jobs, SystemClock(),
+                                  StrikePolicy(window=timedelta(days=7)), quota, tmp_path / "quarantine")
     spec = model_spec(Settings())
     dispatcher = FakeDispatcher()
     service = GenerationService(jobs, dispatcher, prompt_filter, spec, get_licence(spec.licence_id), quota,
-                                moderation=moderation)
+                                sanctions=moderation.sanctions, quota_tiers=moderation.tiers)
     ada = Requester("console", "ada")
     service.accept_licence(ada)
     assert isinstance(service.submit(GenerationRequest(ada, GenerationParams("warm-up", count=2))), Accepted)

@@ -84,6 +84,12 @@ def test_nothing_under_bots_touches_storage_sessions_repositories_or_the_clock()
     assert reaches == []
 
 
+def test_moderation_services_depend_on_ports_not_on_storage() -> None:
+    """Each moderation service names the ports it uses; the SQL that implements them stays out of sight."""
+    assert [(a, b) for a, targets in _graph().items() if a.startswith("core.moderation") for b in targets
+            if b.startswith("core.storage")] == []
+
+
 def test_the_shipped_code_never_imports_the_tests() -> None:
     """Test doubles live in tests/: a fake that core could import is a fake production could end up running."""
     reaches = []
