@@ -26,7 +26,7 @@ from core.domain import (
     Reply,
     Requester,
 )
-from core.moderation import ModerationService
+from core.moderation import Moderation
 from core.retrying import is_outage
 from core.service import GenerationService
 from core.styles import load_styles
@@ -70,7 +70,7 @@ def _busy_when_storage_is_down(method: Callable[P, R]) -> Callable[P, R | Reject
 
 
 class Muralist:
-    def __init__(self, service: GenerationService, moderation: ModerationService, chat_settings: ChatSettings,
+    def __init__(self, service: GenerationService, moderation: Moderation, chat_settings: ChatSettings,
                  waiter: JobWaiter) -> None:
         self._service = service
         self._moderation = moderation
@@ -153,7 +153,7 @@ class Muralist:
                 for s in self._service.models.values()]
 
     def deliveries(self, platform: str, claimed_by: str) -> DeliveryTemplate:
-        return DeliveryTemplate(self._service.repo, self._moderation.repo, self._chat_settings, self._service.clock,
+        return DeliveryTemplate(self._service.repo, self._moderation.records, self._chat_settings, self._service.clock,
                                 platform, claimed_by)
 
     # --- members: reports, appeals, linked accounts ---------------------------------------------------------------
@@ -162,7 +162,7 @@ class Muralist:
     def report(self, who: Requester, job_id: str, idx: int, reason: str = "") -> Reply:
         if not 0 <= idx < 100:
             return Rejected("moderation", {"detail": f"There is no delivered picture {idx + 1} in job {job_id[:20]}."})
-        return self._moderated(lambda m: m.report(self._user(who), job_id, idx, reason))
+        return self._moderated(lambda m: m.reports.report(self._user(who), job_id, idx, reason))
 
     @_busy_when_storage_is_down
     def appeal(self, who: Requester, target: str, reason: str = "") -> Reply:
@@ -173,47 +173,50 @@ class Muralist:
         user_id = self._service.repo.find_user(who.platform, who.user_id)
         if user_id is None:
             return Rejected("moderation", {"detail": "There is nothing of yours to appeal yet."})
-        return self._moderated(lambda m: m.appeal(user_id, target, reason))
+        return self._moderated(lambda m: m.reports.appeal(user_id, target, reason))
 
     @_busy_when_storage_is_down
     def link(self, who: Requester, code: str | None = None) -> Reply:
-        return self._moderated(lambda m: m.redeem_link(who, code) if code else m.link_code(who))
+        return self._moderated(lambda m: m.identity.redeem_link(who, code) if code else m.identity.link_code(who))
 
     @_busy_when_storage_is_down
     def unlink(self, who: Requester) -> Reply:
-        return self._moderated(lambda m: m.unlink(who))
+        return self._moderated(lambda m: m.identity.unlink(who))
 
     # --- moderators (the adapter has checked the platform's permission) -------------------------------------------
 
     def refuse_non_moderator(self, who: Requester, what: str) -> Rejected:
         """Audit an attempt by someone who is not a moderator, and say so."""
         log.warning("non-moderator %s:%s tried %s", who.platform, who.user_id, what)
-        self._moderation.record_denied(f"{who.platform}:{who.user_id}", what)
+        self._moderation.sanctions.record_denied(f"{who.platform}:{who.user_id}", what)
         return Rejected("moderators_only")
 
     @_busy_when_storage_is_down
     def ban(self, actor: Requester, target: Requester | str, duration: str, reason: str) -> Reply:
-        return self._as_moderator(actor, lambda m, me, name: m.ban(self._target(target), name, duration, reason, me))
+        return self._as_moderator(actor, lambda m, me, name: m.sanctions.ban(self._target(target), name, duration,
+                                                                             reason, me))
 
     @_busy_when_storage_is_down
     def unban(self, actor: Requester, target: Requester | str) -> Reply:
-        return self._as_moderator(actor, lambda m, me, name: m.unban(self._target(target), name, "", me))
+        return self._as_moderator(actor, lambda m, me, name: m.sanctions.unban(self._target(target), name, "", me))
 
     @_busy_when_storage_is_down
     def ban_author(self, actor: Requester, job_id: str, idx: int, duration: str, reason: str) -> Reply:
         """Ban whoever made a picture (a moderator's button under a reviewed picture)."""
-        image = self._moderation.repo.image(job_id, idx)
+        image = self._moderation.review.picture(job_id, idx)
         if image is None:
             return Rejected("gone")
-        return self._as_moderator(actor, lambda m, me, name: m.ban(image.user_id, name, duration, reason, me))
+        return self._as_moderator(actor, lambda m, me, name: m.sanctions.ban(image.user_id, name, duration, reason,
+                                                                             me))
 
     @_busy_when_storage_is_down
     def decide_picture(self, actor: Requester, job_id: str, idx: int, decision: str) -> Reply:
-        return self._as_moderator(actor, lambda m, me, name: m.decide(f"img:{job_id}:{idx + 1}", decision, name, me))
+        return self._as_moderator(actor, lambda m, me, name: m.review.decide(f"img:{job_id}:{idx + 1}", decision,
+                                                                             name, me))
 
     def member_history(self, target: Requester | str) -> list[Event] | Rejected:
         try:
-            return self._moderation.history(self._target(target))
+            return self._moderation.sanctions.history(self._target(target))
         except ModerationError as exc:
             return _refused(exc)
 
@@ -234,15 +237,15 @@ class Muralist:
         return self._service.repo.ensure_user(who)
 
     def _target(self, target: Requester | str) -> int:
-        return self._user(target) if isinstance(target, Requester) else self._moderation.resolve_user(target)
+        return self._user(target) if isinstance(target, Requester) else self._moderation.identity.resolve_user(target)
 
-    def _moderated(self, action: Callable[[ModerationService], str]) -> Reply:
+    def _moderated(self, action: Callable[[Moderation], str]) -> Reply:
         try:
             return Notice("moderation", {"detail": action(self._moderation)})
         except ModerationError as exc:
             return _refused(exc)
 
-    def _as_moderator(self, actor: Requester, action: Callable[[ModerationService, int, str], str]) -> Reply:
+    def _as_moderator(self, actor: Requester, action: Callable[[Moderation, int, str], str]) -> Reply:
         """Run a moderator's action as ``platform:id`` (the audit log's actor) with their user id (so nobody judges
         their own case)."""
         me = self._user(actor)

@@ -14,8 +14,8 @@ from typing import Any
 from core.chat_settings import GLOBAL_SCOPE, MOD_CHANNEL, ChatSettings
 from core.domain import FINAL_STATUSES, Decision, Job, JobStatus, Notice
 from core.events import FINISHED, PROGRESS
+from core.moderation.ports import ModerationRecords
 from core.ports import Clock, EventBus, JobRepository
-from core.storage.moderation_repo import SqlModerationRepository
 
 RESULT_ACTIONS = ("reroll", "variations", "upscale", "report")
 
@@ -160,7 +160,7 @@ class DeliveryTemplate:
     """Claim → render → (the adapter sends) → mark → moderators. Every adapter delivers through this one template and
     writes only how to send; the claim (a unique row per job) makes delivery exactly-once across processes."""
 
-    def __init__(self, repo: JobRepository, moderation: SqlModerationRepository, chat_settings: ChatSettings,
+    def __init__(self, repo: JobRepository, moderation: ModerationRecords, chat_settings: ChatSettings,
                  clock: Clock, platform: str, claimed_by: str) -> None:
         self.repo = repo
         self.moderation = moderation

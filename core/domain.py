@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -171,13 +172,36 @@ Reply = Accepted | Rejected | Notice
 
 @dataclass(frozen=True)
 class QuotaRules:
-    """One user's quota rules at submit time (their tier decides ``daily_limit``)."""
+    """One user's quota rules at submit time, derived from :class:`QuotaSettings` (their tier decides
+    ``daily_limit``)."""
 
-    daily_limit: int = 25
+    daily_limit: int
+    max_queued: int
+    window: str  # "day": resets at 00:00 UTC; "rolling": the last 24 hours
+    burst_jobs: int  # at most this many submits …
+    burst_seconds: int  # … in this many seconds
+
+
+@dataclass(frozen=True)
+class QuotaSettings:
+    """The quota as configured, built once from the settings in the composition root: the default daily limit, the
+    tiers above it (name, pictures a day) and the caps every tier shares. Each member's :class:`QuotaRules` come
+    from :meth:`rules_for`."""
+
+    default_limit: int = 25
+    tiers: tuple[tuple[str, int], ...] = (("supporter", 100), ("staff", 500))
     max_queued: int = 3
-    window: str = "day"  # "day": resets at 00:00 UTC; "rolling": the last 24 hours
-    burst_jobs: int = 5  # at most this many submits …
-    burst_seconds: int = 60  # … in this many seconds
+    window: str = "day"
+    burst_jobs: int = 5
+    burst_seconds: int = 60
+
+    def rules_for(self, held: Iterable[str] = ()) -> tuple[QuotaRules, str]:
+        """The rules of the best tier among ``held`` (a name that is not configured counts for nothing), and that
+        tier's name: "default" when none applies."""
+        limits = dict(self.tiers)
+        best = max(set(held) & set(limits), key=lambda t: limits[t], default=None)
+        limit = max(self.default_limit, limits[best]) if best else self.default_limit
+        return QuotaRules(limit, self.max_queued, self.window, self.burst_jobs, self.burst_seconds), best or "default"
 
 
 @dataclass(frozen=True)

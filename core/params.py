@@ -12,6 +12,7 @@ MAX_SEED = 2**32 - 1
 MAX_COUNT = 4
 MIN_CFG, MAX_CFG = 0.0, 30.0
 MIN_SIDE = 64
+MAX_PROMPT_CHARS = 1000  # each of prompt and negative prompt; MURALIST_MAX_PROMPT_CHARS overrides it
 
 
 class InvalidParams(ValueError):
@@ -52,7 +53,7 @@ def parse_box(text: str, width: int, height: int) -> tuple[int, int, int, int]:
     return x, y, w, h
 
 
-def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars: int,
+def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars: int = MAX_PROMPT_CHARS,
                  input_size: tuple[int, int] | None = None) -> JobSpec:
     """Fill defaults and validate. Raises :class:`InvalidParams` with the first problem found.
 

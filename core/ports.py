@@ -1,5 +1,5 @@
 """The ports the service and the worker depend on. Adapters (SQLAlchemy, Celery, Redis, disk) implement them;
-unit tests use the in-memory fakes in :mod:`core.fakes`."""
+tests run the SQL ones on a SQLite file and stand in for the rest with the doubles in ``tests/fakes.py``."""
 
 from __future__ import annotations
 

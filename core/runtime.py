@@ -24,15 +24,16 @@ from core.batching import BatchingPipeline
 from core.chat_settings import ChatSettings
 from core.config import Settings, default_pipeline_threads
 from core.delivery import JobWaiter
+from core.domain import QuotaSettings
 from core.events import InMemoryEventBus, RedisEventBus
 from core.generation import JobRunner, Pipeline
 from core.logs import Redactor, install_redaction, secrets_of
 from core.models_registry import ModelSpec, model_specs
-from core.moderation import ModerationService, TierConfig
+from core.moderation import Moderation, build_moderation
 from core.operator import Operator
 from core.ports import EventBus
 from core.reconciler import Reconciler, worker_name
-from core.service import GenerationService, Limits, SystemClock
+from core.service import GenerationService, SystemClock
 from core.storage.db import (
     SchemaNotReady,
     build_engine,
@@ -91,14 +92,18 @@ class Runtime:
         self.engine.dispose()
 
 
-def _moderation(settings: Settings, repo: SqlJobRepository, mod_repo: SqlModerationRepository) -> ModerationService:
+def _quota(settings: Settings) -> QuotaSettings:
+    return QuotaSettings(settings.quota_daily_images, tuple(sorted(settings.quota_tiers.items())),
+                         settings.max_queued_jobs_per_user, settings.quota_window, settings.rate_limit_jobs,
+                         settings.rate_limit_seconds)
+
+
+def _moderation(settings: Settings, quota: QuotaSettings, repo: SqlJobRepository,
+                mod_repo: SqlModerationRepository) -> Moderation:
     policy = StrikePolicy(settings.strikes_to_suspend, timedelta(days=settings.strike_window_days),
                           timedelta(hours=settings.suspension_hours))
-    tiers = TierConfig(settings.quota_daily_images, tuple(sorted(settings.quota_tiers.items())),
-                       settings.max_queued_jobs_per_user, settings.quota_window, settings.rate_limit_jobs,
-                       settings.rate_limit_seconds)
-    return ModerationService(mod_repo, repo, SystemClock(), policy, tiers, settings.data_dir / "quarantine",
-                             settings.link_code_minutes)
+    return build_moderation(mod_repo, repo, SystemClock(), policy, quota, settings.data_dir / "quarantine",
+                            settings.link_code_minutes)
 
 
 def _bus(settings: Settings) -> EventBus:
@@ -180,7 +185,8 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
     # embedded runtime gets queue names of its own, so one runtime's worker never takes another's jobs (the tests
     # and the bench build several in one process).
     suffix = f".{uuid.uuid4().hex[:10]}" if settings.embedded else ""
-    moderation = _moderation(settings, repo, SqlModerationRepository(sessions))
+    quota = _quota(settings)
+    moderation = _moderation(settings, quota, repo, SqlModerationRepository(sessions))
     try:
         prompt_filter = PromptFilter(semantic=settings.prompt_semantic)
     except EmbeddingUnavailable as exc:
@@ -189,9 +195,9 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
                            f"Reinstall, or set MURALIST_PROMPT_SEMANTIC=false to run on rules alone.") from None
     service = GenerationService(
         repo, CeleryDispatcher(celery, suffix), prompt_filter, spec, get_licence(spec.licence_id),
-        Limits(settings.quota_daily_images, settings.max_queued_jobs_per_user, settings.max_prompt_chars),
-        licence_file=settings.licence_text_path, moderation=moderation,
-        inputs=LocalInputStore(settings.data_dir / "inputs"), models=specs, served=registry.serving)
+        quota, licence_file=settings.licence_text_path, sanctions=moderation.sanctions, quota_tiers=moderation.tiers,
+        inputs=LocalInputStore(settings.data_dir / "inputs"), models=specs, served=registry.serving,
+        max_prompt_chars=settings.max_prompt_chars)
     app = Muralist(service, moderation, ChatSettings(sessions), JobWaiter(repo, bus))
     runtime = Runtime(settings, app, bus, spec, engine, repo, celery)
     if settings.embedded if embedded_worker is None else embedded_worker:
@@ -268,7 +274,7 @@ def build_operator(settings: Settings) -> Operator:
     sessions = session_factory(engine)
     repo = SqlJobRepository(sessions)
     mod_repo = SqlModerationRepository(sessions)
-    return Operator(_moderation(settings, repo, mod_repo), repo, mod_repo, engine.dispose)
+    return Operator(_moderation(settings, _quota(settings), repo, mod_repo), repo, mod_repo, engine.dispose)
 
 
 # --- database chores --------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from core.domain import (
     Notice,
     Outcome,
     QuotaRules,
+    QuotaSettings,
     QuotaStatus,
     Rejected,
     Requester,
@@ -32,8 +33,8 @@ from core.domain import (
 )
 from core.inputs import InputRefused, InputResolver
 from core.models_registry import ModelSpec
-from core.moderation import ModerationService
-from core.params import InvalidParams, check_params
+from core.moderation import QuotaTiers, Sanctions
+from core.params import MAX_PROMPT_CHARS, InvalidParams, check_params
 from core.ports import Clock, Dispatcher, JobRepository, NewJob, QuotaRefusal
 from core.storage.images import LocalInputStore
 from safety.image_input import BadImage
@@ -47,13 +48,6 @@ log = logging.getLogger(__name__)
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Limits:
-    daily_images: int = 25
-    max_queued_jobs: int = 3
-    max_prompt_chars: int = 1000
 
 
 def _resets(window: str, when: datetime, now: datetime) -> tuple[str, dict[str, object]]:
@@ -70,18 +64,22 @@ def _until(when: datetime, now: datetime) -> str:
 
 class GenerationService:
     def __init__(self, repo: JobRepository, dispatcher: Dispatcher, prompt_filter: PromptFilter,
-                 default_model: ModelSpec, licence: Licence, limits: Limits, clock: Clock | None = None,
-                 licence_file: Path | None = None, moderation: ModerationService | None = None,
-                 inputs: LocalInputStore | None = None, models: dict[str, ModelSpec] | None = None,
-                 served: Callable[[str], bool] | None = None) -> None:
+                 default_model: ModelSpec, licence: Licence, quota: QuotaSettings, clock: Clock | None = None,
+                 licence_file: Path | None = None, sanctions: Sanctions | None = None,
+                 quota_tiers: QuotaTiers | None = None, inputs: LocalInputStore | None = None,
+                 models: dict[str, ModelSpec] | None = None, served: Callable[[str], bool] | None = None,
+                 max_prompt_chars: int = MAX_PROMPT_CHARS) -> None:
         self.repo = repo
         self.dispatcher = dispatcher
         self.prompt_filter = prompt_filter
         self.default_model = default_model
         self.licence = licence
-        self.limits = limits
+        self.quota_settings = quota
+        self.max_prompt_chars = max_prompt_chars
         self.clock = clock or SystemClock()
-        self.moderation = moderation  # bans, strikes, tiers and grants; None in the smallest unit tests
+        # Bans and strikes, and admin-granted tiers and pictures; None in the smallest unit tests.
+        self.sanctions = sanctions
+        self.quota_tiers = quota_tiers
         self.inputs = inputs  # where input pictures are kept; None where only text-to-image is served
         self.models = models or {default_model.name: default_model}  # every configured model
         self.served = served  # is a worker serving this model right now? None: do not ask (unit tests)
@@ -110,9 +108,9 @@ class GenerationService:
         requester = request.requester
         user_id = self.repo.find_user(requester.platform, requester.user_id)
         history = None
-        if user_id is not None and self.moderation is not None:
-            history = self.moderation.repo.events_for_user(user_id)  # read once: for the ban and the tier
-            ban = self.moderation.ban_status(user_id, history)
+        if user_id is not None and self.sanctions is not None:
+            history = self.sanctions.history(user_id)  # read once: for the ban and the tier
+            ban = self.sanctions.ban_status(user_id, history)
             if ban.banned:
                 until = ("until_permanent", {}) if ban.until is None else (
                     "until_time", {"until": f"{ban.until:%Y-%m-%d %H:%M}"})
@@ -136,7 +134,7 @@ class GenerationService:
             except (InvalidParams, BadImage) as exc:
                 return Rejected("input", {"detail": str(exc)})
         try:
-            params = check_params(request_params, model, max_prompt_chars=self.limits.max_prompt_chars,
+            params = check_params(request_params, model, max_prompt_chars=self.max_prompt_chars,
                                   input_size=input_size)
         except InvalidParams as exc:
             return Rejected("params", {"detail": str(exc)})
@@ -146,8 +144,8 @@ class GenerationService:
             self.repo.record_prompt_verdict(user_id, verdict, params.prompt, None)
             values: dict[str, object] = {"categories": ", ".join(c.replace("_", " × ") for c in verdict.categories),
                                          "blocked": list(verdict.categories)}
-            if self.moderation is not None:
-                suspended = self.moderation.strike_for_prompt(user_id, verdict.categories, params.prompt)
+            if self.sanctions is not None:
+                suspended = self.sanctions.strike_for_prompt(user_id, verdict.categories, params.prompt)
                 if suspended is not None:
                     values["suspended"] = suspended
             return Rejected("prompt", values)
@@ -173,9 +171,9 @@ class GenerationService:
 
     def _rules(self, user_id: int | None, tiers: frozenset[str] = frozenset(),
                history: list[Event] | None = None) -> tuple[QuotaRules, str]:
-        if self.moderation is not None:
-            return self.moderation.quota_rules(user_id, tiers, history)
-        return QuotaRules(self.limits.daily_images, self.limits.max_queued_jobs), "default"
+        if self.quota_tiers is not None:
+            return self.quota_tiers.quota_rules(user_id, tiers, history)
+        return self.quota_settings.rules_for(tiers)
 
     def _quota_refusal(self, refusal: QuotaRefusal, count: int, rules: QuotaRules, now: datetime) -> Rejected:
         if refusal.reason == "queued":

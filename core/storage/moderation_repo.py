@@ -1,16 +1,17 @@
-"""SQL for moderation, grants, identity links and admin reports. Every write here is an insert (append-only tables)
-except the account pointer of a platform account, whose every change is also recorded in ``account_links``."""
+"""SQL for moderation, grants, identity links and admin reports: the moderation ports
+(:mod:`core.moderation.ports`), answered with plain values. Every write here is an insert (append-only tables) except
+the account pointer of a platform account, whose every change is also recorded in ``account_links``."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.moderation.ports import Account, Reservation, ReviewImage
 from core.storage.models import (
     AccountLinkRow,
     ImageRow,
@@ -35,18 +36,6 @@ def _event(row: ModerationEventRow) -> Event:
 
 def code_hash(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class ReviewImage:
-    job_id: str
-    image_idx: int
-    user_id: int
-    prompt: str
-    nsfw_score: float | None
-    decision: str
-    path: str | None
-    created_at: datetime
 
 
 class SqlModerationRepository:
@@ -116,10 +105,11 @@ class SqlModerationRepository:
             s.add(QuotaLedgerRow(user_id=user_id, delta=delta, reason=reason, job_id=job_id, period=period,
                                  charged_at=charged_at or now, created_at=now))
 
-    def reservation(self, job_id: str) -> QuotaLedgerRow | None:
+    def reservation(self, job_id: str) -> Reservation | None:
         with self.sessions() as s:
-            return s.scalars(select(QuotaLedgerRow).where(QuotaLedgerRow.job_id == job_id,
-                                                          QuotaLedgerRow.reason == "reserve")).first()
+            row = s.scalars(select(QuotaLedgerRow).where(QuotaLedgerRow.job_id == job_id,
+                                                         QuotaLedgerRow.reason == "reserve")).first()
+            return None if row is None else Reservation(row.period, row.charged_at)
 
     # --- identity -------------------------------------------------------------------------------------------------
 
@@ -132,10 +122,11 @@ class SqlModerationRepository:
             return [(a.platform, a.external_id) for a in s.scalars(
                 select(PlatformAccount).where(PlatformAccount.user_id == user_id).order_by(PlatformAccount.id))]
 
-    def account(self, platform: str, external_id: str) -> PlatformAccount | None:
+    def account(self, platform: str, external_id: str) -> Account | None:
         with self.sessions() as s:
-            return s.scalars(select(PlatformAccount).where(PlatformAccount.platform == platform,
-                                                           PlatformAccount.external_id == external_id)).first()
+            row = s.scalars(select(PlatformAccount).where(PlatformAccount.platform == platform,
+                                                          PlatformAccount.external_id == external_id)).first()
+            return None if row is None else Account(row.id, row.user_id)
 
     def create_link_code(self, user_id: int, platform: str, code: str, *, now: datetime, expires_at: datetime) -> None:
         with self.sessions.begin() as s:

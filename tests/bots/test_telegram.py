@@ -10,10 +10,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bots.telegram.app import build_application
+from bots.telegram.translate import PLATFORM
 from core.config import Settings
+from core.domain import Requester
 from core.runtime import Runtime, build_runtime
 from core.storage.models import JobRow, ModerationEventRow
 from tests.bots.fake_telegram import TOKEN, FakeTelegram
+from tests.bots.waiting import finished_unannounced
 
 ADA, BOB, MO, ZHANG = 21, 22, 23, 24
 MOD_CHAT = -1001
@@ -69,6 +72,12 @@ async def accept(fake: FakeTelegram, uid: int) -> None:
     await fake.wait_for(lambda: any("accepted" in x for x in fake.texts(uid)))
 
 
+async def swept(fake: FakeTelegram, runtime: Runtime, uid: int) -> None:
+    """Wait until a delivery sweep has run since now: one would have sent again whatever was still undelivered."""
+    job_id = finished_unannounced(runtime, Requester(PLATFORM, str(uid), str(uid)), "a job nobody announced")
+    await fake.wait_for(lambda: any(job_id in x for x in fake.texts(uid)))
+
+
 def jobs(runtime: Runtime) -> int:
     with runtime.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(JobRow)).scalar_one()
@@ -88,7 +97,7 @@ def test_start_shows_the_licence_with_an_accept_button_then_imagine_sends_one_ph
         assert photo.photos[0][:8] == b"\x89PNG\r\n\x1a\n" and photo.spoilers == [False]
         assert "seed 9" in photo.text and photo.buttons[0].startswith("mr:reroll:")
         assert any(b.startswith("mr:report:") for b in photo.buttons)
-        await asyncio.sleep(0.5)
+        await swept(fake, runtime, ADA)
         assert len(fake.photos(ADA)) == 1
 
     run(runtime, scenario)
@@ -130,7 +139,7 @@ def test_blocked_prompt_bad_flags_and_odd_messages_get_sentences_and_make_nothin
         await fake.wait_for(lambda: any("no longer exists" in x for x in fake.texts(ADA)))
         fake.press(ADA, "mr:frobnicate:nosuchjob", fake.sent[-1])  # a button from an older version of the bot
         await fake.wait_for(lambda: any(a.get("text") == "That job no longer exists." for a in fake.answers))
-        await asyncio.sleep(0.5)
+        # Every answer above comes after the gates that refused it, so a job would already be written.
         assert jobs(runtime) == before and fake.photos(ADA) == []
 
     run(runtime, scenario)
@@ -200,7 +209,7 @@ def test_a_restart_before_delivery_still_delivers_exactly_once(runtime: Runtime)
 
     async def after_restart(fake: FakeTelegram) -> None:
         await fake.wait_for(lambda: fake.photos(ADA))
-        await asyncio.sleep(1.0)
+        await swept(fake, runtime, ADA)
 
     fake = run(runtime, before_restart, after_restart, after_restart, deliver=[False, True, True])
     assert len([p for p in fake.photos(ADA) if "a windmill in a storm" in p.text]) == 1
@@ -240,7 +249,7 @@ def test_a_server_path_as_image_is_refused_without_saying_whether_it_exists(runt
                                       if len([s for s in fake.sent[sent:] if s.chat_id == BOB]) == 2 else None)
         assert answers[0] == answers[1]  # the same sentence whether or not the file exists
         assert "uploaded with the command" in answers[0] and "etc" not in answers[0] and "\n" not in answers[0]
-        await asyncio.sleep(0.3)
+        # Both answers come after the gates that refused them, so a job would already be written.
         assert jobs(runtime) == before and len(fake.sent) == sent + 2
 
     run(runtime, scenario)

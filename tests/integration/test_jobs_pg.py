@@ -7,16 +7,16 @@ from datetime import UTC, datetime
 import pytest
 
 from core.config import Settings
-from core.domain import GenerationParams, GenerationRequest, QuotaRules, Rejected, Requester
-from core.fakes import FakeDispatcher
+from core.domain import GenerationParams, GenerationRequest, QuotaSettings, Rejected, Requester
 from core.models_registry import model_spec
 from core.params import check_params
 from core.ports import NewJob
-from core.service import GenerationService, Limits
+from core.service import GenerationService
 from core.storage.db import build_engine, session_factory, upgrade
 from core.storage.repositories import SqlJobRepository
 from safety.license import get_licence
 from safety.prompt_filter import PromptFilter
+from tests.fakes import FakeDispatcher
 
 pytestmark = pytest.mark.integration
 
@@ -36,10 +36,11 @@ def test_every_kind_of_job_reads_back_as_it_was_asked(pg_url: str) -> None:
                 GenerationParams("a castle", image="/in/a.png", box="8,8,16,16"),
                 GenerationParams("a castle", image="/in/a.png", mask="/in/m.png"),
                 GenerationParams("", image="/in/a.png", upscale=2)]
+    rules, _ = QuotaSettings(default_limit=100, max_queued=100, burst_jobs=100).rules_for()
     for request in requests:
         spec = check_params(request, MODEL, max_prompt_chars=1000, input_size=(64, 64) if request.image else None)
         job_id = repo.create_job(NewJob(user, ADA, spec, MODEL.name, MODEL.queue, nsfw_allowed=False),
-                                 rules=QuotaRules(daily_limit=100, max_queued=100, burst_jobs=100), now=now)
+                                 rules=rules, now=now)
         assert isinstance(job_id, str)
         job = repo.get_job(job_id)
         assert job is not None and job.spec == spec
@@ -51,7 +52,7 @@ def test_a_nul_in_a_prompt_is_refused_before_postgresql_sees_it(pg_url: str, pro
     upgrade(engine)
     repo = SqlJobRepository(session_factory(engine))
     dispatcher = FakeDispatcher()
-    service = GenerationService(repo, dispatcher, prompt_filter, MODEL, get_licence(MODEL.licence_id), Limits())
+    service = GenerationService(repo, dispatcher, prompt_filter, MODEL, get_licence(MODEL.licence_id), QuotaSettings())
     service.accept_licence(ADA)
     for request in (GenerationParams("a fox\x00"), GenerationParams("a fox", "\x00")):
         outcome = service.submit(GenerationRequest(ADA, request))

@@ -10,11 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from core.config import Settings
-from core.domain import Accepted, GenerationParams, GenerationRequest, Rejected, Requester
-from core.fakes import FakeDispatcher
+from core.domain import Accepted, GenerationParams, GenerationRequest, QuotaSettings, Rejected, Requester
 from core.models_registry import model_spec
-from core.moderation import ModerationService, TierConfig
-from core.service import GenerationService, Limits, SystemClock
+from core.moderation import build_moderation
+from core.service import GenerationService, SystemClock
 from core.storage.db import build_engine, session_factory, upgrade
 from core.storage.models import JobRow, QuotaLedgerRow
 from core.storage.moderation_repo import SqlModerationRepository
@@ -22,6 +21,7 @@ from core.storage.repositories import SqlJobRepository
 from safety.license import get_licence
 from safety.moderation import StrikePolicy
 from safety.prompt_filter import PromptFilter
+from tests.fakes import FakeDispatcher
 
 pytestmark = pytest.mark.integration
 
@@ -32,14 +32,13 @@ def test_hundred_concurrent_submits_with_ten_left_accept_exactly_ten(pg_url: str
     upgrade(engine)
     sessions = session_factory(engine)
     jobs = SqlJobRepository(sessions)
-    moderation = ModerationService(SqlModerationRepository(sessions), jobs, SystemClock(),
-                                   StrikePolicy(window=timedelta(days=7)),
-                                   TierConfig(default_limit=12, max_queued=1000, burst_jobs=1000),
-                                   tmp_path / "quarantine")
+    quota = QuotaSettings(default_limit=12, max_queued=1000, burst_jobs=1000)
+    moderation = build_moderation(SqlModerationRepository(sessions), jobs, SystemClock(),
+                                  StrikePolicy(window=timedelta(days=7)), quota, tmp_path / "quarantine")
     spec = model_spec(Settings())
     dispatcher = FakeDispatcher()
-    service = GenerationService(jobs, dispatcher, prompt_filter, spec, get_licence(spec.licence_id), Limits(),
-                                moderation=moderation)
+    service = GenerationService(jobs, dispatcher, prompt_filter, spec, get_licence(spec.licence_id), quota,
+                                sanctions=moderation.sanctions, quota_tiers=moderation.tiers)
     ada = Requester("console", "ada")
     service.accept_licence(ada)
     assert isinstance(service.submit(GenerationRequest(ada, GenerationParams("warm-up", count=2))), Accepted)

@@ -82,3 +82,22 @@ def test_nothing_under_bots_touches_storage_sessions_repositories_or_the_clock()
             if isinstance(node, ast.Attribute) and node.attr in ("repo", "sessions", "clock", "engine"):
                 reaches.append(f"{path.relative_to(REPO)}:{node.lineno} .{node.attr}")
     assert reaches == []
+
+
+def test_moderation_services_depend_on_ports_not_on_storage() -> None:
+    """Each moderation service names the ports it uses; the SQL that implements them stays out of sight."""
+    assert [(a, b) for a, targets in _graph().items() if a.startswith("core.moderation") for b in targets
+            if b.startswith("core.storage")] == []
+
+
+def test_the_shipped_code_never_imports_the_tests() -> None:
+    """Test doubles live in tests/: a fake that core could import is a fake production could end up running."""
+    reaches = []
+    for package in PACKAGES:
+        for path in (REPO / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+                reaches += [f"{path.relative_to(REPO)}:{node.lineno} {n}" for n in names
+                            if n == "tests" or n.startswith("tests.")]
+    assert reaches == []

@@ -10,21 +10,20 @@ import pytest
 from PIL import Image
 
 from core.config import Settings
-from core.domain import Accepted, Decision, GenerationParams, GenerationRequest, JobStatus, Rejected, Requester
+from core.domain import Accepted, GenerationParams, GenerationRequest, JobStatus, QuotaSettings, Rejected, Requester
 from core.events import InMemoryEventBus
-from core.fakes import FakeClock, FakeDispatcher, FakePipeline
 from core.generation import JobRunner, RunResult
 from core.models_registry import model_spec
 from core.params import SAMPLERS, check_params
 from core.pipelines import TextToImage
-from core.service import GenerationService, Limits
+from core.service import GenerationService
 from core.spec import JobSpec
 from core.storage.db import build_engine, ensure_schema, session_factory
 from core.storage.images import LocalImageStore, LocalInputStore
 from core.storage.repositories import SqlJobRepository
 from safety.license import get_licence
 from safety.prompt_filter import PromptFilter
-from safety.verdict import Verdict
+from tests.fakes import FakeClock, FakeDispatcher, FakePipeline, ScriptedChecker
 
 ADA = Requester("console", "ada", local=True)  # the local operator: may name files
 SPEC = model_spec(Settings())
@@ -106,24 +105,13 @@ def test_styles_and_samplers_are_checked_at_submit() -> None:
             check_params(bad, SPEC, max_prompt_chars=1000)
 
 
-class Checker:
-    def __init__(self, block_inputs: bool = False) -> None:
-        self.block_inputs = block_inputs
-        self.calls = 0
-
-    def check(self, images: list[Image.Image], context: str = "default") -> list[Verdict]:
-        self.calls += 1
-        blocked = self.block_inputs and self.calls == 1  # the first call is the input picture
-        return [Verdict(Decision.BLOCK if blocked else Decision.ALLOW, scores={"nsfw": 0.0}) for _ in images]
-
-
 @pytest.fixture
 def world(tmp_path: Path, prompt_filter: PromptFilter):  # type: ignore[no-untyped-def]
     engine = build_engine(Settings(data_dir=tmp_path))
     ensure_schema(engine, auto_migrate=True)
     repo = SqlJobRepository(session_factory(engine))
-    service = GenerationService(repo, FakeDispatcher(), prompt_filter, SPEC, get_licence(SPEC.licence_id), Limits(),
-                                FakeClock(), inputs=LocalInputStore(tmp_path / "inputs"))
+    service = GenerationService(repo, FakeDispatcher(), prompt_filter, SPEC, get_licence(SPEC.licence_id),
+                                QuotaSettings(), FakeClock(), inputs=LocalInputStore(tmp_path / "inputs"))
     service.accept_licence(ADA)
     yield repo, service, tmp_path
     engine.dispose()
@@ -137,7 +125,7 @@ def test_cancel_a_queued_job_refunds_and_the_worker_skips_it(world) -> None:  # 
     assert "cancelled" in service.cancel(outcome.job_id, ADA).message
     assert service.quota(ADA).used == 0
     pipeline = FakePipeline()
-    result = JobRunner(repo, pipeline, Checker(), LocalImageStore(root / "img"), InMemoryEventBus(),
+    result = JobRunner(repo, pipeline, ScriptedChecker(), LocalImageStore(root / "img"), InMemoryEventBus(),
                        FakeClock()).run(outcome.job_id)
     assert result is RunResult.SKIPPED and pipeline.calls == 0
     assert "already finished" in service.cancel(outcome.job_id, ADA).message
@@ -156,7 +144,7 @@ def test_cancel_a_running_job_stops_it_between_steps(world) -> None:  # type: ig
                     progress(done, total)
             return super().__call__(spec, step)
 
-    runner = JobRunner(repo, CancelMidway(), Checker(), LocalImageStore(root / "img"), InMemoryEventBus(),
+    runner = JobRunner(repo, CancelMidway(), ScriptedChecker(), LocalImageStore(root / "img"), InMemoryEventBus(),
                        FakeClock())
     assert runner.run(outcome.job_id) is RunResult.CANCELLED
     job = repo.get_job(outcome.job_id)
@@ -169,7 +157,7 @@ def test_a_blocked_input_picture_is_refused_before_generation(world, source: str
     outcome = service.submit(GenerationRequest(ADA, GenerationParams("a castle", image=source)))
     assert isinstance(outcome, Accepted)
     pipeline = FakePipeline()
-    runner = JobRunner(repo, pipeline, Checker(block_inputs=True), LocalImageStore(root / "img"),
+    runner = JobRunner(repo, pipeline, ScriptedChecker(block_first_call=True), LocalImageStore(root / "img"),
                        InMemoryEventBus(), FakeClock())
     assert runner.run(outcome.job_id) is RunResult.FAILED and pipeline.calls == 0
     job = repo.get_job(outcome.job_id)

@@ -9,37 +9,20 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from core.config import Settings
-from core.domain import Decision, GenerationParams, GenerationRequest, JobStatus, Requester, Verdict
+from core.domain import Decision, GenerationParams, GenerationRequest, JobStatus, QuotaSettings, Requester
 from core.events import FINISHED, InMemoryEventBus
-from core.fakes import FakeClock, FakeDispatcher, FakePipeline
 from core.generation import JobRunner, RunResult
 from core.models_registry import model_spec
-from core.service import GenerationService, Limits
+from core.service import GenerationService
 from core.storage.db import build_engine, ensure_schema, session_factory
 from core.storage.images import LocalImageStore
 from core.storage.models import ImageRow, QuotaLedgerRow, SafetyVerdictRow
 from core.storage.repositories import SqlJobRepository
 from safety.license import get_licence
 from safety.prompt_filter import PromptFilter
+from tests.fakes import FakeClock, FakeDispatcher, FakePipeline, ScriptedChecker
 
 ALICE = Requester("console", "alice")
-
-
-class ScriptedChecker:
-    """Returns the given decisions in turn (and raises if told to), standing in for the NSFW classifier."""
-
-    def __init__(self, decisions: list[Decision] | None = None, fail: bool = False) -> None:
-        self.decisions = decisions or []
-        self.fail = fail
-        self.contexts: list[str] = []
-
-    def check(self, images: list[Image.Image], context: str = "default") -> list[Verdict]:
-        self.contexts.append(context)
-        if self.fail:
-            raise RuntimeError("classifier crashed")
-        return [Verdict(self.decisions[i] if i < len(self.decisions) else Decision.ALLOW,
-                        scores={"nsfw": 0.9 if self.decisions[i:i + 1] == [Decision.BLOCK] else 0.01},
-                        checker="scripted", checker_version="1") for i in range(len(images))]
 
 
 @pytest.fixture
@@ -50,7 +33,7 @@ def world(tmp_path: Path, prompt_filter: PromptFilter):  # type: ignore[no-untyp
     repo = SqlJobRepository(session_factory(engine))
     spec = model_spec(settings)
     service = GenerationService(repo, FakeDispatcher(), prompt_filter, spec, get_licence(spec.licence_id),
-                                Limits(daily_images=10), FakeClock())
+                                QuotaSettings(default_limit=10), FakeClock())
     service.accept_licence(ALICE)
     yield repo, service, tmp_path, engine
     engine.dispose()

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from core.fakes import FakeClock
 from safety.moderation import (
     Event,
     ModerationError,
@@ -19,6 +18,7 @@ from safety.moderation import (
     parse_duration,
     should_suspend,
 )
+from tests.fakes import FakeClock
 
 CLOCK = FakeClock()
 T0 = CLOCK.now()

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from sqlalchemy import Engine
 
 from core.config import Settings
-from core.domain import Accepted, Decision, GenerationParams, GenerationRequest, Rejected, Requester, Verdict
+from core.domain import Accepted, Decision, GenerationParams, GenerationRequest, QuotaSettings, Rejected, Requester
 from core.events import InMemoryEventBus
-from core.fakes import FakeClock, FakeDispatcher, FakePipeline
 from core.generation import JobRunner
 from core.models_registry import model_spec
-from core.moderation import ModerationService, TierConfig
-from core.service import GenerationService, Limits
+from core.moderation import Moderation, build_moderation
+from core.service import GenerationService
 from core.storage.db import build_engine, ensure_schema, session_factory
 from core.storage.images import LocalImageStore
 from core.storage.moderation_repo import SqlModerationRepository
@@ -23,25 +23,17 @@ from core.storage.repositories import SqlJobRepository
 from safety.license import get_licence
 from safety.moderation import ModerationError, StrikePolicy
 from safety.prompt_filter import PromptFilter
+from tests.fakes import FakeClock, FakeDispatcher, FakePipeline, ScriptedChecker
 
 ADA = Requester("console", "ada")
 ADA_ON_TELEGRAM = Requester("telegram", "555")
 MOD = Requester("console", "mo")
 
 
-class Scripted:
-    def __init__(self, *decisions: Decision) -> None:
-        self.decisions = list(decisions)
-
-    def check(self, images: list[Image.Image], context: str = "default") -> list[Verdict]:
-        return [Verdict(self.decisions[i], scores={"nsfw": 0.5}, checker="scripted", checker_version="1")
-                for i in range(len(images))]
-
-
 @dataclass
 class World:
     service: GenerationService
-    mod: ModerationService
+    mod: Moderation
     jobs: SqlJobRepository
     clock: FakeClock
     root: Path
@@ -52,7 +44,7 @@ class World:
     def make(self, *decisions: Decision, who: Requester = ADA) -> str:
         outcome = self.imagine(who, count=len(decisions))
         assert isinstance(outcome, Accepted), outcome
-        JobRunner(self.jobs, FakePipeline(), Scripted(*decisions), LocalImageStore(self.root / "images"),
+        JobRunner(self.jobs, FakePipeline(), ScriptedChecker(list(decisions)), LocalImageStore(self.root / "images"),
                   InMemoryEventBus(), self.clock).run(outcome.job_id)
         self.clock.advance(seconds=30)
         return outcome.job_id
@@ -63,27 +55,31 @@ class World:
         return user
 
 
-@pytest.fixture
-def world(tmp_path: Path, prompt_filter: PromptFilter):  # type: ignore[no-untyped-def]
-    engine = build_engine(Settings(data_dir=tmp_path))
+def open_world(root: Path, prompt_filter: PromptFilter, quota: QuotaSettings) -> tuple[World, Engine]:
+    engine = build_engine(Settings(data_dir=root))
     ensure_schema(engine, auto_migrate=True)
     sessions = session_factory(engine)
     jobs = SqlJobRepository(sessions)
-    clock = FakeClock()
-    mod = ModerationService(SqlModerationRepository(sessions), jobs, clock, StrikePolicy(),
-                            TierConfig(default_limit=4, tiers=(("supporter", 10),), burst_jobs=100),
-                            tmp_path / "quarantine")
+    clock = FakeClock()  # 2026-01-01 12:00 UTC
+    mod = build_moderation(SqlModerationRepository(sessions), jobs, clock, StrikePolicy(), quota, root / "quarantine")
     spec = model_spec(Settings())
-    service = GenerationService(jobs, FakeDispatcher(), prompt_filter, spec, get_licence(spec.licence_id),
-                                Limits(), clock, moderation=mod)
+    service = GenerationService(jobs, FakeDispatcher(), prompt_filter, spec, get_licence(spec.licence_id), quota,
+                                clock, sanctions=mod.sanctions, quota_tiers=mod.tiers)
     for who in (ADA, MOD, ADA_ON_TELEGRAM):
         service.accept_licence(who)
-    yield World(service, mod, jobs, clock, tmp_path)
+    return World(service, mod, jobs, clock, root), engine
+
+
+@pytest.fixture
+def world(tmp_path: Path, prompt_filter: PromptFilter) -> Iterator[World]:
+    opened, engine = open_world(tmp_path, prompt_filter,
+                                QuotaSettings(default_limit=4, tiers=(("supporter", 10),), burst_jobs=100))
+    yield opened
     engine.dispose()
 
 
 def test_a_ban_refuses_with_reason_and_end_date_then_expires(world: World) -> None:
-    world.mod.ban(world.uid(ADA), "admin:test", "2d", "spamming the channel")
+    world.mod.sanctions.ban(world.uid(ADA), "admin:test", "2d", "spamming the channel")
     refused = world.imagine()
     assert isinstance(refused, Rejected) and refused.code == "banned"
     assert "spamming the channel" in refused.message and "until 2026-01-03 12:00 UTC" in refused.message
@@ -95,56 +91,56 @@ def test_hard_blocks_become_strikes_and_three_suspend(world: World) -> None:
     for prompt in ("decapitated head", "a mutilated corpse", "nazi propaganda poster"):
         last = world.imagine(prompt=prompt)
     assert isinstance(last, Rejected) and "suspended until" in last.message
-    assert [e.action for e in world.mod.history(world.uid(ADA))].count("suspend") == 1
+    assert [e.action for e in world.mod.sanctions.history(world.uid(ADA))].count("suspend") == 1
     assert isinstance(world.imagine(), Rejected)
     # A plain sexual block is not a hard category: no strike.
     world.clock.advance(days=2)
     world.imagine(prompt="a nude woman")
-    assert sum(e.action == "strike" for e in world.mod.history(world.uid(ADA))) == 3
+    assert sum(e.action == "strike" for e in world.mod.sanctions.history(world.uid(ADA))) == 3
 
 
 def test_report_goes_to_the_queue_and_remove_quarantines_the_picture(world: World) -> None:
     job = world.make(Decision.ALLOW)
     picture = Path(world.jobs.get_job(job).images[0].path)  # type: ignore[arg-type, union-attr]
     bob = Requester("console", "bob")
-    sentence = world.mod.report(world.jobs.ensure_user(bob), job, 0, "not ok")
+    sentence = world.mod.reports.report(world.jobs.ensure_user(bob), job, 0, "not ok")
     assert "reported" in sentence
-    (item,) = [i for i in world.mod.review_queue() if i.kind == "report"]
+    (item,) = [i for i in world.mod.review.waiting() if i.kind == "report"]
     with pytest.raises(ModerationError, match="own case"):
-        world.mod.decide(item.ref, "remove", "admin:ada", world.uid(ADA))
-    assert "removed" in world.mod.decide(item.ref, "remove", "admin:mo", world.uid(MOD))
+        world.mod.review.decide(item.ref, "remove", "admin:ada", world.uid(ADA))
+    assert "removed" in world.mod.review.decide(item.ref, "remove", "admin:mo", world.uid(MOD))
     assert not picture.exists() and (world.root / "quarantine" / picture.name).exists()
     assert world.jobs.get_job(job).images[0].path is None  # type: ignore[union-attr]
-    assert not [i for i in world.mod.review_queue() if i.kind == "report"]
+    assert not [i for i in world.mod.review.waiting() if i.kind == "report"]
 
 
 def test_review_band_pictures_wait_for_a_moderator(world: World) -> None:
     job = world.make(Decision.REVIEW, Decision.ALLOW)
-    assert [i.ref for i in world.mod.review_queue()] == [f"img:{job}:1"]
-    world.mod.decide(f"img:{job}:1", "approve", "admin:mo", world.uid(MOD))
-    assert world.mod.review_queue() == []
+    assert [i.ref for i in world.mod.review.waiting()] == [f"img:{job}:1"]
+    world.mod.review.decide(f"img:{job}:1", "approve", "admin:mo", world.uid(MOD))
+    assert world.mod.review.waiting() == []
 
 
 def test_an_upheld_appeal_of_a_blocked_picture_refunds_it_once(world: World) -> None:
     job = world.make(Decision.BLOCK, Decision.ALLOW)
     assert world.service.quota(ADA).used == 2
-    world.mod.appeal(world.uid(ADA), f"{job} 1", "it was a sunset")
+    world.mod.reports.appeal(world.uid(ADA), f"{job} 1", "it was a sunset")
     with pytest.raises(ModerationError, match="already appealed"):
-        world.mod.appeal(world.uid(ADA), f"{job} 1")
+        world.mod.reports.appeal(world.uid(ADA), f"{job} 1")
     with pytest.raises(ModerationError, match="no blocked picture 2"):
-        world.mod.appeal(world.uid(ADA), f"{job} 2")
-    (item,) = world.mod.review_queue()
-    assert "upheld" in world.mod.decide(item.ref, "uphold", "admin:mo", world.uid(MOD))
+        world.mod.reports.appeal(world.uid(ADA), f"{job} 2")
+    (item,) = world.mod.review.waiting()
+    assert "upheld" in world.mod.review.decide(item.ref, "uphold", "admin:mo", world.uid(MOD))
     assert world.service.quota(ADA).used == 1
-    assert world.mod.review_queue() == []
+    assert world.mod.review.waiting() == []
 
 
 def test_an_upheld_strike_appeal_removes_the_strike(world: World) -> None:
     world.imagine(prompt="decapitated head")
-    (strike,) = [e for e in world.mod.history(world.uid(ADA)) if e.action == "strike"]
-    world.mod.appeal(world.uid(ADA), f"strike {strike.id}", "it was a statue")
-    (item,) = world.mod.review_queue()
-    world.mod.decide(item.ref, "uphold", "admin:mo", world.uid(MOD))
+    (strike,) = [e for e in world.mod.sanctions.history(world.uid(ADA)) if e.action == "strike"]
+    world.mod.reports.appeal(world.uid(ADA), f"strike {strike.id}", "it was a statue")
+    (item,) = world.mod.review.waiting()
+    world.mod.review.decide(item.ref, "uphold", "admin:mo", world.uid(MOD))
     world.imagine(prompt="a mutilated corpse")
     world.imagine(prompt="nazi propaganda")
     assert isinstance(world.imagine(), Accepted)  # two live strikes: not suspended
@@ -154,14 +150,14 @@ def test_grants_and_tiers_raise_the_quota(world: World) -> None:
     assert isinstance(world.imagine(count=4), Accepted)
     assert isinstance(world.imagine(), Rejected)
     with pytest.raises(ModerationError, match="positive"):
-        world.mod.grant_pictures(world.uid(ADA), -3, "admin:mo")
-    world.mod.grant_pictures(world.uid(ADA), 2, "admin:mo", "contest winner")
+        world.mod.tiers.grant_pictures(world.uid(ADA), -3, "admin:mo")
+    world.mod.tiers.grant_pictures(world.uid(ADA), 2, "admin:mo", "contest winner")
     status = world.service.quota(ADA)
     assert (status.used, status.limit, status.granted, status.left) == (4, 4, 2, 2)
-    world.mod.grant_tier(world.uid(ADA), "supporter", "admin:mo", "7d")
+    world.mod.tiers.grant_tier(world.uid(ADA), "supporter", "admin:mo", "7d")
     assert world.service.quota(ADA).left == 8 and world.service.quota(ADA).tier == "supporter"
     with pytest.raises(ModerationError, match="No tier"):
-        world.mod.grant_tier(world.uid(ADA), "platinum", "admin:mo")
+        world.mod.tiers.grant_tier(world.uid(ADA), "platinum", "admin:mo")
 
 
 def test_a_platform_tier_counts_without_an_admin(world: World) -> None:
@@ -171,50 +167,42 @@ def test_a_platform_tier_counts_without_an_admin(world: World) -> None:
 
 def test_linking_shares_one_quota_and_ban_and_unlinking_keeps_history(world: World) -> None:
     world.make(Decision.ALLOW, Decision.ALLOW, Decision.ALLOW, who=ADA_ON_TELEGRAM)
-    code = world.mod.link_code(ADA).split("code is ")[1].split(".")[0]
+    code = world.mod.identity.link_code(ADA).split("code is ")[1].split(".")[0]
     with pytest.raises(ModerationError, match="different platform"):
-        world.mod.redeem_link(MOD, code)
+        world.mod.identity.redeem_link(MOD, code)
     with pytest.raises(ModerationError, match="unknown, already used or expired"):
-        world.mod.redeem_link(ADA_ON_TELEGRAM, code)  # a code works once
-    code = world.mod.link_code(ADA).split("code is ")[1].split(".")[0]
-    assert "Linked" in world.mod.redeem_link(ADA_ON_TELEGRAM, code)
+        world.mod.identity.redeem_link(ADA_ON_TELEGRAM, code)  # a code works once
+    code = world.mod.identity.link_code(ADA).split("code is ")[1].split(".")[0]
+    assert "Linked" in world.mod.identity.redeem_link(ADA_ON_TELEGRAM, code)
     assert world.uid(ADA) == world.uid(ADA_ON_TELEGRAM)
     assert world.service.quota(ADA).used == 3  # Telegram's pictures today follow the account
-    world.mod.ban(world.uid(ADA), "admin:mo", "1d", "abuse")
+    world.mod.sanctions.ban(world.uid(ADA), "admin:mo", "1d", "abuse")
     assert isinstance(world.imagine(ADA_ON_TELEGRAM), Rejected)
-    world.mod.unban(world.uid(ADA), "admin:mo")
-    assert "Unlinked" in world.mod.unlink(ADA_ON_TELEGRAM)
+    world.mod.sanctions.unban(world.uid(ADA), "admin:mo")
+    assert "Unlinked" in world.mod.identity.unlink(ADA_ON_TELEGRAM)
     assert world.uid(ADA) != world.uid(ADA_ON_TELEGRAM)
     with pytest.raises(ModerationError, match="not linked"):
-        world.mod.unlink(ADA_ON_TELEGRAM)
+        world.mod.identity.unlink(ADA_ON_TELEGRAM)
 
 
 def test_expired_link_codes_are_refused(world: World) -> None:
-    code = world.mod.link_code(ADA).split("code is ")[1].split(".")[0]
+    code = world.mod.identity.link_code(ADA).split("code is ")[1].split(".")[0]
     world.clock.advance(minutes=11)
     with pytest.raises(ModerationError, match="expired"):
-        world.mod.redeem_link(ADA_ON_TELEGRAM, code)
+        world.mod.identity.redeem_link(ADA_ON_TELEGRAM, code)
 
 
 def test_unknown_users_are_a_sentence(world: World) -> None:
     with pytest.raises(ModerationError, match="No user"):
-        world.mod.resolve_user("discord:nobody")
-    assert world.mod.resolve_user("console:ada") == world.uid(ADA)
-    assert world.mod.resolve_user(f"#{world.uid(ADA)}") == world.uid(ADA)
+        world.mod.identity.resolve_user("discord:nobody")
+    assert world.mod.identity.resolve_user("console:ada") == world.uid(ADA)
+    assert world.mod.identity.resolve_user(f"#{world.uid(ADA)}") == world.uid(ADA)
 
 
 def test_bursts_are_slowed_down(tmp_path: Path, prompt_filter: PromptFilter) -> None:
-    engine = build_engine(Settings(data_dir=tmp_path))
-    ensure_schema(engine, auto_migrate=True)
-    jobs = SqlJobRepository(session_factory(engine))
-    clock = FakeClock()
-    mod = ModerationService(SqlModerationRepository(session_factory(engine)), jobs, clock,
-                            StrikePolicy(), TierConfig(default_limit=50, max_queued=50, burst_jobs=3,
-                                                       burst_seconds=60), tmp_path / "q")
-    spec = model_spec(Settings())
-    service = GenerationService(jobs, FakeDispatcher(), prompt_filter, spec, get_licence(spec.licence_id), Limits(),
-                                clock, moderation=mod)
-    service.accept_licence(ADA)
+    world, engine = open_world(tmp_path, prompt_filter,
+                               QuotaSettings(default_limit=50, max_queued=50, burst_jobs=3, burst_seconds=60))
+    service, clock = world.service, world.clock
     outcomes = [service.submit(GenerationRequest(ADA, GenerationParams("a fox"))) for _ in range(4)]
     assert [type(o).__name__ for o in outcomes] == ["Accepted"] * 3 + ["Rejected"]
     assert outcomes[3].code == "rate" and "Try again in 60 seconds" in outcomes[3].message  # type: ignore[union-attr]
@@ -225,17 +213,9 @@ def test_bursts_are_slowed_down(tmp_path: Path, prompt_filter: PromptFilter) -> 
 
 def test_rolling_window_frees_pictures_24_hours_after_they_were_made(tmp_path: Path,
                                                                       prompt_filter: PromptFilter) -> None:
-    engine = build_engine(Settings(data_dir=tmp_path))
-    ensure_schema(engine, auto_migrate=True)
-    jobs = SqlJobRepository(session_factory(engine))
-    clock = FakeClock()  # 2026-01-01 12:00 UTC
-    mod = ModerationService(SqlModerationRepository(session_factory(engine)), jobs, clock,
-                            StrikePolicy(), TierConfig(default_limit=2, max_queued=50, window="rolling"),
-                            tmp_path / "q")
-    spec = model_spec(Settings())
-    service = GenerationService(jobs, FakeDispatcher(), prompt_filter, spec, get_licence(spec.licence_id), Limits(),
-                                clock, moderation=mod)
-    service.accept_licence(ADA)
+    world, engine = open_world(tmp_path, prompt_filter, QuotaSettings(default_limit=2, max_queued=50,
+                                                                      window="rolling"))
+    service, clock = world.service, world.clock
     assert isinstance(service.submit(GenerationRequest(ADA, GenerationParams("a fox", count=2))), Accepted)
     clock.advance(hours=13)  # past UTC midnight: a day window would have reset
     refused = service.submit(GenerationRequest(ADA, GenerationParams("a fox")))

@@ -9,18 +9,18 @@ from pathlib import Path
 import pytest
 
 from core.config import Settings
-from core.domain import GenerationParams, GenerationRequest, JobStatus, Requester
+from core.domain import GenerationParams, GenerationRequest, JobStatus, QuotaSettings, Requester
 from core.events import InMemoryEventBus
-from core.fakes import FakeClock
 from core.models_registry import model_spec
 from core.reconciler import Reconciler
-from core.service import GenerationService, Limits
+from core.service import GenerationService
 from core.storage.db import build_engine, ensure_schema, session_factory
 from core.storage.leases import SqlJobLeases
 from core.storage.repositories import SqlJobRepository
 from core.worker_registry import WorkerRegistry
 from safety.license import get_licence
 from safety.prompt_filter import PromptFilter
+from tests.fakes import FakeClock
 
 ADA = Requester("console", "ada")
 
@@ -50,7 +50,7 @@ class World:
         self.broker = Broker()
         spec = model_spec(Settings())
         self.service = GenerationService(self.repo, self.broker, prompt_filter, spec, get_licence(spec.licence_id),
-                                         Limits(daily_images=20, max_queued_jobs=10), self.clock)
+                                         QuotaSettings(default_limit=20, max_queued=10), self.clock)
         self.service.accept_licence(ADA)
         self.registry = WorkerRegistry(sessions)
         self.leases = SqlJobLeases(sessions)

@@ -1,0 +1,51 @@
+"""What members file: a report of a picture they saw, and an appeal of a blocked picture or a strike against them.
+Both wait in the review queue until a moderator decides (:mod:`core.moderation.review`)."""
+
+from __future__ import annotations
+
+from core.moderation.ports import ModerationLog, Pictures
+from core.ports import Clock
+from safety.moderation import ModerationError, check_appeal
+
+
+class ReportsAndAppeals:
+    def __init__(self, log: ModerationLog, pictures: Pictures, clock: Clock) -> None:
+        self.log = log
+        self.pictures = pictures
+        self.clock = clock
+
+    def report(self, reporter_user_id: int, job_id: str, image_idx: int, reason: str) -> str:
+        image = self.pictures.image(job_id, image_idx)
+        if image is None or image.path is None:
+            raise ModerationError(f"There is no delivered picture {image_idx + 1} in job {job_id}.")
+        event_id = self.log.add_event("report", f"user:{reporter_user_id}", now=self.clock.now(),
+                                      actor_user_id=reporter_user_id, target_user_id=image.user_id,
+                                      target_job_id=job_id, target_image_idx=image_idx,
+                                      reason=reason.strip()[:500] or None)
+        return f"Thank you: picture {image_idx + 1} of job {job_id} is reported (#{event_id}); a moderator will look."
+
+    def appeal(self, user_id: int, target: str, reason: str = "") -> str:
+        """``target``: 'JOB N' for a blocked picture, or 'strike ID'."""
+        parts = target.split()
+        now = self.clock.now()
+        history = self.log.all_events(("appeal",))
+        if len(parts) == 2 and parts[0].lower() == "strike" and parts[1].lstrip("#").isdigit():
+            strike = self.log.event(int(parts[1].lstrip("#")))
+            if strike is None or strike.action != "strike":
+                raise ModerationError(f"There is no strike #{parts[1].lstrip('#')}.")
+            check_appeal(history, appellant_user_id=user_id, target_owner_id=strike.target_user_id or -1,
+                         key=(None, None, strike.id))
+            event_id = self.log.add_event("appeal", f"user:{user_id}", now=now, actor_user_id=user_id,
+                                          target_user_id=user_id, related_event_id=strike.id, reason=reason or None)
+        elif len(parts) in (1, 2) and (len(parts) == 1 or parts[1].isdigit()):
+            job_id, idx = parts[0], (int(parts[1]) - 1 if len(parts) == 2 else 0)
+            image = self.pictures.image(job_id, idx)
+            if image is None or image.decision != "block":
+                raise ModerationError(f"Job {job_id} has no blocked picture {idx + 1} to appeal.")
+            check_appeal(history, appellant_user_id=user_id, target_owner_id=image.user_id, key=(job_id, idx, None))
+            event_id = self.log.add_event("appeal", f"user:{user_id}", now=now, actor_user_id=user_id,
+                                          target_user_id=user_id, target_job_id=job_id, target_image_idx=idx,
+                                          reason=reason or None)
+        else:
+            raise ModerationError("Appeal a blocked picture with /appeal JOB [N], or a strike with /appeal strike ID.")
+        return f"Your appeal #{event_id} is filed; a moderator will decide."

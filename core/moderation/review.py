@@ -1,0 +1,113 @@
+"""The moderators' queue: review-band pictures, open reports and open appeals, and the decisions on them. A removed
+picture is quarantined — out of circulation, but kept for the moderation export that trains better classifiers."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from core.domain import utc_day
+from core.moderation.ports import ModerationLog, Pictures, QuotaLedger, ReviewImage
+from core.ports import Clock
+from safety.moderation import ModerationError, check_not_own_case, open_items
+
+# Every action that opens or closes an item of the queue.
+_QUEUE_ACTIONS = ("report", "appeal", "approve", "remove", "appeal_upheld", "appeal_denied", "dismiss")
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    ref: str  # what a moderator types to decide it: "img:JOB:N", or the event id of a report/appeal
+    kind: str  # "picture" | "report" | "appeal"
+    user_id: int | None
+    summary: str
+
+
+class ReviewQueue:
+    def __init__(self, log: ModerationLog, pictures: Pictures, ledger: QuotaLedger, clock: Clock,
+                 quarantine_dir: Path) -> None:
+        self.log = log
+        self.pictures = pictures
+        self.ledger = ledger
+        self.clock = clock
+        self.quarantine_dir = quarantine_dir
+
+    def waiting(self, limit: int = 50) -> list[ReviewItem]:
+        """What waits for a moderator: pictures first, then open reports and appeals, oldest first."""
+        items = [ReviewItem(f"img:{i.job_id}:{i.image_idx + 1}", "picture", i.user_id,
+                            f"job {i.job_id} picture {i.image_idx + 1}, nsfw {i.nsfw_score or 0:.2f}, "
+                            f"prompt {i.prompt[:60]!r}") for i in self.pictures.images_awaiting_review(limit)]
+        for event in open_items(self.log.all_events(_QUEUE_ACTIONS)).values():
+            what = (f"strike #{event.related_event_id}" if event.related_event_id
+                    else f"job {event.target_job_id} picture {(event.target_image_idx or 0) + 1}")
+            items.append(ReviewItem(str(event.id), event.action, event.target_user_id,
+                                    f"{event.action} of {what}: {event.reason or '(no reason given)'}"))
+        return items[:limit]
+
+    def picture(self, job_id: str, idx: int) -> ReviewImage | None:
+        return self.pictures.image(job_id, idx)
+
+    def decide(self, ref: str, decision: str, actor: str, actor_user_id: int | None = None, note: str = "") -> str:
+        decision = decision.lower()
+        now = self.clock.now()
+        if ref.startswith("img:"):
+            _, job_id, number = ref.split(":", 2)
+            image = self._image(job_id, int(number) - 1)
+            return self._decide_picture(image, decision, actor, actor_user_id, note, None, now)
+        event = self.log.event(int(ref)) if ref.isdigit() else None
+        if event is None or event.action not in ("report", "appeal") or event.id not in open_items(
+                self.log.all_events()):
+            raise ModerationError(f"There is no open report or appeal {ref!r} (see `muralist admin review`).")
+        if event.action == "report":
+            image = self._image(event.target_job_id or "", event.target_image_idx or 0)
+            return self._decide_picture(image, decision, actor, actor_user_id, note, event.id, now)
+        check_not_own_case(actor_user_id, event.target_user_id)
+        if decision not in ("uphold", "deny"):
+            raise ModerationError("An appeal is decided with uphold or deny.")
+        action = "appeal_upheld" if decision == "uphold" else "appeal_denied"
+        if decision == "uphold" and event.related_event_id is not None:
+            # Upholding a strike appeal removes the strike: the answer's related_event_id points at the strike.
+            self.log.add_event(action, actor, now=now, actor_user_id=actor_user_id,
+                               target_user_id=event.target_user_id, related_event_id=event.related_event_id,
+                               reason=note or None, details={"appeal": event.id})
+            self.log.add_event("dismiss", actor, now=now, actor_user_id=actor_user_id,
+                               target_user_id=event.target_user_id, related_event_id=event.id)
+            return f"Appeal #{event.id} upheld: the strike is removed."
+        self.log.add_event(action, actor, now=now, actor_user_id=actor_user_id, target_user_id=event.target_user_id,
+                           target_job_id=event.target_job_id, target_image_idx=event.target_image_idx,
+                           related_event_id=event.id, reason=note or None)
+        if decision == "uphold" and event.target_user_id is not None:
+            reserve = self.ledger.reservation(event.target_job_id or "")
+            self.ledger.add_ledger(event.target_user_id, -1, "appeal", now=now, job_id=event.target_job_id,
+                                   period=reserve.period if reserve else utc_day(now),
+                                   charged_at=reserve.charged_at if reserve else now)
+            return f"Appeal #{event.id} upheld: the picture's quota is refunded."
+        return f"Appeal #{event.id} denied."
+
+    def _image(self, job_id: str, idx: int) -> ReviewImage:
+        image = self.pictures.image(job_id, idx)
+        if image is None:
+            raise ModerationError(f"Job {job_id} has no picture {idx + 1}.")
+        return image
+
+    def _decide_picture(self, image: ReviewImage, decision: str, actor: str, actor_user_id: int | None, note: str,
+                        report_id: int | None, now: datetime) -> str:
+        check_not_own_case(actor_user_id, image.user_id)
+        if decision not in ("approve", "remove"):
+            raise ModerationError("A picture is decided with approve or remove (or ban the user with `ban`).")
+        details: dict[str, object] = {"nsfw_score": image.nsfw_score, "automatic": image.decision}
+        if decision == "remove" and image.path:
+            # Taken out of circulation but kept for the moderation export (training better classifiers).
+            self.quarantine_dir.mkdir(parents=True, exist_ok=True)
+            kept = self.quarantine_dir / Path(image.path).name
+            if Path(image.path).exists():
+                shutil.move(image.path, kept)
+            details["quarantined"] = str(kept)
+            self.pictures.set_image_path(image.job_id, image.image_idx, None)
+        self.log.add_event(decision, actor, now=now, actor_user_id=actor_user_id, target_user_id=image.user_id,
+                           target_job_id=image.job_id, target_image_idx=image.image_idx, related_event_id=report_id,
+                           reason=note or None, details=details)
+        verb = "approved" if decision == "approve" else "removed"
+        return f"Picture {image.image_idx + 1} of job {image.job_id} {verb}."

@@ -1,0 +1,76 @@
+"""Bans, strikes and suspensions — what a member may no longer do — and the history they are kept in."""
+
+from __future__ import annotations
+
+from core.moderation.ports import ModerationLog
+from core.ports import Clock
+from safety.moderation import (
+    HARD_PROMPT_CATEGORIES,
+    SYSTEM,
+    BanStatus,
+    Event,
+    ModerationError,
+    StrikePolicy,
+    active_strikes,
+    ban_status,
+    check_not_own_case,
+    parse_duration,
+    should_suspend,
+)
+
+
+class Sanctions:
+    def __init__(self, log: ModerationLog, clock: Clock, policy: StrikePolicy) -> None:
+        self.log = log
+        self.clock = clock
+        self.policy = policy
+
+    def history(self, user_id: int) -> list[Event]:
+        """Every moderation event about a member, oldest first."""
+        return self.log.events_for_user(user_id)
+
+    def record_denied(self, actor: str, what: str) -> None:
+        """Someone without the right tried a moderator's action: kept in the audit log."""
+        self.log.add_event("denied", actor, now=self.clock.now(), reason=f"not a moderator: {what}")
+
+    def ban_status(self, user_id: int, events: list[Event] | None = None) -> BanStatus:
+        """``events``: the user's history when the caller already has it (submit reads it once for ban and tier)."""
+        return ban_status(self.history(user_id) if events is None else events, self.clock.now())
+
+    def ban(self, user_id: int, actor: str, duration: str, reason: str, actor_user_id: int | None = None) -> str:
+        check_not_own_case(actor_user_id, user_id)
+        if not reason.strip():
+            raise ModerationError("Say why: a ban needs a reason the member will see.")
+        length = parse_duration(duration)
+        now = self.clock.now()
+        until = None if length is None else now + length
+        self.log.add_event("ban", actor, now=now, actor_user_id=actor_user_id, target_user_id=user_id,
+                           reason=reason.strip(), expires_at=until)
+        return f"User #{user_id} is banned " + ("permanently." if until is None
+                                                 else f"until {until:%Y-%m-%d %H:%M} UTC.")
+
+    def unban(self, user_id: int, actor: str, reason: str = "", actor_user_id: int | None = None) -> str:
+        check_not_own_case(actor_user_id, user_id)
+        if not self.ban_status(user_id).banned:
+            raise ModerationError(f"User #{user_id} is not banned.")
+        self.log.add_event("unban", actor, now=self.clock.now(), actor_user_id=actor_user_id,
+                           target_user_id=user_id, reason=reason or None)
+        return f"User #{user_id} may make pictures again."
+
+    def strike_for_prompt(self, user_id: int, categories: tuple[str, ...], prompt: str) -> dict[str, str] | None:
+        """A prompt blocked for a hard category is a strike; enough strikes in the window suspend automatically.
+        Returns the suspension's values (catalogue ``suspended``) when they were suspended."""
+        hard = sorted(set(categories) & HARD_PROMPT_CATEGORIES)
+        if not hard:
+            return None
+        now = self.clock.now()
+        self.log.add_event("strike", SYSTEM, now=now, target_user_id=user_id, reason=", ".join(hard),
+                           details={"prompt": prompt[:500]})
+        history = self.history(user_id)
+        if not should_suspend(history, now, self.policy):
+            return None
+        until = now + self.policy.suspension
+        strikes = len(active_strikes(history, now, self.policy))
+        reason = f"{strikes} blocked prompts in {self.policy.window.days} days"
+        self.log.add_event("suspend", SYSTEM, now=now, target_user_id=user_id, reason=reason, expires_at=until)
+        return {"until": f"{until:%Y-%m-%d %H:%M}", "reason": reason}
