@@ -273,3 +273,29 @@ def test_a_20_s_database_outage_mid_run_loses_nothing(worker_env: dict[str, str]
     finally:
         worker.stop()
         rt.close()
+
+
+def test_two_workers_share_one_host_on_rabbitmq(worker_env: dict[str, str], tmp_path: Path) -> None:
+    """Before unique node names, the second worker on a host exited with ResourceLocked (celery@host.celery.pidbox)."""
+    amqp = "amqp://guest:guest@127.0.0.1:5672//"
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", 5672)) != 0:
+            pytest.skip("RabbitMQ is not running on 127.0.0.1:5672")
+    env = {**worker_env, "MURALIST_BROKER_URL": amqp, "MURALIST_EVENTS_URL": worker_env["MURALIST_BROKER_URL"]}
+    _migrate(env)
+    workers = [WorkerProcess(env, tmp_path / f"worker{i}.log") for i in range(2)]
+    rt: Runtime | None = None
+    try:
+        for worker in workers:
+            worker.wait_ready()
+        rt = _bot(env)
+        jobs = [_submit(rt, GenerationParams(f"job {i}", seed=i, steps=4, width=128, height=128)) for i in range(6)]
+        _wait_for(lambda: all(_status(rt, j) is JobStatus.DONE for j in jobs), MAKE_S, "both workers make the jobs")
+        _settled(rt, jobs)
+        assert all(w.proc.poll() is None for w in workers)
+        assert not any("ResourceLocked" in w.log.read_text() for w in workers)
+    finally:
+        for worker in workers:
+            worker.stop()
+        if rt is not None:
+            rt.close()
