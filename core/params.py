@@ -63,6 +63,8 @@ def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars:
     for name, text in (("prompt", params.prompt), ("negative prompt", params.negative_prompt)):
         if not _CONTROL.isdisjoint(text):
             raise InvalidParams(f"The {name} contains a control character; remove it and try again.")
+        if any("\ud800" <= ch <= "\udfff" for ch in text):  # a lone surrogate: no database can store it
+            raise InvalidParams(f"The {name} contains broken text (not valid Unicode); retype it and try again.")
     if params.upscale is not None:
         return _check_upscale(params, spec, input_size)
     style = None

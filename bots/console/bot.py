@@ -72,7 +72,8 @@ class ConsoleBot:
         return replies
 
     def _handle(self, line: str, say: Callable[[str], None]) -> list[str]:
-        text_in = line.strip()
+        # Undecodable bytes on stdin arrive as lone surrogates, which no database can store: they become U+FFFD.
+        text_in = line.encode("utf-8", "surrogatepass").decode("utf-8", "replace").strip()
         if not text_in:
             return []
         if not text_in.startswith("/"):

@@ -36,6 +36,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory, models_dir: Path):  # type: ig
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
+@example(command="/imagine", words=["\ud800"])  # once a UnicodeEncodeError at the database
+@example(command="/report", words=["abcdefghjk", "1", "\udfff"])
 @example(command="/appeal", words=["strike", "99999999999999999999999"])  # once an OverflowError in SQLite
 @example(command="/appeal", words=["abcdefghjk", "99999999999999999999"])
 @example(command="/report", words=["abcdefghjk", "99999999999999999999", "why"])

@@ -73,3 +73,14 @@ def test_prompt_without_flags_is_the_whole_text() -> None:
 def test_malformed_flags_are_refused(text: str, says: str) -> None:
     with pytest.raises(InvalidParams, match=says):
         parse_imagine(text)
+
+
+def test_broken_unicode_in_a_prompt_is_one_sentence() -> None:
+    from core.config import Settings
+    from core.models_registry import model_spec
+    from core.params import InvalidParams, check_params
+    from core.spec import GenerationParams
+
+    for prompt, negative in (("a fox \ud800", ""), ("a fox", "\udfff blur")):
+        with pytest.raises(InvalidParams, match="not valid Unicode"):
+            check_params(GenerationParams(prompt, negative), model_spec(Settings()), max_prompt_chars=1000)
