@@ -29,8 +29,7 @@ DataDir = Annotated[Path | None,
 
 
 def _settings(data_dir: Path | None = None) -> Settings:
-    overrides = {"data_dir": data_dir} if data_dir is not None else {}
-    return Settings(**overrides)  # type: ignore[arg-type]
+    return Settings() if data_dir is None else Settings(data_dir=data_dir)
 
 
 def _setup_logging(settings: Settings, verbose: bool = False) -> None:

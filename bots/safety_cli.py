@@ -17,13 +17,14 @@ import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, ParamSpec, TypeVar
 
 import click
 import typer
 
 if TYPE_CHECKING:
     from core.config import Settings
+    from safety.prompt_filter import PromptFilter
 
 safety_cli = typer.Typer(no_args_is_help=True, help="Check prompts and pictures; evaluate the prompt filter.")
 
@@ -37,7 +38,8 @@ MAX_EVAL_BYTES = 256 * 1024 * 1024  # a labelled split; the shipped ones are a f
 READ_CHUNK = 1024 * 1024
 
 log = logging.getLogger(__name__)
-Command = TypeVar("Command", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class InputError(Exception):
@@ -69,12 +71,12 @@ def _log_traceback(command: str, exc: BaseException) -> Path | None:
     return settings.data_dir / LOG_FILE
 
 
-def _no_traceback(command: str) -> Callable[[Command], Command]:
+def _no_traceback(command: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Whatever happens in ``command``, the operator reads one sentence on stderr, never a traceback."""
 
-    def wrap(func: Command) -> Command:
+    def wrap(func: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(func)
-        def run(*args: Any, **kwargs: Any) -> Any:
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 return func(*args, **kwargs)
             except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
@@ -90,7 +92,7 @@ def _no_traceback(command: str) -> Callable[[Command], Command]:
                 raise _fail(f"muralist safety {command} stopped on an internal error ({type(exc).__name__}: "
                             f"{_one_line(exc)})" + (f"; the traceback is in {where}." if where else ".")) from None
 
-        return run  # type: ignore[return-value]
+        return run
 
     return wrap
 
@@ -100,7 +102,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _prompt_filter(rules_only: bool):  # type: ignore[no-untyped-def]
+def _prompt_filter(rules_only: bool) -> PromptFilter:
     from safety.encoder import EmbeddingUnavailable
     from safety.prompt_filter import PromptFilter
 

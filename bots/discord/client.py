@@ -38,7 +38,7 @@ class MuralistDiscord(discord.Client):
         self.synced = asyncio.Event()
 
     async def setup_hook(self) -> None:
-        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+        self.tree.error(self.on_app_command_error)
         self.add_dynamic_items(MemberButton, AcceptButton, ModButton)
         for command in MEMBER_COMMANDS:
             self.tree.add_command(command)

@@ -59,7 +59,7 @@ class MuralistContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, An
 
     @property
     def deps(self) -> TelegramDeps:
-        return self.bot_data["deps"]  # type: ignore[no-any-return]
+        return self.bot_data["deps"]
 
 
 # --- translating an update ------------------------------------------------------------------------------------------

@@ -139,9 +139,9 @@ class SqlModerationRepository:
             row = s.scalars(select(LinkCodeRow).where(LinkCodeRow.code_sha256 == code_hash(code))).first()
             if row is None or row.used_at is not None or row.expires_at <= now:
                 return None
-            won = s.execute(update(LinkCodeRow).where(LinkCodeRow.id == row.id, LinkCodeRow.used_at.is_(None))
-                            .values(used_at=now)).rowcount  # type: ignore[attr-defined]
-            return (row.user_id, row.platform) if won == 1 else None
+            won = s.scalar(update(LinkCodeRow).where(LinkCodeRow.id == row.id, LinkCodeRow.used_at.is_(None))
+                           .values(used_at=now).returning(LinkCodeRow.id))
+            return (row.user_id, row.platform) if won is not None else None
 
     def move_account(self, account_id: int, to_user_id: int, action: str, *, now: datetime) -> None:
         with self.sessions.begin() as s:
