@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 GENERATE = "muralist.generate"
 
 
-class MuralistCelery(Celery):  # type: ignore[misc]
+class MuralistCelery(Celery):
     """A Celery app that carries this process's job runner (built once by the composition root: the heavy part)."""
 
     runner: JobRunner | None = None
@@ -60,7 +60,7 @@ def create_celery_app(settings: Settings, default_queue: str) -> MuralistCelery:
         },
     )
 
-    @app.task(name=GENERATE, shared=False)  # type: ignore[untyped-decorator]  # this app only
+    @app.task(name=GENERATE, shared=False)  # this app only
     def generate(job_id: str) -> str:
         # The runner of *this* app (closed over: a task's own ``app`` attribute may resolve to the default app).
         if app.runner is None:
@@ -105,7 +105,7 @@ class CeleryDispatcher:
         self.app.send_task(GENERATE, args=[job_id], queue=queue + self.queue_suffix)
 
 
-class _ReadyWorkController(WorkController):  # type: ignore[misc]
+class _ReadyWorkController(WorkController):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.ready = threading.Event()
         super().__init__(*args, **kwargs)
