@@ -201,7 +201,7 @@ def _settings() -> Settings:
 
 def _read_input_file(path: Path, limit: int) -> bytes:
     """A regular file's bytes, at most ``limit``; a device, a pipe or a folder is refused before it is read."""
-    from safety.image_input import display_name
+    from safety.image_input import display_name, read_at_most
 
     name = display_name(path)
     try:
@@ -218,20 +218,14 @@ def _read_input_file(path: Path, limit: int) -> bytes:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise InputError(f"{name} is not a regular file; give a JSON lines file.")
-        chunks, total = [], 0
-        while total <= limit:
-            chunk = os.read(fd, min(READ_CHUNK, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
+        data = read_at_most(fd, limit)
     except OSError as exc:
         raise InputError(f"Cannot read {name}: {exc.strerror or exc}.") from None
     finally:
         os.close(fd)
-    if total > limit:
+    if len(data) > limit:
         raise InputError(f"{name} is larger than {limit // (1024 * 1024)} MiB.")
-    return b"".join(chunks)
+    return data
 
 
 def _read_cases(path: Path) -> list[dict[str, Any]]:

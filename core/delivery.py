@@ -17,8 +17,6 @@ from core.events import FINISHED, PROGRESS
 from core.moderation.ports import ModerationRecords
 from core.ports import Clock, EventBus, JobRepository
 
-RESULT_ACTIONS = ("reroll", "variations", "upscale", "report")
-
 
 class JobWaiter:
     def __init__(self, repo: JobRepository, bus: EventBus, poll_interval: float = 1.0) -> None:
@@ -65,7 +63,7 @@ class ResultPicture:
 
 @dataclass(frozen=True)
 class ResultButton:
-    action: str  # one of RESULT_ACTIONS
+    action: str  # "reroll", "variations", "upscale" or "report" (core/app.py:Muralist.act_on_result)
     job_id: str
     idx: int | None  # None: the whole job (reroll)
 

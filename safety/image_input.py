@@ -88,20 +88,27 @@ def read_untrusted_file(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
         raise UnreadableFile(f"{name}: there is no such file.") from None
     try:
         _require_regular(os.fstat(fd), name)
-        chunks: list[bytes] = []
-        total = 0
-        while total <= max_bytes:
-            chunk = os.read(fd, min(READ_CHUNK, max_bytes + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
+        data = read_at_most(fd, max_bytes)
     except OSError as exc:
         raise _unreadable(exc, name) from None
     finally:
         os.close(fd)
-    if total > max_bytes:
+    if len(data) > max_bytes:
         raise UnreadableFile(f"{name} is larger than the {format_size(max_bytes)} limit for pictures.")
+    return data
+
+
+def read_at_most(fd: int, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes from an open file, in chunks: the bound is what is actually read, never what the
+    file claims (one byte past the limit tells the caller it is too large)."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = os.read(fd, min(READ_CHUNK, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
     return b"".join(chunks)
 
 

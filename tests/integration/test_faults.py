@@ -77,59 +77,69 @@ def _status(rt: Runtime, job_id: str) -> JobStatus | None:
     return None if job is None else job.status
 
 
-def test_kill_9_of_a_worker_mid_job_is_taken_back_and_made_once(worker_env: dict[str, str], tmp_path: Path) -> None:
-    _migrate(worker_env)
-    rt = _bot(worker_env)
-    first = WorkerProcess(worker_env, tmp_path / "first.log")
-    second: WorkerProcess | None = None
-    try:
-        first.wait_ready()
-        job_id = _submit(rt, LONG)
-        _wait_for(lambda: _status(rt, job_id) is JobStatus.RUNNING, 60, "the job starts")
-        first.proc.kill()  # kill -9: no goodbye, no ack, the heartbeat just stops
-        first.proc.wait(10)
-        killed_at = time.monotonic()
-        second = WorkerProcess(worker_env, tmp_path / "second.log")
-        second.wait_ready()
-        survivor = second
-        _wait_for(lambda: "took back 1 running" in survivor.log.read_text(), SETTLE_S, "the job is taken back")
-        print(f"kill -9: the job was taken back {time.monotonic() - killed_at:.1f} s after the kill")
-        _wait_for(lambda: _status(rt, job_id) is JobStatus.DONE, MAKE_S, "the job is made by the survivor")
-        _settled(rt, [job_id])
-        assert rt.repo.get_job(job_id).images  # type: ignore[union-attr]
-        assert "took back 1 running" in second.log.read_text()
-    finally:
-        first.stop()
-        if second is not None:
-            second.stop()
-        rt.close()
+class Drill:
+    """A front door, the workers it started (stopped at the end, whatever happens) and a long job on the first."""
+
+    def __init__(self, env: dict[str, str], tmp_path: Path) -> None:
+        self.env, self.tmp_path = env, tmp_path
+        _migrate(env)
+        self.rt = _bot(env)
+        self.workers: list[WorkerProcess] = []
+
+    def start_worker(self, name: str) -> WorkerProcess:
+        worker = WorkerProcess(self.env, self.tmp_path / f"{name}.log")
+        self.workers.append(worker)
+        worker.wait_ready()
+        return worker
+
+    def long_job_running(self) -> tuple[WorkerProcess, str]:
+        """A worker, and a long job it is in the middle of making."""
+        worker = self.start_worker("first")
+        job_id = _submit(self.rt, LONG)
+        _wait_for(lambda: _status(self.rt, job_id) is JobStatus.RUNNING, 60, "the job starts")
+        return worker, job_id
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.rt.close()
 
 
-def test_sigterm_hands_the_job_back_and_exits_within_10_s(worker_env: dict[str, str], tmp_path: Path) -> None:
-    _migrate(worker_env)
-    rt = _bot(worker_env)
-    first = WorkerProcess(worker_env, tmp_path / "first.log")
-    second: WorkerProcess | None = None
-    try:
-        first.wait_ready()
-        job_id = _submit(rt, LONG)
-        _wait_for(lambda: _status(rt, job_id) is JobStatus.RUNNING, 60, "the job starts")
-        first.proc.send_signal(signal.SIGTERM)
-        start = time.monotonic()
-        first.proc.wait(10)  # raises if the worker is still busy after 10 s
-        print(f"SIGTERM: exited in {time.monotonic() - start:.1f} s")
-        assert "goes back to the queue" in first.log.read_text()
-        assert _status(rt, job_id) is JobStatus.QUEUED
-        second = WorkerProcess(worker_env, tmp_path / "second.log")
-        second.wait_ready()
-        _wait_for(lambda: _status(rt, job_id) is not JobStatus.QUEUED, SETTLE_S, "another worker takes it")
-        _wait_for(lambda: _status(rt, job_id) is JobStatus.DONE, MAKE_S, "another worker makes it")
-        _settled(rt, [job_id])
-    finally:
-        first.stop()
-        if second is not None:
-            second.stop()
-        rt.close()
+@pytest.fixture
+def drill(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Drill]:
+    made = Drill(worker_env, tmp_path)
+    yield made
+    made.close()
+
+
+def test_kill_9_of_a_worker_mid_job_is_taken_back_and_made_once(drill: Drill) -> None:
+    rt = drill.rt
+    first, job_id = drill.long_job_running()
+    first.proc.kill()  # kill -9: no goodbye, no ack, the heartbeat just stops
+    first.proc.wait(10)
+    killed_at = time.monotonic()
+    survivor = drill.start_worker("second")
+    _wait_for(lambda: "took back 1 running" in survivor.log.read_text(), SETTLE_S, "the job is taken back")
+    print(f"kill -9: the job was taken back {time.monotonic() - killed_at:.1f} s after the kill")
+    _wait_for(lambda: _status(rt, job_id) is JobStatus.DONE, MAKE_S, "the job is made by the survivor")
+    _settled(rt, [job_id])
+    assert rt.repo.get_job(job_id).images  # type: ignore[union-attr]
+    assert "took back 1 running" in survivor.log.read_text()
+
+
+def test_sigterm_hands_the_job_back_and_exits_within_10_s(drill: Drill) -> None:
+    rt = drill.rt
+    first, job_id = drill.long_job_running()
+    first.proc.send_signal(signal.SIGTERM)
+    start = time.monotonic()
+    first.proc.wait(10)  # raises if the worker is still busy after 10 s
+    print(f"SIGTERM: exited in {time.monotonic() - start:.1f} s")
+    assert "goes back to the queue" in first.log.read_text()
+    assert _status(rt, job_id) is JobStatus.QUEUED
+    drill.start_worker("second")
+    _wait_for(lambda: _status(rt, job_id) is not JobStatus.QUEUED, SETTLE_S, "another worker takes it")
+    _wait_for(lambda: _status(rt, job_id) is JobStatus.DONE, MAKE_S, "another worker makes it")
+    _settled(rt, [job_id])
 
 
 def _free_port() -> int:

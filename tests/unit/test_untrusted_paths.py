@@ -7,7 +7,7 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,21 +15,6 @@ import pytest
 from safety.image_input import UnreadableFile, open_untrusted, open_untrusted_picture, read_untrusted_file
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture
-def bytes_read(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """Every os.read the opener makes, by the size of what it got."""
-    seen: list[int] = []
-    real_read = os.read
-
-    def counting_read(fd: int, n: int) -> bytes:
-        chunk = real_read(fd, n)
-        seen.append(len(chunk))
-        return chunk
-
-    monkeypatch.setattr(os, "read", counting_read)
-    yield seen
 
 
 def special_paths(tmp_path: Path) -> dict[str, Path]:
