@@ -161,6 +161,26 @@ def worker(
         raise _fail(str(exc)) from None
 
 
+@cli.command()
+def verify(paths: Annotated[list[Path], typer.Argument(help="Picture files to check.")],
+           data_dir: DataDir = None) -> None:
+    """Was each picture made here? Reads its invisible provenance mark and prints the job, picture, date and member
+    (or that no mark from this service was found). Each check is recorded in the moderation log."""
+    from core.catalogue import render
+    from core.runtime import StartupError, verify_files
+
+    try:
+        results = verify_files(_settings(data_dir), [str(p) for p in paths])
+    except StartupError as exc:
+        raise _fail(str(exc)) from None
+    for path, result in zip(paths, results, strict=True):
+        detail = f" (mark {result.mark_id}, user #{result.picture.user_id}, {result.picture.platform}" \
+                 f"{' chat ' + result.picture.chat_id if result.picture.chat_id else ''})" if result.picture else ""
+        typer.echo(f"{path}: {render(result.reply, 'en')}{detail}")
+    if not all(r.picture for r in results):
+        raise typer.Exit(code=1)
+
+
 @db_cli.command("upgrade")
 def db_upgrade(data_dir: DataDir = None) -> None:
     """Apply all migrations (creates the schema on a fresh database)."""

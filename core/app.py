@@ -30,6 +30,7 @@ from core.moderation import Moderation
 from core.retrying import is_outage
 from core.service import GenerationService
 from core.styles import load_styles
+from core.verification import Verifier
 from safety.image_input import BadImage
 from safety.moderation import Event, ModerationError
 
@@ -71,8 +72,9 @@ def _busy_when_storage_is_down(method: Callable[P, R]) -> Callable[P, R | Reject
 
 class Muralist:
     def __init__(self, service: GenerationService, moderation: Moderation, chat_settings: ChatSettings,
-                 waiter: JobWaiter) -> None:
+                 waiter: JobWaiter, verifier: Verifier) -> None:
         self._service = service
+        self._verifier = verifier
         self._moderation = moderation
         self._chat_settings = chat_settings
         self._waiter = waiter
@@ -155,6 +157,14 @@ class Muralist:
     def deliveries(self, platform: str, claimed_by: str) -> DeliveryTemplate:
         return DeliveryTemplate(self._service.repo, self._moderation.records, self._chat_settings, self._service.clock,
                                 platform, claimed_by)
+
+    # --- provenance -----------------------------------------------------------------------------------------------
+
+    @_busy_when_storage_is_down
+    def verify(self, who: Requester, picture: bytes | str) -> Reply:
+        """Was this picture made here? ``picture``: the bytes a member sent, or a file path (local operator only).
+        Blocking (~0.1 s a 512² picture): async adapters run it in a thread."""
+        return self._verifier.verify(who, picture).reply
 
     # --- members: reports, appeals, linked accounts ---------------------------------------------------------------
 

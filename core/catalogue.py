@@ -248,6 +248,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Something went wrong on our side and was logged; please try again.",
         "zh": "我们这边出了问题，已记录；请再试一次。",
     },
+    # --- provenance: /verify ---
+    "verify_found": {
+        "en": "Made here: job {job_id}, picture {number}, {date}, by {member}.",
+        "zh": "本服务生成：任务 {job_id}，第 {number} 张，{date}，作者 {member}。",
+    },
+    "verify_found_hidden": {
+        "en": "Made here: job {job_id}, picture {number}, {date}, by a member (hidden).",
+        "zh": "本服务生成：任务 {job_id}，第 {number} 张，{date}，作者（不公开）。",
+    },
+    "verify_none": {
+        "en": "No mark from this service found in this picture.",
+        "zh": "这张图片中没有找到本服务的标记。",
+    },
+    "verify_which": {
+        "en": "Send /verify with a picture attached, or reply /verify to a picture.",
+        "zh": "请发送 /verify 并附上一张图片，或用 /verify 回复一张图片。",
+    },
 }
 
 

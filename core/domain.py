@@ -66,6 +66,10 @@ class ImageRecord:
     decision: Decision
     nsfw_score: float | None
     path: str | None  # None when the picture was blocked: it never leaves the worker
+    # The invisible provenance mark (core/provenance.py): its id, and "robust" | "fragile" | "none" (no mark could
+    # be embedded); both None for blocked pictures and pictures made before marks existed.
+    mark_id: str | None = None
+    mark_status: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from core.domain import Decision, ImageRecord, Job, Verdict
 from core.events import FINISHED, PROGRESS
 from core.pipelines import JobCancelled, TextToImageOutput
 from core.ports import Clock, EventBus, ImageStore, JobRepository
+from core.provenance import stamp
 from core.retrying import is_outage, with_retry
 from core.spec import JobSpec
 
@@ -169,5 +170,7 @@ class JobRunner:
             # A blocked picture never leaves the worker: only its fingerprint and verdict are kept.
             digest = hashlib.sha256(image.tobytes()).hexdigest()
             return ImageRecord(index, seed, image.width, image.height, digest, verdict.decision, score, None)
+        image, mark = stamp(image)  # the invisible provenance mark, after the check: what leaves carries it
         path, digest = self.store.save(image, {**_metadata(job, seed), "Method": method})
-        return ImageRecord(index, seed, image.width, image.height, digest, verdict.decision, score, path)
+        return ImageRecord(index, seed, image.width, image.height, digest, verdict.decision, score, path,
+                           mark.mark_id, mark.status.value)

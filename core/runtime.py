@@ -24,7 +24,7 @@ from core.batching import BatchingPipeline
 from core.chat_settings import ChatSettings
 from core.config import Settings, default_pipeline_threads
 from core.delivery import JobWaiter
-from core.domain import QuotaSettings
+from core.domain import QuotaSettings, Requester
 from core.events import InMemoryEventBus, RedisEventBus
 from core.generation import JobRunner, Pipeline
 from core.logs import Redactor, install_redaction, secrets_of
@@ -47,6 +47,7 @@ from core.storage.images import LocalImageStore, LocalInputStore
 from core.storage.leases import SqlJobLeases
 from core.storage.moderation_repo import SqlModerationRepository
 from core.storage.repositories import SqlJobRepository
+from core.verification import Verification, Verifier
 from core.worker import CeleryBrokerProbe, CeleryDispatcher, EmbeddedWorker, MuralistCelery, create_celery_app
 from core.worker_registry import WorkerRegistry
 from safety.image_check import Thresholds, load_image_checker
@@ -198,7 +199,8 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
         quota, licence_file=settings.licence_text_path, sanctions=moderation.sanctions, quota_tiers=moderation.tiers,
         inputs=LocalInputStore(settings.data_dir / "inputs"), models=specs, served=registry.serving,
         max_prompt_chars=settings.max_prompt_chars)
-    app = Muralist(service, moderation, ChatSettings(sessions), JobWaiter(repo, bus))
+    app = Muralist(service, moderation, ChatSettings(sessions), JobWaiter(repo, bus),
+                   Verifier(repo, moderation.records, SystemClock()))
     runtime = Runtime(settings, app, bus, spec, engine, repo, celery)
     if settings.embedded if embedded_worker is None else embedded_worker:
         try:
@@ -266,6 +268,18 @@ def serve_worker(settings: Settings, pool: str | None, concurrency: int | None, 
     if chosen_pool != "solo":  # batching needs at least as many worker threads as a batch holds
         argv += ["--concurrency", str(max(concurrency or settings.worker_concurrency, settings.batch_max))]
     celery.worker_main(argv)
+
+
+def verify_files(settings: Settings, paths: list[str]) -> list[Verification]:
+    """`muralist verify PATH…`: the operator's check of files on this machine, recorded like a member's /verify."""
+    engine = _open_database(settings)
+    try:
+        sessions = session_factory(engine)
+        verifier = Verifier(SqlJobRepository(sessions), SqlModerationRepository(sessions), SystemClock())
+        operator = Requester("operator", "cli", local=True)
+        return [verifier.verify(operator, path) for path in paths]
+    finally:
+        engine.dispose()
 
 
 def build_operator(settings: Settings) -> Operator:

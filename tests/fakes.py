@@ -79,3 +79,38 @@ class ScriptedChecker:
                      for i in range(len(images))]
         return [Verdict(d, scores={"nsfw": _SCORES.get(d, 0.01)}, checker="scripted", checker_version="1")
                 for d in decisions]
+
+
+def natural_picture(size: int = 512, seed: int = 0) -> Image.Image:
+    """A photo-like test picture (a colour gradient, blurred shapes, sensor-like noise): what a real model makes looks
+    like this more than like the miniature model's noise or a solid colour, and the provenance mark needs texture."""
+    import numpy as np
+    from PIL import ImageDraw, ImageFilter
+
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:size, 0:size] / size
+    corners = rng.uniform(0, 255, (3, 3))
+    gradient = np.stack([c[0] + (c[1] - c[0]) * x + (c[2] - c[0]) * y * 0.5 for c in corners], -1)
+    picture = Image.fromarray(np.clip(gradient, 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(picture)
+    for _ in range(12):
+        cx, cy = (int(v) for v in rng.integers(0, size, 2))
+        r = int(rng.integers(size // 20, size // 4))
+        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+        if rng.random() < 0.5:
+            draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=colour)
+        else:
+            draw.rectangle([cx - r, cy - r // 2, cx + r, cy + r // 2], fill=colour)
+    blurred = np.asarray(picture.filter(ImageFilter.GaussianBlur(1.5)), dtype=np.float64)
+    noisy = blurred + rng.normal(0, 6, blurred.shape)
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+
+
+@dataclass
+class NaturalPipeline:
+    """Photo-like pictures (:func:`natural_picture`), one per seed."""
+
+    def __call__(self, spec: JobSpec,
+                 progress: Callable[[int, int], None] | None = None) -> TextToImageOutput:
+        seeds = [spec.seed + i for i in range(spec.count)]
+        return TextToImageOutput([natural_picture(spec.width, s) for s in seeds], seeds, "fake")

@@ -41,6 +41,7 @@ Commands:
   /report JOB [N] [why]    report picture N (default 1) of a job to the moderators
   /appeal JOB [N] | /appeal strike ID
                            ask a moderator to look again at a blocked picture or a strike (once)
+  /verify PATH             was this picture made here? (reads its invisible mark)
   /link [CODE]             get a code here, or enter one from your account on another platform
   /unlink                  give this account its own quota again
   /help                    this text"""
@@ -93,7 +94,8 @@ class ConsoleBot:
                 "/accept": self.accept, "/imagine": self.imagine, "/quota": self.quota, "/history": self.history,
                 "/report": self.report, "/appeal": self.appeal, "/link": self.link, "/unlink": self.unlink,
                 "/reroll": self.reroll, "/variations": self.variations, "/upscale": self.upscale,
-                "/cancel": self.cancel, "/styles": self.styles, "/models": self.models}
+                "/cancel": self.cancel, "/styles": self.styles, "/models": self.models,
+                "/verify": self.verify}
 
     def _say(self, reply: Reply) -> list[str]:
         return [render(reply, self.lang)]
@@ -131,6 +133,11 @@ class ConsoleBot:
 
     def unlink(self, _: str, _say: Callable[[str], None]) -> list[str]:
         return self._say(self.app.unlink(self.requester))
+
+    def verify(self, rest: str, _say: Callable[[str], None]) -> list[str]:
+        if not rest.strip():
+            return ["Say which picture: /verify PATH."]
+        return self._say(self.app.verify(self.requester, rest.strip()))
 
     def styles(self, _: str, _say: Callable[[str], None]) -> list[str]:
         return [f"{name:<12} {description}" for name, description in self.app.styles()]

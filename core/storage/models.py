@@ -117,7 +117,8 @@ class JobRow(Base):
 
 class ImageRow(Base):
     __tablename__ = "images"
-    __table_args__ = (UniqueConstraint("job_id", "idx", name="uq_image_job_idx"),)
+    __table_args__ = (UniqueConstraint("job_id", "idx", name="uq_image_job_idx"),
+                      UniqueConstraint("mark_id", name="uq_image_mark_id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"))
     idx: Mapped[int] = mapped_column(Integer)
@@ -128,6 +129,10 @@ class ImageRow(Base):
     path: Mapped[str | None] = mapped_column(Text)  # NULL for blocked pictures: they are never written out
     decision: Mapped[str] = mapped_column(String(16))
     nsfw_score: Mapped[float | None] = mapped_column(Float)
+    # The invisible provenance mark: its id (12 hex digits, what /verify reads back) and whether one could be embedded
+    # ("robust" | "fragile" | "none" = no mark could be embedded).
+    mark_id: Mapped[str | None] = mapped_column(String(16))
+    mark_status: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     job: Mapped[JobRow] = relationship(back_populates="images")
 

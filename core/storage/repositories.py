@@ -38,6 +38,7 @@ from core.storage.models import (
     SafetyVerdictRow,
     User,
 )
+from core.verification import MarkedPicture
 
 DAY = timedelta(days=1)
 _ACTIVE = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
@@ -50,7 +51,8 @@ def new_job_id() -> str:
 
 def _to_job(row: JobRow, with_images: bool = True) -> Job:
     images = tuple(
-        ImageRecord(i.idx, i.seed, i.width, i.height, i.sha256, i.decision, i.nsfw_score, i.path)  # type: ignore[arg-type]
+        ImageRecord(i.idx, i.seed, i.width, i.height, i.sha256, i.decision, i.nsfw_score, i.path,  # type: ignore[arg-type]
+                    i.mark_id, i.mark_status)
         for i in row.images
     ) if with_images else ()
     return Job(
@@ -215,6 +217,15 @@ class SqlJobRepository:
                              .order_by(JobRow.created_at.desc()).limit(limit)).all()
             return [_to_job(r) for r in rows]
 
+    def find_mark(self, mark_id: str) -> MarkedPicture | None:
+        """The picture an invisible provenance mark was given to (for /verify)."""
+        with self.sessions() as s:
+            row = s.execute(select(ImageRow.job_id, ImageRow.idx, ImageRow.created_at, JobRow.user_id, JobRow.platform,
+                                   JobRow.chat_id, User.display_name)
+                            .join(JobRow, JobRow.id == ImageRow.job_id).join(User, User.id == JobRow.user_id)
+                            .where(ImageRow.mark_id == mark_id)).first()
+            return None if row is None else MarkedPicture(*row)
+
     # --- worker side ----------------------------------------------------------------------------------------------
 
     def start_job(self, job_id: str, now: datetime, worker: str | None = None) -> Job | None:
@@ -249,7 +260,8 @@ class SqlJobRepository:
             for image, verdict in zip(images, verdicts, strict=True):
                 s.add(ImageRow(job_id=job_id, idx=image.index, seed=image.seed, width=image.width,
                                height=image.height, sha256=image.sha256, path=image.path,
-                               decision=image.decision.value, nsfw_score=image.nsfw_score, created_at=now))
+                               decision=image.decision.value, nsfw_score=image.nsfw_score, mark_id=image.mark_id,
+                               mark_status=image.mark_status, created_at=now))
                 s.add(SafetyVerdictRow(
                     subject="image", user_id=user_id, job_id=job_id, image_idx=image.index,
                     decision=verdict.decision.value, categories=list(verdict.categories), scores=dict(verdict.scores),
