@@ -1,0 +1,58 @@
+"""/verify at the console and `muralist verify PATH…` for operators: a picture made here names its job; anything else
+is "no mark from this service found"; both are recorded for the moderators."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from PIL import Image
+
+from core.config import Settings
+from core.storage.db import build_engine, session_factory
+from core.storage.moderation_repo import SqlModerationRepository
+from tests.e2e.test_console import MURALIST, console, png_lines
+from tests.fakes import natural_picture
+
+
+def test_console_verify_names_the_job_of_a_picture_made_here(tmp_path: Path) -> None:
+    made = console(tmp_path, "/accept", "/imagine a lighthouse at dusk --seed 3")
+    job_id = next(line.split()[1] for line in made if line.startswith("Job "))
+    (picture,) = png_lines(made)
+    stranger = tmp_path / "photo.png"
+    natural_picture(256, 7).save(stranger)
+
+    out = console(tmp_path, f"/verify {picture}", f"/verify {stranger}", "/verify", "/verify /etc/passwd")
+    assert out[0].startswith(f"Made here: job {job_id}, picture 1, ") and out[0].endswith(", by ada.")
+    assert out[1] == "No mark from this service found in this picture."
+    assert out[2] == "Say which picture: /verify PATH."
+    assert "cannot be opened" in out[3] or "not a picture" in out[3] or "PNG, JPEG" in out[3], out[3]
+
+
+def test_operator_cli_verifies_files_and_the_checks_are_recorded(tmp_path: Path) -> None:
+    made = console(tmp_path, "/accept", "/imagine a red door --seed 4")
+    job_id = next(line.split()[1] for line in made if line.startswith("Job "))
+    (picture,) = png_lines(made)
+    unmarked = tmp_path / "flat.png"
+    Image.new("RGB", (256, 256), "white").save(unmarked)
+
+    proc = subprocess.run([str(MURALIST), "verify", picture, str(unmarked), "--data-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=240, env=dict(os.environ))
+    lines = proc.stdout.splitlines()
+    assert proc.returncode == 1, proc.stderr  # one of the files was not made here
+    assert lines[0].startswith(f"{picture}: Made here: job {job_id}, picture 1, ") and "by ada." in lines[0]
+    assert "user #" in lines[0] and "mark " in lines[0]  # the operator sees who, beyond the member's name
+    assert lines[1] == f"{unmarked}: No mark from this service found in this picture."
+
+    ok = subprocess.run([str(MURALIST), "verify", picture, "--data-dir", str(tmp_path)],
+                        capture_output=True, text=True, timeout=240, env=dict(os.environ))
+    assert ok.returncode == 0, ok.stderr
+
+    engine = build_engine(Settings(data_dir=tmp_path))
+    try:
+        checks = SqlModerationRepository(session_factory(engine)).all_events(("verify",))
+    finally:
+        engine.dispose()
+    assert [(e.actor, e.target_job_id, e.details["made_here"]) for e in checks] == [
+        ("operator:cli", job_id, True), ("operator:cli", None, False), ("operator:cli", job_id, True)]
