@@ -55,8 +55,17 @@ async def imagine(interaction: discord.Interaction[Any], prompt: str, negative: 
 
 async def _upload(image: discord.Attachment, lang: str,
                   upload: Callable[[bytes], str | Rejected]) -> tuple[str | None, str]:
-    """(upload id, or None and the sentence saying why). Bounded by the bytes actually read: the size Discord
-    states is only a first check."""
+    """(upload id, or None and the sentence saying why)."""
+    data, refusal = await _read(image, lang)
+    if data is None:
+        return None, refusal
+    stored = await asyncio.to_thread(upload, data)
+    return (None, render(stored, lang)) if isinstance(stored, Rejected) else (stored, "")
+
+
+async def _read(image: discord.Attachment, lang: str) -> tuple[bytes | None, str]:
+    """(the attachment's bytes, or None and the sentence saying why), bounded by the bytes actually read: the size
+    Discord states is only a first check."""
     too_large = text("upload_too_large", lang, mb=MAX_UPLOAD // 2**20)
     if image.size > MAX_UPLOAD:
         return None, too_large
@@ -64,10 +73,20 @@ async def _upload(image: discord.Attachment, lang: str,
         data = await image.read()
     except discord.HTTPException:
         return None, text("upload_failed", lang)
-    if len(data) > MAX_UPLOAD:
-        return None, too_large
-    stored = await asyncio.to_thread(upload, data)
-    return (None, render(stored, lang)) if isinstance(stored, Rejected) else (stored, "")
+    return (None, too_large) if len(data) > MAX_UPLOAD else (data, "")
+
+
+@app_commands.command(name="verify", description="Was this picture made here? Reads its invisible mark")
+@app_commands.describe(picture="The picture to check")
+async def verify(interaction: discord.Interaction[Any], picture: discord.Attachment) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)  # reading the mark takes a moment
+    member = who(interaction)
+    data, refusal = await _read(picture, member.language)
+    if data is None:
+        await interaction.edit_original_response(content=refusal)
+        return
+    reply = await asyncio.to_thread(deps_of(interaction).app.verify, member, data)
+    await interaction.edit_original_response(content=render(reply, member.language))
 
 
 @app_commands.command(name="license", description="Read the model licence and accept it")
@@ -161,4 +180,4 @@ def _member(user: discord.User) -> Any:
 
 
 MEMBER_COMMANDS: tuple[app_commands.Command[Any, Any, Any], ...] = (
-    imagine, license_command, accept, quota, history, cancel)
+    imagine, license_command, accept, quota, history, cancel, verify)

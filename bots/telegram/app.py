@@ -249,6 +249,21 @@ async def imagine_from_picture(update: Update, context: MuralistContext) -> None
     except InvalidParams as exc:  # before the download: a typo should not cost a 20 MB transfer
         await _say(update, Rejected("params", {"detail": str(exc)}))
         return
+    data = await _download_picture(update, context, message)
+    if data is None:
+        return
+    upload = await asyncio.to_thread(context.deps.app.upload, data)
+    if isinstance(upload, Rejected):
+        await _say(update, upload)
+        return
+    params = replace(params, image=upload)
+    await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model))
+
+
+async def _download_picture(update: Update, context: MuralistContext, message: Message) -> bytes | None:
+    """The bytes of the picture in ``message`` (its largest photo size, or the file), or None once the member has
+    been told why not (too large, or the download failed)."""
+    lang = _lang(update)
     if message.photo:
         largest = max(message.photo, key=lambda p: p.width * p.height)
         file_id, size = largest.file_id, largest.file_size
@@ -257,19 +272,32 @@ async def imagine_from_picture(update: Update, context: MuralistContext) -> None
         file_id, size = message.document.file_id, message.document.file_size
     if (size or 0) > MAX_DOWNLOAD_MB * 1024 * 1024:
         await _reply(update, text("upload_too_large", lang, mb=MAX_DOWNLOAD_MB))
-        return
+        return None
     try:
-        data = bytes(await (await context.bot.get_file(file_id)).download_as_bytearray())
+        return bytes(await (await context.bot.get_file(file_id)).download_as_bytearray())
     except TelegramError:
         log.warning("telegram download of %s failed", file_id, exc_info=True)
         await _reply(update, text("upload_failed", lang))
+        return None
+
+
+def _has_picture(message: Message | None) -> bool:
+    return message is not None and bool(message.photo or (message.document and (message.document.mime_type or "")
+                                                                      .startswith("image/")))
+
+
+async def verify_picture(update: Update, context: MuralistContext) -> None:
+    """/verify as the caption of a picture, or as a reply to a message with one: was it made here?"""
+    message = update.effective_message
+    assert message is not None
+    target = message if _has_picture(message) else message.reply_to_message
+    if target is None or not _has_picture(target):
+        await _reply(update, text("verify_which", _lang(update)))
         return
-    upload = await asyncio.to_thread(context.deps.app.upload, data)
-    if isinstance(upload, Rejected):
-        await _say(update, upload)
+    data = await _download_picture(update, context, target)
+    if data is None:
         return
-    params = replace(params, image=upload)
-    await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model))
+    await _say(update, await asyncio.to_thread(context.deps.app.verify, _who(update), data))
 
 
 # --- buttons: one handler per kind, routed by pattern ---------------------------------------------------------------
@@ -364,7 +392,8 @@ async def report_error(update: object, context: MuralistContext) -> None:
 
 COMMANDS = {"start": start, "license": show_licence, "licence": show_licence, "accept": accept_licence,
             "help": show_help, "quota": show_quota, "history": show_history, "imagine": imagine, "link": link,
-            "cancel": cancel_job, "modchat": set_mod_chat, "nsfw": set_nsfw, "ban": ban_user, "unban": unban_user}
+            "cancel": cancel_job, "modchat": set_mod_chat, "nsfw": set_nsfw, "ban": ban_user, "unban": unban_user,
+            "verify": verify_picture}
 
 
 def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids: frozenset[int],
@@ -405,7 +434,9 @@ def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids:
     app.add_handler(CallbackQueryHandler(press_result_button, pattern=MEMBER_BUTTON))
     app.add_handler(CallbackQueryHandler(press_mod_button, pattern=MOD_BUTTON))
     app.add_handler(CallbackQueryHandler(press_stale_button))
-    app.add_handler(MessageHandler(fresh & (filters.PHOTO | filters.Document.IMAGE), imagine_from_picture))
+    pictures = filters.PHOTO | filters.Document.IMAGE
+    app.add_handler(MessageHandler(fresh & pictures & filters.CaptionRegex(r"^/verify(@\w+)?(\s|$)"), verify_picture))
+    app.add_handler(MessageHandler(fresh & pictures, imagine_from_picture))
     app.add_handler(MessageHandler(fresh & filters.COMMAND, refuse_unknown_command))
     app.add_handler(MessageHandler(fresh & ~filters.COMMAND & ~filters.StatusUpdate.ALL, refuse_non_text))
     app.add_error_handler(report_error)

@@ -200,7 +200,7 @@ class FakeTelegram:
         self.new_update.set()
 
     def say(self, uid: int, text: str, chat_id: int | None = None, lang: str = "en", *, edited: bool = False,
-            reply_to_bot: bool = False) -> None:
+            reply_to_bot: bool = False, reply_to_photo: bytes | None = None) -> None:
         chat = chat_id if chat_id is not None else uid
         message: dict[str, Any] = {"message_id": next(self.message_ids), "date": int(time.time()),
                                    "chat": {"id": chat, "type": "private" if chat > 0 else "supergroup"},
@@ -210,6 +210,13 @@ class FakeTelegram:
         if reply_to_bot:
             message["reply_to_message"] = {"message_id": 1, "date": int(time.time()), "chat": message["chat"],
                                            "from": BOT, "text": "an earlier answer"}
+        if reply_to_photo is not None:  # a reply to someone's photo earlier in the chat
+            file_id = f"upload{next(self.message_ids)}"
+            self.files[file_id] = reply_to_photo
+            message["reply_to_message"] = {"message_id": next(self.message_ids), "date": int(time.time()),
+                                           "chat": message["chat"], "from": self.user(uid + 1000),
+                                           "photo": [{"file_id": file_id, "file_unique_id": file_id, "width": 96,
+                                                      "height": 64, "file_size": len(reply_to_photo)}]}
         if edited:
             message["edit_date"] = int(time.time())
         self._push({"edited_message" if edited else "message": message})

@@ -244,3 +244,39 @@ def test_imagine_with_an_attached_picture_is_image_to_image(runtime: Runtime) ->
         await fake.wait_for(lambda: "not a picture" in bad.last_text)
 
     run(runtime, scenario)
+
+
+def test_verify_reads_the_mark_of_a_delivered_picture(runtime: Runtime) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    from tests.fakes import natural_picture
+
+    unmarked = BytesIO()
+    natural_picture(256, 5).save(unmarked, format="JPEG", quality=85)
+
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, ADA)
+        job = await fake.slash("imagine", ADA, prompt="a tiled roof in the rain", seed=21)
+        (message,) = await fake.wait_for(lambda: [m for m in results(fake) if "a tiled roof in the rain" in m.content])
+        job_id = job.edits[0].split()[1]  # "Job ID accepted …"
+        png = message.files[0][1]
+        here = await fake.slash("verify", BOB, picture=("attachment", png))
+        await fake.wait_for(lambda: "Made here" in here.last_text)
+        assert here.callbacks[0]["type"] == 5  # deferred: reading the mark takes a moment
+        assert here.last_text.startswith(f"Made here: job {job_id}, picture 1, ") and "(hidden)" not in here.last_text
+        elsewhere = await fake.slash("verify", BOB, in_channel=MODS, picture=("attachment", png))
+        await fake.wait_for(lambda: "Made here" in elsewhere.last_text)
+        assert elsewhere.last_text.endswith("by a member (hidden).")  # another channel learns only "made here"
+        stranger = await fake.slash("verify", BOB, picture=("attachment", unmarked.getvalue()))
+        await fake.wait_for(lambda: "No mark" in stranger.last_text)
+        junk = await fake.slash("verify", BOB, picture=("attachment", b"not a picture at all"))
+        await fake.wait_for(lambda: "not a picture" in junk.last_text)
+        assert Image.open(BytesIO(png)).size == (128, 128)
+
+    run(runtime, scenario)
+    with runtime.engine.connect() as conn:
+        checks = conn.execute(select(func.count()).select_from(ModerationEventRow)
+                              .where(ModerationEventRow.action == "verify")).scalar_one()
+    assert checks == 3  # the unreadable file is refused before anything is checked

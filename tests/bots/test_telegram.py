@@ -301,3 +301,33 @@ def test_in_a_group_the_bot_speaks_only_when_addressed_and_edits_make_nothing(ru
         assert jobs(runtime) == before
 
     run(runtime, scenario)
+
+
+def test_verify_a_picture_by_caption_or_by_reply(runtime: Runtime) -> None:
+    from io import BytesIO
+
+    from tests.fakes import natural_picture
+
+    unmarked = BytesIO()
+    natural_picture(256, 6).save(unmarked, format="JPEG", quality=85)
+
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, ADA)
+        fake.say(ADA, "/imagine a windmill by a canal --seed 31")
+        (photo,) = await fake.wait_for(lambda: [p for p in fake.photos(ADA) if "a windmill by a canal" in p.text])
+        job_id = next(t.split()[1] for t in fake.texts(ADA) if t.startswith("Job ") and "accepted" in t)
+        made_before = jobs(runtime)
+
+        fake.send_document(ADA, photo.photos[0], "/verify")  # the maker, as a file
+        mine = await fake.wait_for(lambda: [t for t in fake.texts(ADA) if t.startswith("Made here")])
+        assert mine[0].startswith(f"Made here: job {job_id}, picture 1, ") and mine[0].endswith(f"by member{ADA}.")
+        fake.send_photo(BOB, photo.photos[0], "/verify")  # someone else, in another chat
+        theirs = await fake.wait_for(lambda: [t for t in fake.texts(BOB) if t.startswith("Made here")])
+        assert theirs[0].endswith("by a member (hidden).")
+        fake.say(BOB, "/verify", reply_to_photo=unmarked.getvalue())
+        await fake.wait_for(lambda: "No mark from this service found in this picture." in fake.texts(BOB))
+        fake.say(BOB, "/verify")
+        await fake.wait_for(lambda: any("reply /verify to a picture" in t for t in fake.texts(BOB)))
+        assert jobs(runtime) == made_before  # a /verify caption is not an image-to-image request
+
+    run(runtime, scenario)
