@@ -97,8 +97,8 @@ def _blocks(plane: np.ndarray) -> np.ndarray:
 
 def _unblock(blocks: np.ndarray, rows: int, cols: int) -> np.ndarray:
     """Blocks back to a plane of pixel deltas: a change d of the Haar band is d/2 on each of its four pixels."""
-    band = blocks.reshape(rows // (2 * BLOCK), cols // (2 * BLOCK), BLOCK, BLOCK).transpose(0, 2, 1, 3)
-    band = band.reshape(rows // 2, cols // 2)
+    grid = blocks.reshape(rows // (2 * BLOCK), cols // (2 * BLOCK), BLOCK, BLOCK).transpose(0, 2, 1, 3)
+    band = grid.reshape(rows // 2, cols // 2)
     return np.repeat(np.repeat(band, 2, axis=0), 2, axis=1) / 2.0
 
 
