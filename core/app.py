@@ -12,6 +12,7 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from core.chat_settings import MOD_CHANNEL, NSFW_ALLOWED, ChatSettings
@@ -31,7 +32,9 @@ from core.retrying import is_outage
 from core.service import GenerationService
 from core.styles import load_styles
 from core.verification import Verifier
-from safety.image_input import BadImage
+from core.voice import MAX_BYTES as VOICE_MAX_BYTES
+from core.voice import Transcriber, VoiceRefused
+from safety.image_input import BadImage, read_untrusted_file
 from safety.moderation import Event, ModerationError
 
 log = logging.getLogger(__name__)
@@ -72,9 +75,10 @@ def _busy_when_storage_is_down(method: Callable[P, R]) -> Callable[P, R | Reject
 
 class Muralist:
     def __init__(self, service: GenerationService, moderation: Moderation, chat_settings: ChatSettings,
-                 waiter: JobWaiter, verifier: Verifier) -> None:
+                 waiter: JobWaiter, verifier: Verifier, transcriber: Transcriber | None = None) -> None:
         self._service = service
         self._verifier = verifier
+        self._transcriber = transcriber or Transcriber()  # loads its model on first use only
         self._moderation = moderation
         self._chat_settings = chat_settings
         self._waiter = waiter
@@ -157,6 +161,22 @@ class Muralist:
     def deliveries(self, platform: str, claimed_by: str) -> DeliveryTemplate:
         return DeliveryTemplate(self._service.repo, self._moderation.records, self._chat_settings, self._service.clock,
                                 platform, claimed_by)
+
+    def hear(self, who: Requester, audio: bytes | str) -> Reply:
+        """The words of a voice note (bytes) or, for the local operator only, an audio file: ``Notice("voice_heard",
+        {"text": …})`` to show and then submit as a prompt (every gate still applies), or a refusal. Blocking
+        (seconds): async adapters run it in a thread."""
+        if isinstance(audio, str):
+            if not who.local:
+                return Rejected("input_paths")
+            try:
+                audio = read_untrusted_file(Path(audio).expanduser(), max_bytes=VOICE_MAX_BYTES)
+            except BadImage as exc:  # the bounded reader's sentence: missing, not a regular file, too large
+                return Rejected("input", {"detail": str(exc)})
+        try:
+            return Notice("voice_heard", {"text": self._transcriber.transcribe(audio)})
+        except VoiceRefused as exc:
+            return Rejected(exc.code, dict(exc.values))
 
     # --- provenance -----------------------------------------------------------------------------------------------
 

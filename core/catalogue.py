@@ -265,6 +265,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Send /verify with a picture attached, or reply /verify to a picture.",
         "zh": "请发送 /verify 并附上一张图片，或用 /verify 回复一张图片。",
     },
+    # --- voice to picture ---
+    "voice_heard": {"en": "I heard: {text}", "zh": "我听到的是：{text}"},
+    "voice_too_long": {
+        "en": "Voice messages up to {seconds} seconds, please.",
+        "zh": "语音消息请不要超过 {seconds} 秒。",
+    },
+    "voice_too_large": {
+        "en": "That recording is too large (the limit is {mb} MB).",
+        "zh": "这段录音太大了（上限为 {mb} MB）。",
+    },
+    "voice_unreadable": {
+        "en": "I could not read that recording; send a voice message or an OGG, WAV, MP3, FLAC or M4A file.",
+        "zh": "无法读取这段录音；请发送语音消息或 OGG、WAV、MP3、FLAC、M4A 文件。",
+    },
+    "voice_empty": {
+        "en": "I heard no words in that recording.",
+        "zh": "这段录音里没有听到任何文字。",
+    },
 }
 
 

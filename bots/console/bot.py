@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.app import Muralist
 from core.catalogue import render, text
 from core.command_syntax import parse_flags, parse_imagine_request
-from core.domain import Accepted, JobStatus, Outcome, Reply, Requester
+from core.domain import Accepted, JobStatus, Notice, Outcome, Reply, Requester
 from core.params import InvalidParams
 
 log = logging.getLogger(__name__)
+_VOICE = re.compile(r"(?:^|\s)--voice\s+(?P<path>\S+)")
 
 HELP = """\
 Commands:
@@ -28,6 +30,8 @@ Commands:
            [--image PATH|JOB [--strength 0.6] [--box x,y,w,h | --mask PATH]]
                            make pictures; each is printed as the path of a PNG file
                            (--image: image-to-image; --box or --mask: repaint that part, white in the mask)
+  /imagine --voice PATH [flags]
+                           the prompt is what an audio file (at most 60 s) says
   /reroll JOB              the same prompt again with a new seed
   /variations PATH|JOB [--strength 0.6] [--count 2]
                            new pictures close to one picture
@@ -173,10 +177,19 @@ class ConsoleBot:
         return self._follow(self.app.upscale(self.requester, ref.strip(), factor), say)
 
     def imagine(self, rest: str, say: Callable[[str], None]) -> list[str]:
+        voice = _VOICE.search(rest)
         try:
-            params, model = parse_imagine_request(rest)
+            # With --voice the prompt is what was said: the other flags are parsed around a stand-in prompt, so
+            # nothing in the transcript can ever be read as a flag.
+            params, model = parse_imagine_request("voice " + _VOICE.sub(" ", rest) if voice else rest)
         except InvalidParams as exc:
             return [str(exc)]
+        if voice:
+            heard = self.app.hear(self.requester, voice["path"])
+            if not isinstance(heard, Notice):
+                return self._say(heard)
+            say(render(heard, self.lang))
+            params = replace(params, prompt=str(heard.values["text"]))
         return self._follow(self.app.imagine(self.requester, params, model), say)
 
     def models(self, _: str, _say: Callable[[str], None]) -> list[str]:

@@ -46,9 +46,11 @@ from bots.telegram.translate import (
 )
 from core.catalogue import language, render, text
 from core.chat_settings import GLOBAL_SCOPE, MOD_CHANNEL, NSFW_ALLOWED
-from core.domain import Accepted, Notice, Rejected, Reply, Requester
+from core.domain import Accepted, GenerationParams, Notice, Rejected, Reply, Requester
 from core.params import InvalidParams
 from core.runtime import Runtime
+from core.voice import MAX_BYTES as VOICE_MAX_BYTES
+from core.voice import MAX_SECONDS as VOICE_MAX_SECONDS
 
 log = logging.getLogger(__name__)
 MAX_DOWNLOAD_MB = 20  # the Bot API's getFile limit
@@ -300,6 +302,36 @@ async def verify_picture(update: Update, context: MuralistContext) -> None:
     await _say(update, await asyncio.to_thread(context.deps.app.verify, _who(update), data))
 
 
+async def imagine_from_voice(update: Update, context: MuralistContext) -> None:
+    """A voice note is a spoken /imagine: "I heard: …", then the words go through every gate a typed prompt does.
+    In a group only when it answers the bot (a voice chat among members is not a request)."""
+    message, lang = update.effective_message, _lang(update)
+    assert message is not None
+    chat = update.effective_chat
+    if chat is not None and chat.type != "private" and not _addressed(update, context):
+        return
+    voice = message.voice or message.audio
+    assert voice is not None
+    # Refused on what Telegram states before a byte is fetched; the core bounds what is really decoded again.
+    if (voice.duration or 0) > VOICE_MAX_SECONDS:
+        await _reply(update, text("voice_too_long", lang, seconds=VOICE_MAX_SECONDS))
+        return
+    if (voice.file_size or 0) > VOICE_MAX_BYTES:
+        await _reply(update, text("voice_too_large", lang, mb=VOICE_MAX_BYTES // 2**20))
+        return
+    try:
+        data = bytes(await (await context.bot.get_file(voice.file_id)).download_as_bytearray())
+    except TelegramError:
+        log.warning("telegram download of %s failed", voice.file_id, exc_info=True)
+        await _reply(update, text("upload_failed", lang))
+        return
+    heard = await asyncio.to_thread(context.deps.app.hear, _who(update), data)
+    await _say(update, heard)
+    if isinstance(heard, Notice):
+        params = GenerationParams(str(heard.values["text"]))
+        await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params))
+
+
 # --- buttons: one handler per kind, routed by pattern ---------------------------------------------------------------
 
 
@@ -437,6 +469,7 @@ def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids:
     pictures = filters.PHOTO | filters.Document.IMAGE
     app.add_handler(MessageHandler(fresh & pictures & filters.CaptionRegex(r"^/verify(@\w+)?(\s|$)"), verify_picture))
     app.add_handler(MessageHandler(fresh & pictures, imagine_from_picture))
+    app.add_handler(MessageHandler(fresh & (filters.VOICE | filters.AUDIO), imagine_from_voice))
     app.add_handler(MessageHandler(fresh & filters.COMMAND, refuse_unknown_command))
     app.add_handler(MessageHandler(fresh & ~filters.COMMAND & ~filters.StatusUpdate.ALL, refuse_non_text))
     app.add_error_handler(report_error)
