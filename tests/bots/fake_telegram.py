@@ -244,6 +244,15 @@ class FakeTelegram:
             message["caption"] = caption
         self._push({"message": message})
 
+    def send_voice(self, uid: int, data: bytes, duration: int) -> None:
+        """A voice note (Opus in Ogg); ``duration`` is what the client claims, as Telegram passes it on."""
+        file_id = f"voice{next(self.message_ids)}"
+        self.files[file_id] = data
+        self._push({"message": {"message_id": next(self.message_ids), "date": int(time.time()),
+                                "chat": {"id": uid, "type": "private"}, "from": self.user(uid),
+                                "voice": {"file_id": file_id, "file_unique_id": file_id, "duration": duration,
+                                          "mime_type": "audio/ogg", "file_size": len(data)}}})
+
     def send_other(self, uid: int, kind: str) -> None:
         message: dict[str, Any] = {"message_id": next(self.message_ids), "date": int(time.time()),
                                    "chat": {"id": uid, "type": "private"}, "from": self.user(uid)}

@@ -331,3 +331,25 @@ def test_verify_a_picture_by_caption_or_by_reply(runtime: Runtime) -> None:
         assert jobs(runtime) == made_before  # a /verify caption is not an image-to-image request
 
     run(runtime, scenario)
+
+
+def test_a_voice_note_is_heard_then_made_like_a_typed_prompt(runtime: Runtime) -> None:
+    from tests.speech import as_voice_note, spoken_wav
+
+    note = as_voice_note(spoken_wav("a lighthouse on a cliff at sunset"))
+
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, ZHANG)
+        fake.send_voice(ZHANG, note, duration=3)
+        (heard,) = await fake.wait_for(lambda: [t for t in fake.texts(ZHANG) if t.startswith("I heard: ")], 120)
+        assert "lighthouse" in heard.lower(), heard
+        (photo,) = await fake.wait_for(lambda: fake.photos(ZHANG), 120)
+        assert "lighthouse" in photo.text.lower()  # the caption repeats the prompt: the words that were heard
+        before = jobs(runtime)
+        fake.send_voice(ZHANG, note, duration=75)  # refused on the stated length, before any download
+        await fake.wait_for(lambda: "Voice messages up to 60 seconds, please." in fake.texts(ZHANG))
+        fake.send_voice(ZHANG, b"OggS but not audio", duration=2)
+        await fake.wait_for(lambda: any(t.startswith("I could not read that recording") for t in fake.texts(ZHANG)))
+        assert jobs(runtime) == before
+
+    run(runtime, scenario)
