@@ -1,4 +1,5 @@
-"""Spoken test clips, synthesised on the spot with espeak-ng (installed by .ci/run), so no recording ships in the repo."""
+"""Spoken test clips, synthesised on the spot with espeak-ng (installed by .ci/run): no recording ships in the
+repository."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ import logging
 import os
 import uuid
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from telegram import Message, Update
@@ -313,7 +314,8 @@ async def imagine_from_voice(update: Update, context: MuralistContext) -> None:
     voice = message.voice or message.audio
     assert voice is not None
     # Refused on what Telegram states before a byte is fetched; the core bounds what is really decoded again.
-    if (voice.duration or 0) > VOICE_MAX_SECONDS:
+    stated = voice.duration  # seconds, or a timedelta when PTB_TIMEDELTA is set
+    if (stated.total_seconds() if isinstance(stated, timedelta) else stated or 0) > VOICE_MAX_SECONDS:
         await _reply(update, text("voice_too_long", lang, seconds=VOICE_MAX_SECONDS))
         return
     if (voice.file_size or 0) > VOICE_MAX_BYTES:
