@@ -162,6 +162,8 @@ class Muralist:
         return DeliveryTemplate(self._service.repo, self._moderation.records, self._chat_settings, self._service.clock,
                                 platform, claimed_by)
 
+    # --- voice ----------------------------------------------------------------------------------------------------
+
     def hear(self, who: Requester, audio: bytes | str) -> Reply:
         """The words of a voice note (bytes) or, for the local operator only, an audio file: ``Notice("voice_heard",
         {"text": …})`` to show and then submit as a prompt (every gate still applies), or a refusal. Blocking
