@@ -26,6 +26,9 @@ class JobStatus(StrEnum):
 
 
 FINAL_STATUSES = frozenset({JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED})
+# A worker process is taken for dead (its running job taken back, no longer holding a place under the member's cap)
+# after this long without a heartbeat.
+WORKER_STALE_S = 30.0
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from core.batching import BatchingPipeline
 from core.chat_settings import ChatSettings
 from core.config import Settings, default_pipeline_threads
 from core.delivery import JobWaiter
-from core.domain import QuotaSettings
+from core.domain import WORKER_STALE_S, QuotaSettings
 from core.events import InMemoryEventBus, RedisEventBus
 from core.generation import JobRunner, Pipeline
 from core.logs import Redactor, install_redaction, secrets_of
@@ -55,8 +55,7 @@ from safety.moderation import StrikePolicy
 from safety.prompt_filter import PromptFilter
 
 log = logging.getLogger(__name__)
-HEARTBEAT_S = 10.0  # a worker process says it is alive this often …
-WORKER_STALE_S = 30.0  # … and is taken for dead (its running job taken back) after this long without a word
+HEARTBEAT_S = 10.0  # a worker process says it is alive this often (WORKER_STALE_S says when it is taken for dead)
 RECONCILE_S = 10.0
 
 
