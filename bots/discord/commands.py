@@ -8,9 +8,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 
+from bots.discord.attachments import TooLarge, read_at_most
 from bots.discord.buttons import AcceptButton, rendered
 from bots.discord.deps import deps_of, is_moderator, say, who
 from bots.discord.translate import imagine_params, requester
@@ -61,11 +63,11 @@ async def _upload(image: discord.Attachment, lang: str,
     if image.size > MAX_UPLOAD:
         return None, too_large
     try:
-        data = await image.read()
-    except discord.HTTPException:
-        return None, text("upload_failed", lang)
-    if len(data) > MAX_UPLOAD:
+        data = await read_at_most(image.url, MAX_UPLOAD)
+    except TooLarge:
         return None, too_large
+    except (aiohttp.ClientError, TimeoutError):
+        return None, text("upload_failed", lang)
     stored = await asyncio.to_thread(upload, data)
     return (None, render(stored, lang)) if isinstance(stored, Rejected) else (stored, "")
 

@@ -79,7 +79,7 @@ class FakeDiscord:
         self.seq = 0
         self.port = 0
         self.runner: web.AppRunner | None = None
-        self.uploads: dict[str, bytes] = {}
+        self.uploads: dict[str, bytes | None] = {}
 
     # --- lifecycle ------------------------------------------------------------------------------------------------
 
@@ -174,8 +174,15 @@ class FakeDiscord:
                 m.deleted = True
         return web.Response(status=204)
 
-    async def attachment(self, request: web.Request) -> web.Response:
-        return web.Response(body=self.uploads.get(request.match_info["aid"], b""))
+    async def attachment(self, request: web.Request) -> web.StreamResponse:
+        body = self.uploads.get(request.match_info["aid"], b"")
+        if body is not None:
+            return web.Response(body=body)
+        # None: an endless body (a hostile upload behind a size claim); only a reader that counts bytes stops.
+        response = web.StreamResponse()
+        await response.prepare(request)
+        while True:
+            await response.write(bytes(2**20))
 
     async def get_channel(self, request: web.Request) -> web.Response:
         cid = int(request.match_info["cid"])
@@ -295,7 +302,10 @@ class FakeDiscord:
                 self.uploads[aid] = value[1]
                 opts.append({"name": key, "type": 11, "value": aid})
                 resolved.setdefault("attachments", {})[aid] = {
-                    "id": aid, "filename": "upload.png", "size": len(value[1]), "content_type": "image/png",
+                    # A third element is the size the platform claims, which a hostile upload can get wrong.
+                    "id": aid, "filename": "upload.png",
+                    "size": value[2] if len(value) > 2 else len(value[1] or b""),
+                    "content_type": "image/png",
                     "url": f"http://127.0.0.1:{self.port}/attachments/{aid}",
                     "proxy_url": f"http://127.0.0.1:{self.port}/attachments/{aid}"}
             elif isinstance(value, tuple) and value[0] == "channel":

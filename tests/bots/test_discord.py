@@ -242,5 +242,8 @@ def test_imagine_with_an_attached_picture_is_image_to_image(runtime: Runtime) ->
         assert Image.open(BytesIO(message.files[0][1])).size == (128, 64)
         bad = await fake.slash("imagine", ADA, prompt="a sunset", image=("attachment", b"not a picture at all"))
         await fake.wait_for(lambda: "not a picture" in bad.last_text)
+        # The stated size is only a claim: an endless body said to be 1 KB is cut off by the bytes that arrive.
+        liar = await fake.slash("imagine", ADA, prompt="a sunset", image=("attachment", None, 1024))
+        await fake.wait_for(lambda: "larger than 20 MB" in liar.last_text)
 
     run(runtime, scenario)
