@@ -12,10 +12,10 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from bots.discord.attachments import TooLarge, read_at_most
 from bots.discord.buttons import AcceptButton, rendered
 from bots.discord.deps import deps_of, is_moderator, say, who
 from bots.discord.translate import imagine_params, requester
+from bots.downloads import TooLarge, read_at_most
 from core.catalogue import render, text
 from core.chat_settings import MOD_CHANNEL
 from core.domain import Accepted, Rejected

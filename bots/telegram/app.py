@@ -12,6 +12,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+import aiohttp
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
@@ -29,6 +30,7 @@ from telegram.ext import (
 )
 
 from bots.delivery_loop import DeliveryLoop
+from bots.downloads import TooLarge, read_at_most
 from bots.telegram.delivery import TelegramSender
 from bots.telegram.deps import Progress, TelegramDeps
 from bots.telegram.translate import (
@@ -259,9 +261,14 @@ async def imagine_from_picture(update: Update, context: MuralistContext) -> None
         await _reply(update, text("upload_too_large", lang, mb=MAX_DOWNLOAD_MB))
         return
     try:
-        data = bytes(await (await context.bot.get_file(file_id)).download_as_bytearray())
-    except TelegramError:
-        log.warning("telegram download of %s failed", file_id, exc_info=True)
+        url = (await context.bot.get_file(file_id)).file_path
+        data = await read_at_most(url or "", MAX_DOWNLOAD_MB * 1024 * 1024)
+    except TooLarge:
+        await _reply(update, text("upload_too_large", lang, mb=MAX_DOWNLOAD_MB))
+        return
+    except (TelegramError, aiohttp.ClientError, ValueError, TimeoutError) as exc:
+        # The URL holds the bot token: log the kind of failure only.
+        log.warning("telegram download of %s failed: %s", file_id, type(exc).__name__)
         await _reply(update, text("upload_failed", lang))
         return
     upload = await asyncio.to_thread(context.deps.app.upload, data)

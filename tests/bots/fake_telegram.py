@@ -44,7 +44,7 @@ class FakeTelegram:
         self.sent: list[Sent] = []
         self.answers: list[dict[str, Any]] = []
         self.admins: set[int] = set()
-        self.files: dict[str, bytes] = {}  # file_id -> bytes a member "uploaded"
+        self.files: dict[str, bytes | None] = {}  # file_id -> bytes a member "uploaded" (None: endless)
         self.new_update = asyncio.Event()
         self.downloads_open = asyncio.Event()  # clear it to hold every file download, as a slow 20 MB one would
         self.downloads_open.set()
@@ -177,12 +177,19 @@ class FakeTelegram:
 
     async def m_getFile(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
         data = self.files.get(params["file_id"], b"")
-        return {"file_id": params["file_id"], "file_unique_id": "u", "file_size": len(data),
+        return {"file_id": params["file_id"], "file_unique_id": "u", "file_size": len(data or b"x"),
                 "file_path": f"photos/{params['file_id']}"}
 
-    async def download(self, request: web.Request) -> web.Response:
+    async def download(self, request: web.Request) -> web.StreamResponse:
         await self.downloads_open.wait()
-        return web.Response(body=self.files.get(request.match_info["path"].removeprefix("photos/"), b""))
+        body = self.files.get(request.match_info["path"].removeprefix("photos/"), b"")
+        if body is not None:
+            return web.Response(body=body)
+        # None: an endless body behind a small size claim; only a reader that counts bytes stops.
+        response = web.StreamResponse()
+        await response.prepare(request)
+        while True:
+            await response.write(bytes(2**20))
 
     @property
     def file_url(self) -> str:
@@ -214,13 +221,14 @@ class FakeTelegram:
             message["edit_date"] = int(time.time())
         self._push({"edited_message" if edited else "message": message})
 
-    def send_photo(self, uid: int, data: bytes, caption: str | None) -> None:
+    def send_photo(self, uid: int, data: bytes | None, caption: str | None) -> None:
+        """``data`` None: an endless download that claims to be 1 KB."""
         file_id = f"upload{next(self.message_ids)}"
         self.files[file_id] = data
         message: dict[str, Any] = {"message_id": next(self.message_ids), "date": int(time.time()),
                                    "chat": {"id": uid, "type": "private"}, "from": self.user(uid),
                                    "photo": [{"file_id": file_id, "file_unique_id": file_id, "width": 96,
-                                              "height": 64, "file_size": len(data)}]}
+                                              "height": 64, "file_size": 1024 if data is None else len(data)}]}
         if caption is not None:
             message["caption"] = caption
         self._push({"message": message})

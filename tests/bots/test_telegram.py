@@ -235,6 +235,9 @@ def test_a_photo_or_a_picture_file_with_a_caption_is_image_to_image(runtime: Run
         fake.send_document(BOB, png.getvalue(), "a lighthouse at noon")
         (photo,) = await fake.wait_for(lambda: [p for p in fake.photos(BOB) if "a lighthouse at noon" in p.text])
         assert Image.open(BytesIO(photo.photos[0])).size == (128, 96)
+        # A download is bounded by the bytes that arrive, not the 1 KB the file claims.
+        fake.send_photo(BOB, None, "an endless castle")
+        await fake.wait_for(lambda: any("larger than 20 MB" in x for x in fake.texts(BOB)))
 
     run(runtime, scenario)
 
