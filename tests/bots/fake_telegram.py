@@ -50,6 +50,8 @@ class FakeTelegram:
         self.downloads_open.set()
         self.port = 0
         self.runner: web.AppRunner | None = None
+        self.too_many: dict[str, int] = {}  # method -> how many more calls to answer with 429 (retry_after 2)
+        self.calls: list[tuple[str, float]] = []  # (method, when) of every call, 429s included
 
     async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -86,6 +88,11 @@ class FakeTelegram:
         elif request.can_read_body:
             params = dict(await request.post())
         method = request.match_info["method"]
+        self.calls.append((method, time.monotonic()))
+        if self.too_many.get(method, 0) > 0:  # flood control, as Telegram answers it
+            self.too_many[method] -= 1
+            return web.json_response({"ok": False, "error_code": 429, "description": "Too Many Requests: retry "
+                                      "after 2", "parameters": {"retry_after": 2}}, status=429)
         handler = getattr(self, f"m_{method}", None)
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404, "description": f"no method {method}"})

@@ -304,3 +304,18 @@ def test_in_a_group_the_bot_speaks_only_when_addressed_and_edits_make_nothing(ru
         assert jobs(runtime) == before
 
     run(runtime, scenario)
+
+
+def test_a_429_is_waited_out_and_the_picture_arrives_once(runtime: Runtime) -> None:
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, ADA)
+        fake.too_many["sendPhoto"] = 1  # Telegram's flood control answers the first picture with retry_after 2
+        fake.say(ADA, "/imagine a flooded lighthouse --seed 12")
+        (photo,) = await fake.wait_for(lambda: [p for p in fake.photos(ADA) if "a flooded lighthouse" in p.text])
+        tries = [when for method, when in fake.calls if method == "sendPhoto"]
+        # retry_after honoured and the send retried then, not after the delivery loop's 5 s failure backoff
+        assert len(tries) == 2 and 2.0 <= tries[1] - tries[0] < 4.5
+        await swept(fake, runtime, ADA)  # a later sweep does not send it again
+        assert len([p for p in fake.photos(ADA) if "a flooded lighthouse" in p.text]) == 1
+
+    run(runtime, scenario)
