@@ -5,8 +5,10 @@ here."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 from typing import Any
 
 import discord
@@ -38,6 +40,10 @@ class MuralistDiscord(discord.Client):
         self.synced = asyncio.Event()
 
     async def setup_hook(self) -> None:
+        # discord.py's run() leaves SIGTERM at the default (an instant kill): a supervisor's stop must close the
+        # client instead, so the delivery loop stops and the caller hands the job in hand back.
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers off the main thread
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(self.close()))
         self.tree.error(self.on_app_command_error)
         self.add_dynamic_items(MemberButton, AcceptButton, ModButton)
         for command in MEMBER_COMMANDS:
