@@ -214,6 +214,11 @@ class Muralist:
         return self._as_moderator(actor, lambda m, me, name: m.review.decide(f"img:{job_id}:{idx + 1}", decision,
                                                                              name, me))
 
+    @_busy_when_storage_is_down
+    def decide_appeal(self, actor: Requester, appeal_id: int, decision: str) -> Reply:
+        """Uphold or deny an open appeal (the web console's appeals page; `muralist admin review ID` at a terminal)."""
+        return self._as_moderator(actor, lambda m, me, name: m.review.decide(str(appeal_id), decision, name, me))
+
     def member_history(self, target: Requester | str) -> list[Event] | Rejected:
         try:
             return self._moderation.sanctions.history(self._target(target))
