@@ -87,6 +87,7 @@ class Filed:
     platform: str | None
     chat_id: str | None
     prompt: str | None
+    picture: bool  # a file to show (a blocked picture has none)
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,7 @@ class ModerationConsole:
                 if event.target_job_id else None
             member = self._store.member_name(event.target_user_id) if event.target_user_id else "?"
             out.append(Filed(event, member, chat[0] if chat else None, chat[1] if chat else None,
-                             case.prompt if case else None))
+                             case.prompt if case else None, case is not None and case.available))
         return out
 
     def member(self, grant: Grant, user_id: int) -> MemberPage | None:

@@ -16,8 +16,12 @@ def _figure(width: float = 6.4, height: float = 3.0):  # type: ignore[no-untyped
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    return plt, *plt.subplots(figsize=(width, height))
+    fig, ax = plt.subplots(figsize=(width, height))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts are whole numbers
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    return plt, fig, ax
 
 
 def _svg(plt, fig) -> bytes:  # type: ignore[no-untyped-def]

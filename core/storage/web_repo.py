@@ -205,7 +205,7 @@ class SqlWebConsoleRepository:
         by_category: dict[str, dict[str, int]] = {}
         refusals: dict[str, int] = {}
         for subject, decision, categories in verdicts:
-            for category in categories or ["none"]:
+            for category in categories or ["nsfw score" if subject == "image" else "none"]:
                 counts = by_category.setdefault(f"{subject}: {category}", {})
                 counts[decision] = counts.get(decision, 0) + 1
                 if decision == "block":

@@ -14,7 +14,9 @@
   }
   document.addEventListener("click", function (event) {
     var pic = event.target.closest(".pic");
-    if (pic) { pic.classList.toggle("revealed"); select(pic.closest(".case")); }
+    if (pic) { pic.classList.toggle("revealed"); }
+    var item = event.target.closest(".case");
+    if (item && !event.target.closest("button, input, select, a")) { select(item); }
   });
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
