@@ -21,6 +21,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bots.web.charts import CHARTS, draw
 from bots.web.security import SESSION_KEY, csrf_ok, csrf_token
@@ -258,10 +259,39 @@ class WebConsole:
         return await self.member_action(request, grant, fields)
 
 
+class BodyLimit:
+    """Forms here are a few hundred bytes: a POST must say its length and stay under ``limit`` (a client that sends
+    more than it said is cut off), so nobody makes the console read megabytes into memory."""
+
+    def __init__(self, app: ASGIApp, limit: int = 16 * 1024) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if not length.isdigit() or int(length) > self.limit:
+            await Response("Form too large or without a length.", status_code=413)(scope, receive, send)
+            return
+        seen = 0
+
+        async def bounded() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > int(length):
+                raise ValueError("the body is longer than its Content-Length")
+            return message
+
+        await self.app(scope, bounded, send)
+
+
 def create_app(app: Muralist, console: ModerationConsole, secret: str, *, https_only: bool = False,
                session_hours: int = 12, extra_routes: list[Route | Mount] | None = None) -> Starlette:
     """The ASGI application. ``extra_routes``: the hook for /metrics, /healthz and /readyz."""
     web = WebConsole(app, console, secret)
     cookie = Middleware(SessionMiddleware, secret_key=secret, session_cookie="muralist_console",
                         max_age=session_hours * 3600, same_site="strict", https_only=https_only)
-    return Starlette(routes=[*(extra_routes or []), *web.routes()], middleware=[cookie])
+    return Starlette(routes=[*(extra_routes or []), *web.routes()], middleware=[Middleware(BodyLimit), cookie])
