@@ -80,7 +80,7 @@ def test_the_link_from_admin_web_login_signs_in_once_with_a_strict_http_only_coo
                                                                                      ) -> None:
     from bots.admin_cli import admin_cli
 
-    job = web.case(ADA, "a lighthouse in a storm", Decision.REVIEW)
+    job = web.case(ADA, 'a lighthouse <img src=x onerror="document.title=1"> in a storm', Decision.REVIEW)
     monkeypatch.setenv("MURALIST_DATA_DIR", str(web.settings.data_dir))
     monkeypatch.setenv("MURALIST_WEB_BASE_URL", web.url)
     printed = CliRunner().invoke(admin_cli, ["web-login", MODERATOR, "--chat", "telegram:100"])
@@ -93,7 +93,8 @@ def test_the_link_from_admin_web_login_signs_in_once_with_a_strict_http_only_coo
     expect(page.locator(".message")).to_contain_text("Sign in with a link")
     sign_in(page, link)
     case = page.locator(f"#case-{job}-0")
-    expect(case).to_contain_text("a lighthouse in a storm")
+    expect(case.locator(".prompt")).to_have_text('a lighthouse <img src=x onerror="document.title=1"> in a storm')
+    expect(case.locator(".prompt img")).to_have_count(0)  # the member's text is text, never markup
     expect(case).to_contain_text("ada (telegram:501)")
     picture = case.locator(".pic img")
     expect(picture).to_have_css("filter", "blur(14px)")  # blurred until the moderator chooses to look
@@ -128,6 +129,7 @@ def test_approve_remove_and_ban_from_the_queue_land_in_the_moderation_log(web: C
     removed = web.case(ADA, "a stormy harbour", Decision.REVIEW)
     banned = web.case(ADA, "a burning harbour", Decision.REVIEW)
     sign_in(page, web.link(MODERATOR, chats=("telegram:100",)))
+    waiting = int(page.locator("#waiting").inner_text())
 
     page.locator(f"#case-{approved}-0 button.approve").click()
     expect(page.locator(f"#case-{approved}-0 .outcome")).to_have_text(f"Picture 1 of job {approved} approved.")
@@ -137,6 +139,7 @@ def test_approve_remove_and_ban_from_the_queue_land_in_the_moderation_log(web: C
     page.locator(f"#case-{banned}-0 button.ban-7d").click()
     expect(page.locator(f"#case-{banned}-0 .outcome")).to_contain_text("is banned until")
     shot(page, "queue-decided")
+    expect(page.locator("#waiting")).to_have_text(str(waiting - 3))
 
     assert events(web, approved) == [("approve", MODERATOR)]
     assert events(web, removed) == [("remove", MODERATOR)]
@@ -230,3 +233,8 @@ def test_reports_appeals_audit_log_and_dashboard(web: Console, page: Page) -> No
         expect(chart).to_be_visible()
         assert page.evaluate("(img) => img.naturalWidth", chart.element_handle()) > 100
     shot(page, "dashboard")
+
+    page.click("text=Sign out")
+    expect(page.locator(".message")).to_contain_text("signed out")
+    page.goto(web.url + "/audit")
+    expect(page.locator(".message")).to_contain_text("Sign in with a link")

@@ -34,6 +34,10 @@
     var done = event.detail.target.closest(".case");
     if (!done) { return; }
     done.classList.add("decided");
+    var waiting = document.getElementById("waiting");
+    if (waiting && !done.querySelector(".outcome.refused")) {
+      waiting.textContent = String(Math.max(0, Number(waiting.textContent) - 1));
+    }
     var next = cases().filter(function (c) { return !c.classList.contains("decided"); });
     var after = next.find(function (c) { return done.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING; });
     select(after || next[next.length - 1]);
