@@ -134,8 +134,7 @@ def web_login(member: Annotated[str, typer.Argument(help="The moderator's own ac
         raise typer.Exit(2) from None
     finally:
         close()
-    url = f"{settings.web_base_url.rstrip('/')}/login/{token}"
-    typer.echo(text("web_link", "en", minutes=console.link_minutes, url=url))
+    typer.echo(text("web_link", "en", minutes=console.link_minutes, url=console.link_url(token)))
 
 
 @admin_cli.command()

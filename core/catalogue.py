@@ -271,6 +271,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "web_gone": {"en": "There is no such case or member.", "zh": "没有这个案件或成员。"},
     "web_signed_out": {"en": "You are signed out.", "zh": "你已退出登录。"},
+    "web_unavailable": {
+        "en": "The moderation web console is not set up here; ask an operator.",
+        "zh": "这里没有设置审核网页控制台；请联系运营者。",
+    },
 
 }
 

@@ -201,7 +201,8 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
         quota, licence_file=settings.licence_text_path, sanctions=moderation.sanctions, quota_tiers=moderation.tiers,
         inputs=LocalInputStore(settings.data_dir / "inputs"), models=specs, served=registry.serving,
         max_prompt_chars=settings.max_prompt_chars)
-    app = Muralist(service, moderation, ChatSettings(sessions), JobWaiter(repo, bus))
+    app = Muralist(service, moderation, ChatSettings(sessions), JobWaiter(repo, bus),
+                   web_links=_console(settings, engine))
     runtime = Runtime(settings, app, bus, spec, engine, repo, celery)
     if settings.embedded if embedded_worker is None else embedded_worker:
         try:
@@ -288,7 +289,7 @@ def _console(settings: Settings, engine: Engine) -> ModerationConsole:
     moderation = _moderation(settings, _quota(settings), repo, SqlModerationRepository(sessions))
     return ModerationConsole(SqlWebConsoleRepository(sessions), moderation, repo, SystemClock(), policy,
                              (settings.images_dir, settings.data_dir / "quarantine"), settings.web_link_minutes,
-                             settings.web_session_hours)
+                             settings.web_session_hours, settings.web_base_url)
 
 
 def build_web_console(settings: Settings) -> tuple[ModerationConsole, Callable[[], None]]:

@@ -158,7 +158,7 @@ class ConsoleStore(Protocol):
 class ModerationConsole:
     def __init__(self, store: ConsoleStore, moderation: Moderation, members: Members, clock: Clock,
                  policy: StrikePolicy, picture_roots: tuple[Path, ...], link_minutes: int = 10,
-                 session_hours: int = 12) -> None:
+                 session_hours: int = 12, base_url: str = "http://127.0.0.1:8080") -> None:
         self._store = store
         self._mod = moderation
         self._members = members
@@ -167,6 +167,7 @@ class ModerationConsole:
         self._roots = tuple(root.resolve() for root in picture_roots)
         self.link_minutes = link_minutes
         self.session_hours = session_hours
+        self.base_url = base_url.rstrip("/")
 
     # --- sign-in --------------------------------------------------------------------------------------------------
 
@@ -188,6 +189,9 @@ class ModerationConsole:
         self._store.add_login_token(token_hash(token), grant, issued_by, now=now,
                                     expires_at=now + timedelta(minutes=self.link_minutes))
         return token
+
+    def link_url(self, token: str) -> str:
+        return f"{self.base_url}/login/{token}"
 
     def sign_in(self, token: str) -> tuple[str, Grant] | None:
         """Use a link once: a new session id (for the signed cookie) and what it allows; None when the token is
