@@ -271,6 +271,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "web_gone": {"en": "There is no such case or member.", "zh": "没有这个案件或成员。"},
     "web_signed_out": {"en": "You are signed out.", "zh": "你已退出登录。"},
+    "mod_web_usage": {
+        "en": "Send /mod web in the group you moderate; the link comes in a private message.",
+        "zh": "请在你管理的群组中发送 /mod web；链接会通过私信发送给你。",
+    },
+    "mod_web_sent": {
+        "en": "I sent you a sign-in link for this group's cases in a private message.",
+        "zh": "我已通过私信把本群案件的登录链接发给你。",
+    },
+    "mod_web_start_private": {
+        "en": "Open a private chat with me and press Start, then send /mod web here again.",
+        "zh": "请先打开与我的私聊并点击“开始”，然后在这里再次发送 /mod web。",
+    },
     "web_unavailable": {
         "en": "The moderation web console is not set up here; ask an operator.",
         "zh": "这里没有设置审核网页控制台；请联系运营者。",

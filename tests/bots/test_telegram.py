@@ -301,3 +301,29 @@ def test_in_a_group_the_bot_speaks_only_when_addressed_and_edits_make_nothing(ru
         assert jobs(runtime) == before
 
     run(runtime, scenario)
+
+
+def test_mod_web_sends_a_group_admin_a_private_link_for_that_group(runtime: Runtime) -> None:
+    from core.runtime import build_web_console
+
+    group = -4004
+
+    async def scenario(fake: FakeTelegram) -> None:
+        fake.admins.add(BOB)
+        fake.say(ZHANG, "/mod web", chat_id=group)
+        await fake.wait_for(lambda: any("Only moderators" in x for x in fake.texts(group)))
+        fake.say(BOB, "/mod web", chat_id=group)
+        await fake.wait_for(lambda: any("private message" in x for x in fake.texts(group)))
+        (link,) = await fake.wait_for(lambda: [x for x in fake.texts(BOB) if "/login/" in x])
+        assert "/login/" not in " ".join(fake.texts(group))  # never shown to the group
+        links.append(link.split()[-1])
+
+    links: list[str] = []
+    run(runtime, scenario)
+    console, close = build_web_console(runtime.settings)
+    try:
+        signed = console.sign_in(links[0].rsplit("/", 1)[1])
+        assert signed is not None and signed[1].account == f"telegram:{BOB}"
+        assert signed[1].chats == frozenset({f"telegram:{group}"}) and not signed[1].admin
+    finally:
+        close()
