@@ -158,6 +158,27 @@ def _exit_after_shutdown() -> None:
 
 
 @cli.command()
+def web(data_dir: DataDir = None,
+        host: Annotated[str, typer.Option(help="Interface to listen on (put a TLS proxy in front for others).")]
+        = "127.0.0.1",
+        port: Annotated[int, typer.Option(min=1, max=65535)] = 8080) -> None:
+    """The moderation web console: review queue, members, reports and appeals, audit log, dashboard. Sign in with
+    a link from `muralist admin web-login`."""
+    from core.runtime import StartupError
+
+    settings = _settings(data_dir)
+    _setup_logging(settings)
+    from bots.web.server import serve
+
+    typer.echo(f"Moderation console on http://{host}:{port}/ — sign in with `muralist admin web-login MEMBER`.",
+               err=True)
+    try:
+        serve(settings, host, port)
+    except StartupError as exc:
+        raise _fail(str(exc)) from None
+
+
+@cli.command()
 def worker(
     pool: Annotated[str | None, typer.Option(help="solo (default: one job at a time) or threads (overlap the "
                                                   "check and storage of one job with the next generation).")] = None,

@@ -12,7 +12,7 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, Protocol, TypeVar
 
 from core.chat_settings import MOD_CHANNEL, NSFW_ALLOWED, ChatSettings
 from core.delivery import DeliveryTemplate, JobWaiter
@@ -50,6 +50,15 @@ def _refused(exc: ModerationError) -> Rejected:
     return Rejected("moderation", {"detail": str(exc)})
 
 
+class WebLinks(Protocol):
+    """The moderation web console's sign-in links (:class:`core.web_console.ModerationConsole`)."""
+
+    link_minutes: int
+
+    def issue_link(self, member: str, *, admin: bool, chats: list[str], issued_by: str) -> str: ...
+    def link_url(self, token: str) -> str: ...
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -71,8 +80,9 @@ def _busy_when_storage_is_down(method: Callable[P, R]) -> Callable[P, R | Reject
 
 class Muralist:
     def __init__(self, service: GenerationService, moderation: Moderation, chat_settings: ChatSettings,
-                 waiter: JobWaiter) -> None:
+                 waiter: JobWaiter, web_links: WebLinks | None = None) -> None:
         self._service = service
+        self._web_links = web_links
         self._moderation = moderation
         self._chat_settings = chat_settings
         self._waiter = waiter
@@ -213,6 +223,24 @@ class Muralist:
     def decide_picture(self, actor: Requester, job_id: str, idx: int, decision: str) -> Reply:
         return self._as_moderator(actor, lambda m, me, name: m.review.decide(f"img:{job_id}:{idx + 1}", decision,
                                                                              name, me))
+
+    @_busy_when_storage_is_down
+    def decide_appeal(self, actor: Requester, appeal_id: int, decision: str) -> Reply:
+        """Uphold or deny an open appeal (the web console's appeals page; `muralist admin review ID` at a terminal)."""
+        return self._as_moderator(actor, lambda m, me, name: m.review.decide(str(appeal_id), decision, name, me))
+
+    @_busy_when_storage_is_down
+    def web_link(self, actor: Requester, chats: list[str]) -> Reply:
+        """A one-time sign-in link to the moderation web console for a moderator the adapter has checked (`/mod web`),
+        showing the cases of ``chats`` (``platform:chat_id``) only."""
+        if self._web_links is None:
+            return Rejected("web_unavailable")
+        account = f"{actor.platform}:{actor.user_id}"
+        try:
+            token = self._web_links.issue_link(account, admin=False, chats=chats, issued_by=account)
+        except ModerationError as exc:
+            return _refused(exc)
+        return Notice("web_link", {"minutes": self._web_links.link_minutes, "url": self._web_links.link_url(token)})
 
     def member_history(self, target: Requester | str) -> list[Event] | Rejected:
         try:

@@ -248,6 +248,46 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Something went wrong on our side and was logged; please try again.",
         "zh": "我们这边出了问题，已记录；请再试一次。",
     },
+    # --- moderation web console ---------------------------------------------------------------------------------
+    "web_link": {
+        "en": "Sign in to the moderation console within {minutes} minutes, once: {url}",
+        "zh": "请在 {minutes} 分钟内打开此链接登录审核控制台（仅可使用一次）：{url}",
+    },
+    "web_link_invalid": {
+        "en": "This sign-in link is unknown, already used or expired; ask an operator for a new one.",
+        "zh": "此登录链接无效、已被使用或已过期；请向运营者索取新的链接。",
+    },
+    "web_sign_in_needed": {
+        "en": "Sign in with a link from `muralist admin web-login` to see this page.",
+        "zh": "请使用 `muralist admin web-login` 生成的链接登录后再查看此页面。",
+    },
+    "web_csrf": {
+        "en": "This form is stale or did not come from the console; nothing was changed. Reload the page and try again.",
+        "zh": "此表单已过期或并非来自控制台；未做任何更改。请刷新页面后重试。",
+    },
+    "web_not_your_chat": {
+        "en": "You do not moderate the chat this case belongs to; nothing was changed.",
+        "zh": "你不是此案件所属聊天的管理员；未做任何更改。",
+    },
+    "web_gone": {"en": "There is no such case or member.", "zh": "没有这个案件或成员。"},
+    "web_signed_out": {"en": "You are signed out.", "zh": "你已退出登录。"},
+    "mod_web_usage": {
+        "en": "Send /mod web in the group you moderate; the link comes in a private message.",
+        "zh": "请在你管理的群组中发送 /mod web；链接会通过私信发送给你。",
+    },
+    "mod_web_sent": {
+        "en": "I sent you a sign-in link for this group's cases in a private message.",
+        "zh": "我已通过私信把本群案件的登录链接发给你。",
+    },
+    "mod_web_start_private": {
+        "en": "Open a private chat with me and press Start, then send /mod web here again.",
+        "zh": "请先打开与我的私聊并点击“开始”，然后在这里再次发送 /mod web。",
+    },
+    "web_unavailable": {
+        "en": "The moderation web console is not set up here; ask an operator.",
+        "zh": "这里没有设置审核网页控制台；请联系运营者。",
+    },
+
 }
 
 

@@ -147,6 +147,14 @@ class ModGroup(app_commands.Group):
         reply = await asyncio.to_thread(deps_of(interaction).app.unban, moderator, _member(user))
         await say(interaction, render(reply, moderator.language))
 
+    @app_commands.command(name="web", description="A one-time link to the moderation web console for this channel")
+    async def web(self, interaction: discord.Interaction[Any]) -> None:
+        # Ephemeral: only the moderator sees the link. It shows the cases of the channel it was asked in.
+        moderator = who(interaction)
+        chats = [f"discord:{interaction.channel_id}"] if interaction.channel_id is not None else []
+        reply = await asyncio.to_thread(deps_of(interaction).app.web_link, moderator, chats)
+        await say(interaction, render(reply, moderator.language))
+
     @app_commands.command(name="history", description="A member's moderation history")
     async def history(self, interaction: discord.Interaction[Any], user: discord.User) -> None:
         moderator = who(interaction)

@@ -230,6 +230,33 @@ async def unban_user(update: Update, context: MuralistContext) -> None:
     await _say(update, await asyncio.to_thread(context.deps.app.unban, _who(update), args[0]))
 
 
+async def mod_command(update: Update, context: MuralistContext) -> None:
+    """`/mod web` in a group, by one of its admins: a one-time console link for this group's cases, sent in a private
+    message (a reply in the group would show it to everyone)."""
+    lang = _lang(update)
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    if chat.type == "private":
+        await _reply(update, text("mod_web_usage", lang))
+        return
+    if _argument(update).strip().lower() != "web":
+        return  # a bare /mod in a group may be another moderation bot's command: not ours to answer
+    if not await _is_group_admin(update, context):
+        await _reply(update, await _refuse(update, context, "/mod web"))
+        return
+    reply = await asyncio.to_thread(context.deps.app.web_link, _who(update), [f"{PLATFORM}:{chat.id}"])
+    if isinstance(reply, Rejected):
+        await _say(update, reply)
+        return
+    try:
+        await context.bot.send_message(user.id, render(reply, lang)[:MESSAGE_LIMIT])
+    except TelegramError:  # they never opened a private chat with the bot, so it may not write to them
+        await _reply(update, text("mod_web_start_private", lang))
+        return
+    await _reply(update, text("mod_web_sent", lang))
+
+
 # --- pictures a member sends ----------------------------------------------------------------------------------------
 
 
@@ -371,7 +398,8 @@ async def report_error(update: object, context: MuralistContext) -> None:
 
 COMMANDS = {"start": start, "license": show_licence, "licence": show_licence, "accept": accept_licence,
             "help": show_help, "quota": show_quota, "history": show_history, "imagine": imagine, "link": link,
-            "cancel": cancel_job, "modchat": set_mod_chat, "nsfw": set_nsfw, "ban": ban_user, "unban": unban_user}
+            "cancel": cancel_job, "modchat": set_mod_chat, "nsfw": set_nsfw, "ban": ban_user, "unban": unban_user,
+            "mod": mod_command}
 
 
 def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids: frozenset[int],

@@ -247,3 +247,28 @@ def test_imagine_with_an_attached_picture_is_image_to_image(runtime: Runtime) ->
         await fake.wait_for(lambda: "larger than 20 MB" in liar.last_text)
 
     run(runtime, scenario)
+
+
+def test_mod_web_gives_a_moderator_a_one_time_link_for_this_channel(runtime: Runtime) -> None:
+    from core.runtime import build_web_console
+
+    links: list[str] = []
+
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        refused = await fake.slash("mod", BOB, sub="web")
+        await fake.wait_for(lambda: "Only moderators" in refused.last_text)
+        asked = await fake.slash("mod", MO, moderator=True, sub="web")
+        await fake.wait_for(lambda: "/login/" in asked.last_text)
+        assert "within 10 minutes" in asked.last_text
+        links.append(asked.last_text.split()[-1])
+
+    run(runtime, scenario)
+    console, close = build_web_console(runtime.settings)
+    try:
+        signed = console.sign_in(links[0].rsplit("/", 1)[1])
+        assert signed is not None
+        assert signed[1].account == f"discord:{MO}" and signed[1].chats == frozenset({f"discord:{GENERAL}"})
+        assert not signed[1].admin
+        assert console.sign_in(links[0].rsplit("/", 1)[1]) is None
+    finally:
+        close()

@@ -319,3 +319,29 @@ def test_a_429_is_waited_out_and_the_picture_arrives_once(runtime: Runtime) -> N
         assert len([p for p in fake.photos(ADA) if "a flooded lighthouse" in p.text]) == 1
 
     run(runtime, scenario)
+
+
+def test_mod_web_sends_a_group_admin_a_private_link_for_that_group(runtime: Runtime) -> None:
+    from core.runtime import build_web_console
+
+    group = -4004
+
+    async def scenario(fake: FakeTelegram) -> None:
+        fake.admins.add(BOB)
+        fake.say(ZHANG, "/mod web", chat_id=group)
+        await fake.wait_for(lambda: any("Only moderators" in x for x in fake.texts(group)))
+        fake.say(BOB, "/mod web", chat_id=group)
+        await fake.wait_for(lambda: any("private message" in x for x in fake.texts(group)))
+        (link,) = await fake.wait_for(lambda: [x for x in fake.texts(BOB) if "/login/" in x])
+        assert "/login/" not in " ".join(fake.texts(group))  # never shown to the group
+        links.append(link.split()[-1])
+
+    links: list[str] = []
+    run(runtime, scenario)
+    console, close = build_web_console(runtime.settings)
+    try:
+        signed = console.sign_in(links[0].rsplit("/", 1)[1])
+        assert signed is not None and signed[1].account == f"telegram:{BOB}"
+        assert signed[1].chats == frozenset({f"telegram:{group}"}) and not signed[1].admin
+    finally:
+        close()
