@@ -236,6 +236,7 @@ class Muralist:
 
     # --- a chat's settings (the adapter has checked that the actor is one of the chat's admins) --------------------
 
+    @_busy_when_storage_is_down
     def chat_settings(self, who: Requester) -> Notice:
         """The settings of the chat ``who`` is in, as its admins see them with /settings."""
         return Notice("chat_settings", {"nsfw": "on" if self._nsfw(who) else "off",
