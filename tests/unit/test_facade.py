@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from core.config import Settings
 from core.catalogue import render
+from core.config import Settings
 from core.domain import Accepted, GenerationParams, JobStatus, Notice, Rejected, Requester
 from core.runtime import Runtime, build_runtime
 
