@@ -289,6 +289,8 @@ def test_every_console_command_answers_on_discord(runtime: Runtime) -> None:
         await answer(fake, "/link", "link")
         await answer(fake, "not linked to another one", "unlink")
         await answer(fake, "Only moderators", "settings")
+        await answer(fake, job_id, "history")
+        await answer(fake, "no job nosuchjob3", "cancel", job="nosuchjob3")
 
     run(runtime, scenario)
 

@@ -375,6 +375,9 @@ def test_every_console_command_answers_on_telegram(runtime: Runtime) -> None:
         assert code  # a code to enter on another platform
         await answer(fake, BOB, "/unlink", "not linked to another one")
         await answer(fake, BOB, "/settings", "Only this chat's admins")
+        await answer(fake, BOB, "/quota", "Jobs waiting or running")
+        await answer(fake, BOB, "/history", job_id)
+        await answer(fake, BOB, "/license", "CreativeML Open RAIL-M")
         fake.say(BOB, "/cancel nosuchjob2")
         await fake.wait_for(lambda: any("no job nosuchjob2" in x for x in fake.texts(BOB)))
         assert not any("do not know that command" in x for x in fake.texts(BOB))
