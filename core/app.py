@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import ParamSpec, TypeVar
@@ -28,6 +27,7 @@ from core.domain import (
     Reply,
     Requester,
 )
+from core.inputs import JOB_REF
 from core.moderation import Moderation
 from core.retrying import is_outage
 from core.service import GenerationService
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 CHAT_SETTINGS = (MOD_CHANNEL, NSFW_ALLOWED, OTHERS_BUTTONS)
 # What a chat's admins may change with /settings NAME VALUE: the name they type → (the stored key, its values).
 ADMIN_SETTINGS = {"others_buttons": (OTHERS_BUTTONS, OTHERS_BUTTONS_VALUES), "nsfw": (NSFW_ALLOWED, ("on", "off"))}
-_JOB_PICTURE = re.compile(r"(?P<job>[a-z0-9]{10})(?::\d{1,2})?")  # JOB or JOB:N, as core.inputs reads them
 
 
 @dataclass(frozen=True)
@@ -270,7 +269,7 @@ class Muralist:
         (any of their linked accounts) is simply made. Someone else's must have been posted in this chat; then the
         chat's ``others_buttons`` setting decides: "anyone" (the default) makes it, charged to the presser, and the
         reply says whose picture it was; "owner" refuses with one sentence and charges nothing."""
-        match = _JOB_PICTURE.fullmatch(picture.strip())
+        match = JOB_REF.fullmatch(picture.strip())
         job = self._service.repo.get_job(match["job"]) if match and not who.local else None
         if job is None:  # an upload, a file at the console, or a job that is gone: the gates say what they say
             return make()
