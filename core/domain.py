@@ -133,12 +133,15 @@ class Accepted:
     job_id: str
     position: int
     params: GenerationParams
+    # A catalogue message (code, values) said after the acceptance, e.g. that someone else's picture is charged to
+    # whoever pressed its button.
+    note: tuple[str, dict[str, object]] | None = None
     code = "accepted"
 
     @property
     def values(self) -> dict[str, object]:
         place = ("position_next", {}) if self.position <= 1 else ("position", {"position": self.position})
-        return {"job_id": self.job_id, "position_code": place}
+        return {"job_id": self.job_id, "position_code": place, "note_code": self.note}
 
     @property
     def message(self) -> str:

@@ -18,6 +18,7 @@ from bots.delivery_loop import DeliveryLoop
 from bots.discord.buttons import AcceptButton, MemberButton, ModButton
 from bots.discord.commands import MEMBER_COMMANDS, ModGroup
 from bots.discord.deps import DiscordDeps, say, who
+from bots.discord.more_commands import MORE_COMMANDS
 from bots.discord.sender import DiscordSender
 from bots.discord.translate import PLATFORM
 from core.catalogue import text
@@ -46,7 +47,7 @@ class MuralistDiscord(discord.Client):
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(self.close()))
         self.tree.error(self.on_app_command_error)
         self.add_dynamic_items(MemberButton, AcceptButton, ModButton)
-        for command in MEMBER_COMMANDS:
+        for command in (*MEMBER_COMMANDS, *MORE_COMMANDS):
             self.tree.add_command(command)
         self.tree.add_command(ModGroup(name="mod", description="Moderator tools"))
         if self.guild_ids:

@@ -90,6 +90,11 @@ class SqlJobRepository:
                 raise
             return found
 
+    def display_name(self, user_id: int) -> str | None:
+        """The name a member had when they first used the bot (how others in a chat know them)."""
+        with self.sessions() as s:
+            return s.scalar(select(User.display_name).where(User.id == user_id))
+
     def record_acceptance(self, user_id: int, requester: Requester, licence_id: str, licence_version: str,
                           text_sha256: str, app_version: str) -> bool:
         with self.sessions.begin() as s:

@@ -322,6 +322,15 @@ class FakeDiscord:
             data["resolved"] = resolved
         return await self._interact(2, data, uid, in_channel, moderator)
 
+    async def autocomplete(self, name: str, uid: int, option: str, typed: str) -> Interaction:
+        """A member typing ``typed`` into an option with autocomplete; the bot answers with a callback of type 8
+        whose ``data.choices`` are what Discord would list."""
+        command = next((c for c in self.commands if c["name"] == name), {"id": "0"})
+        data = {"id": command["id"], "name": name, "type": 1, "guild_id": str(GUILD_ID),
+                "options": [{"name": "prompt", "type": 3, "value": "a fox"},
+                            {"name": option, "type": 3, "value": typed, "focused": True}]}
+        return await self._interact(4, data, uid, GENERAL, False)
+
     async def press(self, custom_id: str, uid: int, message: SentMessage, moderator: bool = False) -> Interaction:
         msg = self.message(message.id, message.channel_id, message.content, message.components)
         return await self._interact(3, {"custom_id": custom_id, "component_type": 2}, uid, message.channel_id,

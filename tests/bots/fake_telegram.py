@@ -1,6 +1,8 @@
 """A fake Telegram Bot API on 127.0.0.1 for the real python-telegram-bot Application: getMe, getUpdates with
 scripted updates, sendMessage, sendPhoto (multipart), sendMediaGroup, editMessageText, answerCallbackQuery,
-deleteMessage, getChatMember, getFile. It records what the bot sent, so tests assert what a member would see."""
+deleteMessage, getChatMember, getFile. It records what the bot sent, so tests assert what a member would see — with
+``parse_mode=HTML`` the text as Telegram shows it (tags applied, entities decoded), and a 400 "can't parse
+entities" for what Telegram would refuse (an unescaped ``<`` or ``&``, a tag it does not know)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp import web
@@ -20,16 +24,61 @@ BOT = {"id": 4242, "is_bot": True, "first_name": "muralist", "username": "murali
 TOKEN = "4242:TEST-TOKEN"
 
 
+# Telegram's HTML subset (https://core.telegram.org/bots/api#html-style).
+_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
+         "blockquote", "tg-emoji"}
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+_TAG = re.compile(r"</?([a-zA-Z][\w-]*)(?:\s[^<>]*)?>")
+
+
+class CannotParse(Exception):
+    """What Telegram answers 400 "Bad Request: can't parse entities" to."""
+
+
+class _Visible(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag not in _TAGS:
+            raise CannotParse(f"unsupported start tag \"{tag}\"")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in _TAGS:
+            raise CannotParse(f"unsupported end tag \"{tag}\"")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def shown(source: str, parse_mode: str | None) -> str:
+    """The text a member sees of what the bot sent."""
+    if (parse_mode or "").upper() != "HTML":
+        return source
+    for i, char in enumerate(source):
+        if char == "&" and not _ENTITY.match(source, i):
+            raise CannotParse(f"character & at byte offset {i} must be escaped as &amp;")
+        if char == "<" and not _TAG.match(source, i):
+            raise CannotParse(f"character < at byte offset {i} must be escaped as &lt;")
+    parser = _Visible()
+    parser.feed(source)
+    parser.close()
+    return "".join(parser.parts)
+
+
 @dataclass
 class Sent:
     message_id: int
     method: str
     chat_id: int
-    text: str
+    text: str  # as the member sees it
     photos: list[bytes] = field(default_factory=list)
     spoilers: list[bool] = field(default_factory=list)
     reply_markup: dict[str, Any] | None = None
     deleted: bool = False
+    source: str = ""  # as the bot sent it
+    parse_mode: str | None = None
 
     @property
     def buttons(self) -> list[str]:
@@ -43,6 +92,8 @@ class FakeTelegram:
         self.message_ids = itertools.count(1)
         self.sent: list[Sent] = []
         self.answers: list[dict[str, Any]] = []
+        self.refused: list[str] = []  # sends Telegram would have answered 400 (bad HTML)
+        self.edits: list[Sent] = []  # editMessageText calls (progress)
         self.admins: set[int] = set()
         self.files: dict[str, bytes | None] = {}  # file_id -> bytes a member "uploaded" (None: endless)
         self.new_update = asyncio.Event()
@@ -96,7 +147,12 @@ class FakeTelegram:
         handler = getattr(self, f"m_{method}", None)
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404, "description": f"no method {method}"})
-        result = await handler(params, files)
+        try:
+            result = await handler(params, files)
+        except CannotParse as exc:
+            self.refused.append(f"{method}: {exc}")
+            return web.json_response({"ok": False, "error_code": 400,
+                                      "description": f"Bad Request: can't parse entities: {exc}"}, status=400)
         return web.json_response({"ok": True, "result": result})
 
     async def m_getMe(self, *_: Any) -> dict[str, Any]:
@@ -128,11 +184,13 @@ class FakeTelegram:
     def _record(self, method: str, params: dict[str, Any], photos: list[bytes], spoilers: list[bool],
                 **extra: Any) -> dict[str, Any]:
         markup = json.loads(params["reply_markup"]) if params.get("reply_markup") else None
+        source = params.get("text") or params.get("caption") or ""
+        visible = shown(source, params.get("parse_mode"))
         message = self._message(int(params["chat_id"]), **extra)
         if markup:
             message["reply_markup"] = markup
-        self.sent.append(Sent(message["message_id"], method, int(params["chat_id"]),
-                              params.get("text") or params.get("caption") or "", photos, spoilers, markup))
+        self.sent.append(Sent(message["message_id"], method, int(params["chat_id"]), visible, photos, spoilers, markup,
+                              source=source, parse_mode=params.get("parse_mode")))
         return message
 
     async def m_sendMessage(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
@@ -153,13 +211,18 @@ class FakeTelegram:
         for item in media:
             attach = str(item["media"]).removeprefix("attach://")
             spoiler = bool(item.get("has_spoiler"))
-            out.append(self._record("sendMediaGroup", {**params, "caption": item.get("caption", "")},
+            out.append(self._record("sendMediaGroup", {**params, "caption": item.get("caption", ""),
+                                                       "parse_mode": item.get("parse_mode")},
                                     [files.get(attach, b"")], [spoiler], photo=self._photo(),
                                     has_media_spoiler=spoiler))
         return out
 
     async def m_editMessageText(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
-        return self._message(int(params["chat_id"]), text=params.get("text", ""))
+        source = params.get("text", "")
+        self.edits.append(Sent(int(params["message_id"]), "editMessageText", int(params["chat_id"]),
+                               shown(source, params.get("parse_mode")), source=source,
+                               parse_mode=params.get("parse_mode")))
+        return self._message(int(params["chat_id"]), text=source)
 
     async def m_answerCallbackQuery(self, params: dict[str, Any], _: Any) -> bool:
         self.answers.append(params)
