@@ -109,6 +109,34 @@ def review(
     _run(act)
 
 
+@admin_cli.command("web-login")
+def web_login(member: Annotated[str, typer.Argument(help="The moderator's own account, platform:id (e.g. "
+                                                         "discord:1234).")],
+              chat: Annotated[list[str] | None, typer.Option("--chat", help="A chat they moderate, platform:chat_id "
+                                                                            "(repeatable).")] = None,
+              admin: Annotated[bool, typer.Option("--admin", help="An operator: sees every chat.")] = False) -> None:
+    """A one-time sign-in link to the moderation web console (`muralist web`), valid for 10 minutes."""
+    from core.catalogue import text
+    from core.runtime import StartupError, build_web_console
+    from safety.moderation import ModerationError
+
+    settings = Settings()
+    try:
+        console, close = build_web_console(settings)
+    except StartupError as exc:
+        typer.secho(str(exc), err=True, fg=typer.colors.RED)
+        raise typer.Exit(2) from None
+    try:
+        token = console.issue_link(member, admin=admin, chats=list(chat or []),
+                                   issued_by=f"admin:{getpass.getuser()}")
+    except ModerationError as exc:
+        typer.secho(str(exc), err=True, fg=typer.colors.RED)
+        raise typer.Exit(2) from None
+    finally:
+        close()
+    typer.echo(text("web_link", "en", minutes=console.link_minutes, url=console.link_url(token)))
+
+
 @admin_cli.command()
 def history(user: User) -> None:
     """A user's accounts, jobs and every moderation event about them."""

@@ -11,13 +11,14 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, Protocol, TypeVar
 
-from core.chat_settings import MOD_CHANNEL, NSFW_ALLOWED, ChatSettings
+from core.chat_settings import MOD_CHANNEL, NSFW_ALLOWED, OTHERS_BUTTONS, OTHERS_BUTTONS_VALUES, ChatSettings
 from core.delivery import DeliveryTemplate, JobWaiter
 from core.domain import (
+    Accepted,
     GenerationParams,
     GenerationRequest,
     Job,
@@ -27,6 +28,7 @@ from core.domain import (
     Reply,
     Requester,
 )
+from core.inputs import JOB_REF
 from core.moderation import Moderation
 from core.retrying import is_outage
 from core.service import GenerationService
@@ -38,7 +40,9 @@ from safety.image_input import BadImage, read_untrusted_file
 from safety.moderation import Event, ModerationError
 
 log = logging.getLogger(__name__)
-CHAT_SETTINGS = (MOD_CHANNEL, NSFW_ALLOWED)
+CHAT_SETTINGS = (MOD_CHANNEL, NSFW_ALLOWED, OTHERS_BUTTONS)
+# What a chat's admins may change with /settings NAME VALUE: the name they type → (the stored key, its values).
+ADMIN_SETTINGS = {"others_buttons": (OTHERS_BUTTONS, OTHERS_BUTTONS_VALUES), "nsfw": (NSFW_ALLOWED, ("on", "off"))}
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,15 @@ class ModelInfo:
 
 def _refused(exc: ModerationError) -> Rejected:
     return Rejected("moderation", {"detail": str(exc)})
+
+
+class WebLinks(Protocol):
+    """The moderation web console's sign-in links (:class:`core.web_console.ModerationConsole`)."""
+
+    link_minutes: int
+
+    def issue_link(self, member: str, *, admin: bool, chats: list[str], issued_by: str) -> str: ...
+    def link_url(self, token: str) -> str: ...
 
 
 P = ParamSpec("P")
@@ -75,10 +88,12 @@ def _busy_when_storage_is_down(method: Callable[P, R]) -> Callable[P, R | Reject
 
 class Muralist:
     def __init__(self, service: GenerationService, moderation: Moderation, chat_settings: ChatSettings,
-                 waiter: JobWaiter, verifier: Verifier, transcriber: Transcriber | None = None) -> None:
+                 waiter: JobWaiter, verifier: Verifier, transcriber: Transcriber | None = None,
+                 web_links: WebLinks | None = None) -> None:
         self._service = service
         self._verifier = verifier
         self._transcriber = transcriber or Transcriber()  # loads its model on first use only
+        self._web_links = web_links
         self._moderation = moderation
         self._chat_settings = chat_settings
         self._waiter = waiter
@@ -108,7 +123,8 @@ class Muralist:
     @_busy_when_storage_is_down
     def act_on_result(self, who: Requester, action: str, job_id: str, idx: int | None = None) -> Reply:
         """The one dispatcher for the buttons under a result: every adapter gets the same rules — the presser's
-        tiers and the chat's NSFW setting, charged to the presser."""
+        tiers and the chat's NSFW setting, charged to the presser; under someone else's picture, the chat's
+        ``others_buttons`` setting decides (see :meth:`_for_someone_elses`)."""
         picture = f"{job_id}:{(idx or 0) + 1}"
         if action == "reroll":
             return self.reroll(who, job_id)
@@ -123,16 +139,19 @@ class Muralist:
     @_busy_when_storage_is_down
     def reroll(self, who: Requester, job_id: str) -> Outcome:
         """Same prompt and settings, a new seed, through every gate again."""
-        return self._service.reroll(job_id, who, nsfw_allowed=self._nsfw(who), tiers=who.tiers)
+        return self._for_someone_elses(who, job_id, lambda: self._service.reroll(
+            job_id, who, nsfw_allowed=self._nsfw(who), tiers=who.tiers))
 
     @_busy_when_storage_is_down
     def variations(self, who: Requester, picture: str, *, strength: float = 0.6, count: int = 2) -> Outcome:
         """New pictures near one picture (``JOB[:N]``, an upload id, or a file for the local operator)."""
-        return self.imagine(who, GenerationParams("", image=picture, strength=strength, count=count))
+        return self._for_someone_elses(who, picture, lambda: self.imagine(
+            who, GenerationParams("", image=picture, strength=strength, count=count)))
 
     @_busy_when_storage_is_down
     def upscale(self, who: Requester, picture: str, factor: int = 2) -> Outcome:
-        return self.imagine(who, GenerationParams("", image=picture, upscale=factor))
+        return self._for_someone_elses(who, picture, lambda: self.imagine(
+            who, GenerationParams("", image=picture, upscale=factor)))
 
     @_busy_when_storage_is_down
     def cancel(self, who: Requester, job_id: str) -> Reply:
@@ -246,6 +265,24 @@ class Muralist:
         return self._as_moderator(actor, lambda m, me, name: m.review.decide(f"img:{job_id}:{idx + 1}", decision,
                                                                              name, me))
 
+    @_busy_when_storage_is_down
+    def decide_appeal(self, actor: Requester, appeal_id: int, decision: str) -> Reply:
+        """Uphold or deny an open appeal (the web console's appeals page; `muralist admin review ID` at a terminal)."""
+        return self._as_moderator(actor, lambda m, me, name: m.review.decide(str(appeal_id), decision, name, me))
+
+    @_busy_when_storage_is_down
+    def web_link(self, actor: Requester, chats: list[str]) -> Reply:
+        """A one-time sign-in link to the moderation web console for a moderator the adapter has checked (`/mod web`),
+        showing the cases of ``chats`` (``platform:chat_id``) only."""
+        if self._web_links is None:
+            return Rejected("web_unavailable")
+        account = f"{actor.platform}:{actor.user_id}"
+        try:
+            token = self._web_links.issue_link(account, admin=False, chats=chats, issued_by=account)
+        except ModerationError as exc:
+            return _refused(exc)
+        return Notice("web_link", {"minutes": self._web_links.link_minutes, "url": self._web_links.link_url(token)})
+
     def member_history(self, target: Requester | str) -> list[Event] | Rejected:
         try:
             return self._moderation.sanctions.history(self._target(target))
@@ -257,6 +294,25 @@ class Muralist:
             raise ValueError(f"unknown chat setting {key!r}")
         self._chat_settings.set(actor.platform, scope, key, value, f"{actor.platform}:{actor.user_id}")
 
+    # --- a chat's settings (the adapter has checked that the actor is one of the chat's admins) --------------------
+
+    @_busy_when_storage_is_down
+    def chat_settings(self, who: Requester) -> Notice:
+        """The settings of the chat ``who`` is in, as its admins see them with /settings."""
+        return Notice("chat_settings", {"nsfw": "on" if self._nsfw(who) else "off",
+                                        "others_buttons": self._others_buttons(who)})
+
+    @_busy_when_storage_is_down
+    def change_chat_setting(self, actor: Requester, name: str, value: str) -> Reply:
+        """``/settings NAME VALUE`` in the actor's chat; an unknown name or value gets the usage and changes
+        nothing."""
+        key, values = ADMIN_SETTINGS.get(name.strip().lower(), ("", ()))
+        value = value.strip().lower()
+        if not key or value not in values or actor.chat_id is None:
+            return Rejected("settings_usage")
+        self._chat_settings.set(actor.platform, actor.chat_id, key, value, f"{actor.platform}:{actor.user_id}")
+        return Notice("chat_setting_set", {"name": name.strip().lower(), "value": value})
+
     # --- helpers --------------------------------------------------------------------------------------------------
 
     def _nsfw(self, who: Requester) -> bool:
@@ -264,6 +320,33 @@ class Muralist:
         if who.nsfw_chat:
             return True
         return who.chat_id is not None and self._chat_settings.get(who.platform, who.chat_id, NSFW_ALLOWED) == "on"
+
+    def _others_buttons(self, who: Requester) -> str:
+        found = self._chat_settings.get(who.platform, who.chat_id, OTHERS_BUTTONS) if who.chat_id else None
+        return found if found in OTHERS_BUTTONS_VALUES else "anyone"
+
+    def _for_someone_elses(self, who: Requester, picture: str, make: Callable[[], Outcome]) -> Outcome:
+        """Reroll, Upscale and Variations of a job's picture — a button or a typed command. A member's own picture
+        (any of their linked accounts) is simply made. Someone else's must have been posted in this chat; then the
+        chat's ``others_buttons`` setting decides: "anyone" (the default) makes it, charged to the presser, and the
+        reply says whose picture it was; "owner" refuses with one sentence and charges nothing."""
+        match = JOB_REF.fullmatch(picture.strip())
+        job = self._service.repo.get_job(match["job"]) if match and not who.local else None
+        if job is None:  # an upload, a file at the console, or a job that is gone: the gates say what they say
+            return make()
+        if self._service.repo.find_user(who.platform, who.user_id) == job.user_id:
+            return make()
+        if job.platform != who.platform or job.chat_id is None or job.chat_id != who.chat_id:
+            return Rejected("input_job_not_yours", {"job_id": job.id})
+        owner = self._service.repo.display_name(job.user_id)
+        if self._others_buttons(who) == "owner":
+            return Rejected("others_owner_only", {"owner": owner} if owner else
+                            {"message": "others_owner_only_unnamed"})
+        outcome = make()
+        if isinstance(outcome, Accepted):
+            return replace(outcome, note=("others_charged", {"owner": owner}) if owner else
+                           ("others_charged_unnamed", {}))
+        return outcome
 
     def _user(self, who: Requester) -> int:
         return self._service.repo.ensure_user(who)

@@ -283,6 +283,120 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "I heard no words in that recording.",
         "zh": "这段录音里没有听到任何文字。",
     },
+    # --- moderation web console ---------------------------------------------------------------------------------
+    "web_link": {
+        "en": "Sign in to the moderation console within {minutes} minutes, once: {url}",
+        "zh": "请在 {minutes} 分钟内打开此链接登录审核控制台（仅可使用一次）：{url}",
+    },
+    "web_link_invalid": {
+        "en": "This sign-in link is unknown, already used or expired; ask an operator for a new one.",
+        "zh": "此登录链接无效、已被使用或已过期；请向运营者索取新的链接。",
+    },
+    "web_sign_in_needed": {
+        "en": "Sign in with a link from `muralist admin web-login` to see this page.",
+        "zh": "请使用 `muralist admin web-login` 生成的链接登录后再查看此页面。",
+    },
+    "web_csrf": {
+        "en": "This form is stale or did not come from the console; nothing was changed. Reload the page and try again.",
+        "zh": "此表单已过期或并非来自控制台；未做任何更改。请刷新页面后重试。",
+    },
+    "web_not_your_chat": {
+        "en": "You do not moderate the chat this case belongs to; nothing was changed.",
+        "zh": "你不是此案件所属聊天的管理员；未做任何更改。",
+    },
+    "web_gone": {"en": "There is no such case or member.", "zh": "没有这个案件或成员。"},
+    "web_signed_out": {"en": "You are signed out.", "zh": "你已退出登录。"},
+    "mod_web_usage": {
+        "en": "Send /mod web in the group you moderate; the link comes in a private message.",
+        "zh": "请在你管理的群组中发送 /mod web；链接会通过私信发送给你。",
+    },
+    "mod_web_sent": {
+        "en": "I sent you a sign-in link for this group's cases in a private message.",
+        "zh": "我已通过私信把本群案件的登录链接发给你。",
+    },
+    "mod_web_start_private": {
+        "en": "Open a private chat with me and press Start, then send /mod web here again.",
+        "zh": "请先打开与我的私聊并点击“开始”，然后在这里再次发送 /mod web。",
+    },
+    "web_unavailable": {
+        "en": "The moderation web console is not set up here; ask an operator.",
+        "zh": "这里没有设置审核网页控制台；请联系运营者。",
+    },
+
+    # --- chat command parity, chat settings, others' buttons -----------------------------------------------------
+    "help_more": {
+        "en": "/styles, /models — the styles and models for --style and --model\n"
+              "/reroll JOB — the same prompt with a new seed\n"
+              "/variations JOB[:N] [--strength 0.6] [--count 2] — pictures close to one picture\n"
+              "/upscale JOB[:N] [--factor 2|4] — enlarge a picture\n"
+              "/report JOB [N] [why] — report a picture to the moderators\n"
+              "/appeal JOB [N] | /appeal strike ID — ask for a second look (once)\n"
+              "/unlink — give this account its own quota again\n"
+              "/settings — this chat's settings (admins)",
+        "zh": "/styles、/models — --style 和 --model 可用的风格与模型\n"
+              "/reroll 任务 — 用新的种子重新生成同一提示词\n"
+              "/variations 任务[:N] [--strength 0.6] [--count 2] — 生成与某张图片相近的图片\n"
+              "/upscale 任务[:N] [--factor 2|4] — 放大图片\n"
+              "/report 任务 [N] [原因] — 向管理员举报图片\n"
+              "/appeal 任务 [N] | /appeal strike 编号 — 申请复审（一次）\n"
+              "/unlink — 让这个账号重新使用自己的配额\n"
+              "/settings — 本聊天的设置（管理员）",
+    },
+    "styles_header": {"en": "Styles (use --style NAME):", "zh": "风格（用 --style 名称）："},
+    "style_line": {"en": "{name} — {description}", "zh": "{name} — {description}"},
+    "models_header": {"en": "Models (use --model NAME):", "zh": "模型（用 --model 名称）："},
+    "model_line": {
+        "en": "{name} — {size}px, {steps} steps, licence {licence}",
+        "zh": "{name} — {size}px，{steps} 步，许可协议 {licence}",
+    },
+    "model_line_unserved": {
+        "en": "{name} — {size}px, {steps} steps, licence {licence} (no worker serving it now)",
+        "zh": "{name} — {size}px，{steps} 步，许可协议 {licence}（目前没有工作进程在运行）",
+    },
+    "report_usage": {"en": "Say which picture: /report JOB [N] [reason].", "zh": "请说明是哪张图片：/report 任务 [N] [原因]。"},
+    "appeal_usage": {
+        "en": "Appeal a blocked picture with /appeal JOB [N], or a strike with /appeal strike ID.",
+        "zh": "申诉被拦截的图片用 /appeal 任务 [N]，申诉警告用 /appeal strike 编号。",
+    },
+    "variations_usage": {
+        "en": "Use /variations JOB[:N] [--strength 0.6] [--count 2].",
+        "zh": "用法：/variations 任务[:N] [--strength 0.6] [--count 2]。",
+    },
+    "upscale_usage": {"en": "Use /upscale JOB[:N] [--factor 2|4].", "zh": "用法：/upscale 任务[:N] [--factor 2|4]。"},
+    "others_charged": {
+        "en": " This was {owner}'s picture; the new job is charged to you.",
+        "zh": "这是 {owner} 的图片；新任务由你支付配额。",
+    },
+    "others_charged_unnamed": {
+        "en": " This was someone else's picture; the new job is charged to you.",
+        "zh": "这是别人的图片；新任务由你支付配额。",
+    },
+    "others_owner_only": {
+        "en": "In this chat only {owner} may reroll, upscale or vary this picture; nothing was charged.",
+        "zh": "在本聊天中，只有 {owner} 可以重新生成、放大或变化这张图片；没有扣除配额。",
+    },
+    "others_owner_only_unnamed": {
+        "en": "In this chat only the member who made this picture may reroll, upscale or vary it; nothing was charged.",
+        "zh": "在本聊天中，只有生成这张图片的成员可以重新生成、放大或变化它；没有扣除配额。",
+    },
+    "chat_settings": {
+        "en": "This chat's settings:\nnsfw: {nsfw} — adult content (never minors or real people)\n"
+              "others_buttons: {others_buttons} — anyone: members may use the buttons under someone else's picture, "
+              "charged to them; owner: only the member who made it\nChange one with /settings others_buttons "
+              "anyone|owner.",
+        "zh": "本聊天的设置：\nnsfw：{nsfw} — 成人内容（绝不涉及未成年人或真实人物）\n"
+              "others_buttons：{others_buttons} — anyone：成员可以使用别人图片下的按钮，配额由使用者支付；"
+              "owner：只有生成者本人可以\n修改设置：/settings others_buttons anyone|owner。",
+    },
+    "chat_setting_set": {"en": "This chat's {name} is now {value}.", "zh": "本聊天的 {name} 现在为 {value}。"},
+    "settings_usage": {
+        "en": "Use /settings to see this chat's settings, or /settings others_buttons anyone|owner to change one.",
+        "zh": "用 /settings 查看本聊天的设置，或用 /settings others_buttons anyone|owner 修改。",
+    },
+    "chat_admins_only": {
+        "en": "Only this chat's admins (or the bot's moderators) can see or change its settings.",
+        "zh": "只有本聊天的管理员（或机器人的管理员）可以查看或修改设置。",
+    },
 }
 
 
@@ -300,9 +414,12 @@ def text(code: str, lang: str = "en", **values: Any) -> str:
 
 def render(outcome: Any, lang: str = "en") -> str:
     """An outcome (anything with ``code`` and ``values``) as one sentence. ``values["message"]`` picks a more
-    precise entry than the code (the code "model" is said as "model_unknown" or "model_unserved")."""
+    precise entry than the code (the code "model" is said as "model_unknown" or "model_unserved"); ``values["note_code"]``
+    adds a sentence after it."""
     values = outcome.values
-    return text(str(values.get("message", outcome.code)), lang, **_prepared(values, lang))
+    sentence = text(str(values.get("message", outcome.code)), lang, **_prepared(values, lang))
+    note = values.get("note_code")  # a sentence said after this one (code, values), e.g. who pays for a job
+    return sentence + text(note[0], lang, **note[1]) if note else sentence
 
 
 def _prepared(values: Mapping[str, Any], lang: str) -> dict[str, Any]:

@@ -11,6 +11,10 @@ from core.storage.models import ChatSettingRow
 
 MOD_CHANNEL = "mod_channel"
 NSFW_ALLOWED = "nsfw_allowed"
+# Who may use the Reroll / Upscale / Variations buttons under someone else's picture in a chat: "anyone" (the
+# default: charged to the presser, and the reply says so) or "owner" (others get one sentence).
+OTHERS_BUTTONS = "others_buttons"
+OTHERS_BUTTONS_VALUES = ("anyone", "owner")
 GLOBAL_SCOPE = "global"  # platforms with one moderators' chat for the whole bot (Telegram)
 
 

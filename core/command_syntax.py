@@ -101,3 +101,35 @@ def parse_imagine_request(text: str) -> tuple[GenerationParams, str | None]:
     """The parameters and the ``--model`` asked for (None: the default model)."""
     _, values = parse_flags(text)
     return parse_imagine(text), values.get("model")
+
+
+# --- the commands on one picture, shared by every text front door (console, Telegram) --------------------------------
+
+
+def parse_report(text: str) -> tuple[str, int, str] | None:
+    """``/report JOB [N] [why]`` → (job, picture index from 0, reason); None when no job is named."""
+    parts = text.split(maxsplit=2)
+    if not parts:
+        return None
+    numbered = len(parts) > 1 and parts[1].isdigit() and len(parts[1]) <= 2
+    number = int(parts[1]) if numbered else 1
+    return parts[0], number - 1, " ".join(parts[2:] if numbered else parts[1:])
+
+
+def parse_variations(text: str) -> tuple[str, float, int]:
+    """``/variations PICTURE [--strength X] [--count N]`` → (picture, strength, count). Raises
+    :class:`InvalidParams` on a malformed flag or a missing picture (the ranges are core.params' to check)."""
+    ref, values = parse_flags(text, ("strength", "count"))
+    if not ref.strip():
+        raise InvalidParams("Say which picture.")
+    strength = _as_float("strength", values["strength"]) if "strength" in values else 0.6
+    return ref.strip(), strength, _as_int("count", values["count"]) if "count" in values else 2
+
+
+def parse_upscale(text: str) -> tuple[str, int]:
+    """``/upscale PICTURE [--factor 2|4]`` → (picture, factor). Raises :class:`InvalidParams` like
+    :func:`parse_variations`."""
+    ref, values = parse_flags(text, ("factor",))
+    if not ref.strip():
+        raise InvalidParams("Say which picture.")
+    return ref.strip(), _as_int("factor", values["factor"]) if "factor" in values else 2

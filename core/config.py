@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     strike_window_days: int = Field(default=7, ge=1)
     suspension_hours: int = Field(default=24, ge=1)
     link_code_minutes: int = Field(default=10, ge=1)
+    # The moderation web console (`muralist web`): where its sign-in links point, how long a link and a session
+    # last, and the key that signs its cookie (unset: a random key kept in the data dir, made on first use).
+    web_base_url: str = "http://127.0.0.1:8080"
+    web_link_minutes: int = Field(default=10, ge=1)
+    web_session_hours: int = Field(default=12, ge=1)
+    web_secret: SecretStr | None = None
+    web_https_only: bool = False  # set behind TLS: the cookie then never travels over plain HTTP
     max_prompt_chars: int = Field(default=1000, ge=1)
     max_queued_jobs_per_user: int = Field(default=3, ge=1)
 

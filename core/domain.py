@@ -26,6 +26,9 @@ class JobStatus(StrEnum):
 
 
 FINAL_STATUSES = frozenset({JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED})
+# A worker process is taken for dead (its running job taken back, no longer holding a place under the member's cap)
+# after this long without a heartbeat.
+WORKER_STALE_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -134,12 +137,15 @@ class Accepted:
     job_id: str
     position: int
     params: GenerationParams
+    # A catalogue message (code, values) said after the acceptance, e.g. that someone else's picture is charged to
+    # whoever pressed its button.
+    note: tuple[str, dict[str, object]] | None = None
     code = "accepted"
 
     @property
     def values(self) -> dict[str, object]:
         place = ("position_next", {}) if self.position <= 1 else ("position", {"position": self.position})
-        return {"job_id": self.job_id, "position_code": place}
+        return {"job_id": self.job_id, "position_code": place, "note_code": self.note}
 
     @property
     def message(self) -> str:

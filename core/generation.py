@@ -95,10 +95,29 @@ class JobRunner:
         # Set on SIGTERM: the job in hand stops at the next step and goes back to the queue, so shutdown takes
         # seconds, not the rest of a generation.
         self.stopping = threading.Event()
+        self._in_hand = 0
+        self._idle = threading.Condition()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no job is in hand (after ``stopping`` is set, the one in hand goes back within a step)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_hand == 0, timeout)
 
     def run(self, job_id: str) -> RunResult:
         """Raises :class:`StorageUnavailable` when the database stayed down through the retries: the task then hands
         its message back rather than acknowledge a job it could not record."""
+        with self._idle:  # checked and counted at once, so wait_idle never misses a job that is just starting
+            if self.stopping.is_set():  # a message redelivered while shutting down is left for the next worker
+                return RunResult.HANDED_BACK
+            self._in_hand += 1
+        try:
+            return self._run(job_id)
+        finally:
+            with self._idle:
+                self._in_hand -= 1
+                self._idle.notify_all()
+
+    def _run(self, job_id: str) -> RunResult:
         job = with_retry(lambda: self.repo.start_job(job_id, self.clock.now(), self.worker), "start a job")
         if job is None:
             log.info("job %s is already finished or unknown; redelivery ignored", job_id)

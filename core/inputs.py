@@ -15,7 +15,7 @@ from core.domain import GenerationParams, Job, Requester
 from core.ports import JobRepository
 from core.storage.images import UPLOAD_PREFIX, LocalInputStore
 
-_JOB_REF = re.compile(r"(?P<job>[a-z0-9]{10})(?::(?P<number>\d{1,2}))?")
+JOB_REF = re.compile(r"(?P<job>[a-z0-9]{10})(?::(?P<number>\d{1,2}))?")  # a picture named in a chat: JOB or JOB:N
 
 
 class InputRefused(Exception):
@@ -49,7 +49,7 @@ class InputResolver:
 
     def _job(self, ref: str) -> tuple[Job, int] | None:
         """The job a reference names and the picture number (1-based), when it is a job reference."""
-        match = _JOB_REF.fullmatch(ref)
+        match = JOB_REF.fullmatch(ref)
         if match is None:
             return None
         job = self.repo.get_job(match["job"])

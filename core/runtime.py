@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -24,7 +25,7 @@ from core.batching import BatchingPipeline
 from core.chat_settings import ChatSettings
 from core.config import Settings, default_pipeline_threads
 from core.delivery import JobWaiter
-from core.domain import QuotaSettings, Requester
+from core.domain import WORKER_STALE_S, QuotaSettings, Requester
 from core.events import InMemoryEventBus, RedisEventBus
 from core.generation import JobRunner, Pipeline
 from core.logs import Redactor, install_redaction, secrets_of
@@ -47,7 +48,9 @@ from core.storage.images import LocalImageStore, LocalInputStore
 from core.storage.leases import SqlJobLeases
 from core.storage.moderation_repo import SqlModerationRepository
 from core.storage.repositories import SqlJobRepository
+from core.storage.web_repo import SqlWebConsoleRepository
 from core.verification import Verification, Verifier
+from core.web_console import ModerationConsole
 from core.worker import CeleryBrokerProbe, CeleryDispatcher, EmbeddedWorker, MuralistCelery, create_celery_app
 from core.worker_registry import WorkerRegistry
 from safety.image_check import Thresholds, load_image_checker
@@ -56,8 +59,7 @@ from safety.moderation import StrikePolicy
 from safety.prompt_filter import PromptFilter
 
 log = logging.getLogger(__name__)
-HEARTBEAT_S = 10.0  # a worker process says it is alive this often …
-WORKER_STALE_S = 30.0  # … and is taken for dead (its running job taken back) after this long without a word
+HEARTBEAT_S = 10.0  # a worker process says it is alive this often (WORKER_STALE_S says when it is taken for dead)
 RECONCILE_S = 10.0
 
 
@@ -200,7 +202,7 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
         inputs=LocalInputStore(settings.data_dir / "inputs"), models=specs, served=registry.serving,
         max_prompt_chars=settings.max_prompt_chars)
     app = Muralist(service, moderation, ChatSettings(sessions), JobWaiter(repo, bus),
-                   Verifier(repo, moderation.records, SystemClock()))
+                   Verifier(repo, moderation.records, SystemClock()), web_links=_console(settings, engine))
     runtime = Runtime(settings, app, bus, spec, engine, repo, celery)
     if settings.embedded if embedded_worker is None else embedded_worker:
         try:
@@ -289,6 +291,30 @@ def build_operator(settings: Settings) -> Operator:
     repo = SqlJobRepository(sessions)
     mod_repo = SqlModerationRepository(sessions)
     return Operator(_moderation(settings, _quota(settings), repo, mod_repo), repo, mod_repo, engine.dispose)
+
+
+def _console(settings: Settings, engine: Engine) -> ModerationConsole:
+    sessions = session_factory(engine)
+    repo = SqlJobRepository(sessions)
+    policy = StrikePolicy(settings.strikes_to_suspend, timedelta(days=settings.strike_window_days),
+                          timedelta(hours=settings.suspension_hours))
+    moderation = _moderation(settings, _quota(settings), repo, SqlModerationRepository(sessions))
+    return ModerationConsole(SqlWebConsoleRepository(sessions), moderation, repo, SystemClock(), policy,
+                             (settings.images_dir, settings.data_dir / "quarantine"), settings.web_link_minutes,
+                             settings.web_session_hours, settings.web_base_url)
+
+
+def build_web_console(settings: Settings) -> tuple[ModerationConsole, Callable[[], None]]:
+    """What `muralist admin web-login` needs: the console's sign-in side on the database (and how to close it)."""
+    engine = _open_database(settings)
+    return _console(settings, engine), engine.dispose
+
+
+def build_web(settings: Settings) -> tuple[Runtime, ModerationConsole]:
+    """`muralist web`: the facade (no worker: the console decides, it generates nothing) and the console's reads,
+    on one engine."""
+    runtime = build_runtime(settings, embedded_worker=False)
+    return runtime, _console(settings, runtime.engine)
 
 
 # --- database chores --------------------------------------------------------------------------------------------

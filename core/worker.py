@@ -35,6 +35,7 @@ def create_celery_app(settings: Settings, default_queue: str) -> MuralistCelery:
     """Celery's app factory: one app per runtime, so a process that builds two runtimes (the tests do) never shares
     a broker connection pool between them."""
     app = MuralistCelery("muralist", set_as_current=False)
+    in_memory = not settings.broker_url
     app.conf.update(
         broker_url=settings.broker_url or "memory://",
         broker_connection_retry_on_startup=True,
@@ -71,8 +72,10 @@ def create_celery_app(settings: Settings, default_queue: str) -> MuralistCelery:
             # Never acknowledge a job that could not be recorded: the message goes back to the queue (and the
             # reconciler re-sends the job anyway if the broker loses it).
             raise Reject(str(exc), requeue=True) from exc
-        if result is RunResult.HANDED_BACK:  # shutting down: the message goes back for another worker
+        if result is RunResult.HANDED_BACK and not in_memory:  # shutting down: the message goes back for another worker
             raise Reject("worker shutting down", requeue=True)
+        # In memory the message dies with this process anyway (and would only come straight back to this stopping
+        # worker): the job stays queued in the database and the next process's reconciler sends it again.
         return str(result.value)
 
     return app
@@ -146,9 +149,12 @@ class EmbeddedWorker:
         runner = getattr(self.app, "runner", None)
         if runner is not None:  # the job in hand goes back to the queue instead of holding shutdown up
             runner.stopping.set()
+            # What matters is that no job is left half-done: once the runner is idle the rest of the worker is a
+            # daemon thread holding only in-memory messages, which the next process's reconciler re-sends.
+            runner.wait_idle(timeout)
         from celery.worker import state
 
         state.should_terminate = 0
-        self._thread.join(timeout)
+        self._thread.join(min(timeout, 2.0))
         state.should_terminate = None
         self._controller = None

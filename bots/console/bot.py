@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from core.app import Muralist
 from core.catalogue import render, text
-from core.command_syntax import parse_flags, parse_imagine_request
+from core.command_syntax import parse_imagine_request, parse_report, parse_upscale, parse_variations
 from core.domain import Accepted, JobStatus, Notice, Outcome, Reply, Requester
 from core.params import InvalidParams
 
@@ -121,13 +121,10 @@ class ConsoleBot:
                 for j in jobs]
 
     def report(self, rest: str, _say: Callable[[str], None]) -> list[str]:
-        parts = rest.split(maxsplit=2)
-        if not parts:
-            return ["Say which picture: /report JOB [N] [reason]."]
-        numbered = len(parts) > 1 and parts[1].isdigit() and len(parts[1]) <= 2
-        number = int(parts[1]) if numbered else 1
-        reason = " ".join(parts[2:] if numbered else parts[1:])
-        return self._say(self.app.report(self.requester, parts[0], number - 1, reason))
+        picture = parse_report(rest)
+        if picture is None:
+            return [text("report_usage", self.lang)]
+        return self._say(self.app.report(self.requester, *picture))
 
     def appeal(self, rest: str, _say: Callable[[str], None]) -> list[str]:
         return self._say(self.app.appeal(self.requester, rest.strip()))
@@ -158,23 +155,17 @@ class ConsoleBot:
 
     def variations(self, rest: str, say: Callable[[str], None]) -> list[str]:
         try:
-            ref, flags = parse_flags(rest, ("strength", "count"))
-            strength, count = float(flags.get("strength", "0.6")), int(flags.get("count", "2"))
-        except (InvalidParams, ValueError):
+            ref, strength, count = parse_variations(rest)
+        except InvalidParams:
             return ["Use /variations PATH|JOB [--strength 0.6] [--count 2]."]
-        if not ref.strip():
-            return ["Say which picture: /variations PATH or /variations JOB."]
-        return self._follow(self.app.variations(self.requester, ref.strip(), strength=strength, count=count), say)
+        return self._follow(self.app.variations(self.requester, ref, strength=strength, count=count), say)
 
     def upscale(self, rest: str, say: Callable[[str], None]) -> list[str]:
         try:
-            ref, flags = parse_flags(rest, ("factor",))
-            factor = int(flags.get("factor", "2"))
-        except (InvalidParams, ValueError):
+            ref, factor = parse_upscale(rest)
+        except InvalidParams:
             return ["Use /upscale PATH|JOB [--factor 2|4]."]
-        if not ref.strip():
-            return ["Say which picture: /upscale PATH or /upscale JOB."]
-        return self._follow(self.app.upscale(self.requester, ref.strip(), factor), say)
+        return self._follow(self.app.upscale(self.requester, ref, factor), say)
 
     def imagine(self, rest: str, say: Callable[[str], None]) -> list[str]:
         voice = _VOICE.search(rest)

@@ -5,8 +5,10 @@ here."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 from typing import Any
 
 import discord
@@ -16,6 +18,7 @@ from bots.delivery_loop import DeliveryLoop
 from bots.discord.buttons import AcceptButton, MemberButton, ModButton
 from bots.discord.commands import MEMBER_COMMANDS, ModGroup
 from bots.discord.deps import DiscordDeps, say, who
+from bots.discord.more_commands import MORE_COMMANDS
 from bots.discord.sender import DiscordSender
 from bots.discord.translate import PLATFORM
 from core.catalogue import text
@@ -38,9 +41,13 @@ class MuralistDiscord(discord.Client):
         self.synced = asyncio.Event()
 
     async def setup_hook(self) -> None:
+        # discord.py's run() leaves SIGTERM at the default (an instant kill): a supervisor's stop must close the
+        # client instead, so the delivery loop stops and the caller hands the job in hand back.
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers off the main thread
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(self.close()))
         self.tree.error(self.on_app_command_error)
         self.add_dynamic_items(MemberButton, AcceptButton, ModButton)
-        for command in MEMBER_COMMANDS:
+        for command in (*MEMBER_COMMANDS, *MORE_COMMANDS):
             self.tree.add_command(command)
         self.tree.add_command(ModGroup(name="mod", description="Moderator tools"))
         if self.guild_ids:

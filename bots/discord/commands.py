@@ -8,16 +8,18 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 
 from bots.discord.buttons import AcceptButton, rendered
 from bots.discord.deps import deps_of, is_moderator, say, who
 from bots.discord.translate import imagine_params, requester
+from bots.downloads import TooLarge, read_at_most
 from core.catalogue import render, text
 from core.chat_settings import MOD_CHANNEL
 from core.domain import Accepted, Rejected
-from core.params import InvalidParams
+from core.params import SAMPLERS, InvalidParams
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -26,16 +28,20 @@ MAX_UPLOAD = 20 * 1024 * 1024
 @app_commands.describe(prompt="What to draw", negative="What to keep out", size="WIDTHxHEIGHT, e.g. 512x512",
                        steps="Denoising steps", seed="Seed for a repeatable picture", count="Pictures (1-4)",
                        cfg="Guidance scale", image="A picture to start from (image-to-image)",
-                       strength="How far from the picture to go, 0.05-1", model="Which model (default: the first)")
+                       strength="How far from the picture to go, 0.05-1", model="Which model (default: the first)",
+                       style="A style preset (see /styles)", sampler="The scheduler that denoises")
+@app_commands.choices(sampler=[app_commands.Choice(name=name, value=name) for name in SAMPLERS])
 async def imagine(interaction: discord.Interaction[Any], prompt: str, negative: str | None = None,
                   size: str | None = None, steps: int | None = None, seed: int | None = None,
                   count: int | None = None, cfg: float | None = None, image: discord.Attachment | None = None,
-                  strength: float | None = None, model: str | None = None) -> None:
+                  strength: float | None = None, model: str | None = None, style: str | None = None,
+                  sampler: app_commands.Choice[str] | None = None) -> None:
     # Defer first: Discord drops interactions not answered within 3 seconds, and the gates touch the database.
     await interaction.response.defer(ephemeral=True, thinking=True)
     deps, member = deps_of(interaction), who(interaction)
     options: dict[str, object] = {"prompt": prompt, "negative": negative, "size": size, "steps": steps,
-                                  "seed": seed, "count": count, "cfg": cfg, "strength": strength, "model": model}
+                                  "seed": seed, "count": count, "cfg": cfg, "strength": strength, "model": model,
+                                  "style": style, "sampler": sampler.value if sampler else None}
     if image is not None:
         upload_id, refusal = await _upload(image, member.language, deps.app.upload)
         if upload_id is None:
@@ -51,6 +57,21 @@ async def imagine(interaction: discord.Interaction[Any], prompt: str, negative: 
     if isinstance(outcome, Accepted):
         deps.progress[outcome.job_id] = interaction
     await interaction.edit_original_response(content=rendered(outcome, member.language))
+
+
+@imagine.autocomplete("style")
+async def style_names(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    """The presets whose name or description matches what is typed (Discord shows at most 25)."""
+    typed = current.lower()
+    styles = await asyncio.to_thread(deps_of(interaction).app.styles)
+    return [app_commands.Choice(name=f"{name} — {description}"[:100], value=name) for name, description in styles
+            if typed in name.lower() or typed in description.lower()][:25]
+
+
+@imagine.autocomplete("model")
+async def model_names(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    models = await asyncio.to_thread(deps_of(interaction).app.models)
+    return [app_commands.Choice(name=m.name, value=m.name) for m in models if current.lower() in m.name.lower()][:25]
 
 
 async def _upload(image: discord.Attachment, lang: str,
@@ -70,10 +91,12 @@ async def _read(image: discord.Attachment, lang: str) -> tuple[bytes | None, str
     if image.size > MAX_UPLOAD:
         return None, too_large
     try:
-        data = await image.read()
-    except discord.HTTPException:
+        data = await read_at_most(image.url, MAX_UPLOAD)
+    except TooLarge:
+        return None, too_large
+    except (aiohttp.ClientError, TimeoutError):
         return None, text("upload_failed", lang)
-    return (None, too_large) if len(data) > MAX_UPLOAD else (data, "")
+    return data, ""
 
 
 @app_commands.command(name="verify", description="Was this picture made here? Reads its invisible mark")
@@ -162,6 +185,14 @@ class ModGroup(app_commands.Group):
     async def unban(self, interaction: discord.Interaction[Any], user: discord.User) -> None:
         moderator = who(interaction)
         reply = await asyncio.to_thread(deps_of(interaction).app.unban, moderator, _member(user))
+        await say(interaction, render(reply, moderator.language))
+
+    @app_commands.command(name="web", description="A one-time link to the moderation web console for this channel")
+    async def web(self, interaction: discord.Interaction[Any]) -> None:
+        # Ephemeral: only the moderator sees the link. It shows the cases of the channel it was asked in.
+        moderator = who(interaction)
+        chats = [f"discord:{interaction.channel_id}"] if interaction.channel_id is not None else []
+        reply = await asyncio.to_thread(deps_of(interaction).app.web_link, moderator, chats)
         await say(interaction, render(reply, moderator.language))
 
     @app_commands.command(name="history", description="A member's moderation history")

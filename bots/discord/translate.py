@@ -50,6 +50,9 @@ def imagine_params(options: Mapping[str, object]) -> tuple[GenerationParams, str
         if value is not None:
             explicit[name] = value
     negative = ", ".join(n for n in (typed.negative_prompt, str(options.get("negative") or "")) if n)
+    for name in ("style", "sampler"):  # lower case, as the text front doors read --style and --sampler
+        if options.get(name):
+            explicit[name] = str(options[name]).strip().lower()
     model = str(options["model"]) if options.get("model") else typed_model
     return replace(typed, negative_prompt=negative, **explicit), model  # type: ignore[arg-type]
 

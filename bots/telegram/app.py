@@ -9,10 +9,12 @@ import asyncio
 import logging
 import os
 import uuid
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
@@ -30,8 +32,11 @@ from telegram.ext import (
 )
 
 from bots.delivery_loop import DeliveryLoop
+from bots.downloads import TooLarge, read_at_most
+from bots.listings import help_text, models_text, styles_text
 from bots.telegram.delivery import TelegramSender
 from bots.telegram.deps import Progress, TelegramDeps
+from bots.telegram.formatting import PARSE_MODE, as_html
 from bots.telegram.translate import (
     ACCEPT_BUTTON,
     ANSWER_LIMIT,
@@ -47,6 +52,7 @@ from bots.telegram.translate import (
 )
 from core.catalogue import language, render, text
 from core.chat_settings import GLOBAL_SCOPE, MOD_CHANNEL, NSFW_ALLOWED
+from core.command_syntax import parse_report, parse_upscale, parse_variations
 from core.domain import Accepted, GenerationParams, Notice, Rejected, Reply, Requester
 from core.params import InvalidParams
 from core.runtime import Runtime
@@ -82,10 +88,13 @@ def _argument(update: Update) -> str:
     return command_argument(update.effective_message.text or "") if update.effective_message else ""
 
 
-async def _reply(update: Update, sentence: str, **kwargs: Any) -> Message | None:
+async def _reply(update: Update, sentence: str, *, code: Iterable[str] = (), **kwargs: Any) -> Message | None:
+    """Answer in HTML parse mode: the sentence escaped (it may repeat a prompt or a name), ``code`` job ids as
+    code."""
     if update.effective_message is None:
         return None
-    return await update.effective_message.reply_text(sentence[:MESSAGE_LIMIT], **kwargs)
+    return await update.effective_message.reply_text(as_html(sentence, MESSAGE_LIMIT, code=code),
+                                                     parse_mode=PARSE_MODE, **kwargs)
 
 
 async def _say(update: Update, reply: Reply) -> None:
@@ -98,7 +107,7 @@ async def _submitted(update: Update, context: MuralistContext, outcome: Accepted
     if not isinstance(outcome, Accepted):
         await _reply(update, render(outcome, lang))
         return
-    message = await _reply(update, f"{render(outcome, lang)} {text('posted_here', lang)}")
+    message = await _reply(update, f"{render(outcome, lang)} {text('posted_here', lang)}", code=[outcome.job_id])
     if message is not None:
         context.deps.track(outcome.job_id, Progress(message.chat_id, message.message_id, lang))
 
@@ -143,7 +152,7 @@ async def accept_licence(update: Update, context: MuralistContext) -> None:
 
 
 async def show_help(update: Update, context: MuralistContext) -> None:
-    await _reply(update, text("help", _lang(update)))
+    await _reply(update, help_text(_lang(update)))
 
 
 async def show_quota(update: Update, context: MuralistContext) -> None:
@@ -155,7 +164,7 @@ async def show_history(update: Update, context: MuralistContext) -> None:
     jobs = await asyncio.to_thread(context.deps.app.history, _who(update), 10)
     await _reply(update, "\n".join(text("history_line", lang, job_id=j.id, created=f"{j.created_at:%Y-%m-%d %H:%M}",
                                         status=j.status.value, prompt=j.prompt[:60]) for j in jobs)
-                 or text("history_empty", lang))
+                 or text("history_empty", lang), code=[j.id for j in jobs])
 
 
 async def imagine(update: Update, context: MuralistContext) -> None:
@@ -231,6 +240,113 @@ async def unban_user(update: Update, context: MuralistContext) -> None:
     await _say(update, await asyncio.to_thread(context.deps.app.unban, _who(update), args[0]))
 
 
+async def mod_command(update: Update, context: MuralistContext) -> None:
+    """`/mod web` in a group, by one of its admins: a one-time console link for this group's cases, sent in a private
+    message (a reply in the group would show it to everyone)."""
+    lang = _lang(update)
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    if chat.type == "private":
+        await _reply(update, text("mod_web_usage", lang))
+        return
+    if _argument(update).strip().lower() != "web":
+        return  # a bare /mod in a group may be another moderation bot's command: not ours to answer
+    if not await _is_group_admin(update, context):
+        await _reply(update, await _refuse(update, context, "/mod web"))
+        return
+    reply = await asyncio.to_thread(context.deps.app.web_link, _who(update), [f"{PLATFORM}:{chat.id}"])
+    if isinstance(reply, Rejected):
+        await _say(update, reply)
+        return
+    try:
+        await context.bot.send_message(user.id, render(reply, lang)[:MESSAGE_LIMIT])
+    except TelegramError:  # they never opened a private chat with the bot, so it may not write to them
+        await _reply(update, text("mod_web_start_private", lang))
+        return
+    await _reply(update, text("mod_web_sent", lang))
+# --- the console's other commands: every front door offers the same ----------------------------------------------
+
+
+async def show_styles(update: Update, context: MuralistContext) -> None:
+    await _reply(update, await asyncio.to_thread(styles_text, context.deps.app, _lang(update)))
+
+
+async def show_models(update: Update, context: MuralistContext) -> None:
+    await _reply(update, await asyncio.to_thread(models_text, context.deps.app, _lang(update)))
+
+
+async def reroll(update: Update, context: MuralistContext) -> None:
+    job_id = _argument(update).split()
+    if not job_id:
+        await _reply(update, text("which_job", _lang(update), command="reroll"))
+        return
+    await _submitted(update, context, await asyncio.to_thread(context.deps.app.reroll, _who(update), job_id[0]))
+
+
+async def variations(update: Update, context: MuralistContext) -> None:
+    try:
+        picture, strength, count = parse_variations(_argument(update))
+    except InvalidParams:
+        await _reply(update, text("variations_usage", _lang(update)))
+        return
+    outcome = await asyncio.to_thread(context.deps.app.variations, _who(update), picture, strength=strength,
+                                      count=count)
+    await _submitted(update, context, outcome)
+
+
+async def upscale(update: Update, context: MuralistContext) -> None:
+    try:
+        picture, factor = parse_upscale(_argument(update))
+    except InvalidParams:
+        await _reply(update, text("upscale_usage", _lang(update)))
+        return
+    outcome = await asyncio.to_thread(context.deps.app.upscale, _who(update), picture, factor)
+    await _submitted(update, context, outcome)
+
+
+async def report(update: Update, context: MuralistContext) -> None:
+    """A typed report reaches the moderators' chat like the Report button's."""
+    picture, deps = parse_report(_argument(update)), context.deps
+    if picture is None:
+        await _reply(update, text("report_usage", _lang(update)))
+        return
+    who = _who(update)
+    reply = await asyncio.to_thread(deps.app.report, who, *picture)
+    await _say(update, reply)
+    if isinstance(reply, Notice) and deps.delivery is not None:
+        context.application.create_task(deps.delivery.post_to_moderators(picture[0], picture[1], "why_report",
+                                                                         who.chat_id),
+                                        update=update, name=f"report {picture[0]}")
+
+
+async def appeal(update: Update, context: MuralistContext) -> None:
+    target = _argument(update).strip()
+    if not target:
+        await _reply(update, text("appeal_usage", _lang(update)))
+        return
+    await _say(update, await asyncio.to_thread(context.deps.app.appeal, _who(update), target))
+
+
+async def unlink(update: Update, context: MuralistContext) -> None:
+    await _say(update, await asyncio.to_thread(context.deps.app.unlink, _who(update)))
+
+
+async def chat_settings(update: Update, context: MuralistContext) -> None:
+    """``/settings`` shows this chat's settings to its admins; ``/settings NAME VALUE`` changes one
+    (``others_buttons anyone|owner``, ``nsfw on|off``)."""
+    lang, args = _lang(update), _argument(update).split()
+    if not await _is_group_admin(update, context):
+        await _reply(update, text("chat_admins_only", lang))
+        return
+    if not args:
+        await _say(update, await asyncio.to_thread(context.deps.app.chat_settings, _who(update)))
+    elif len(args) == 2:
+        await _say(update, await asyncio.to_thread(context.deps.app.change_chat_setting, _who(update), *args))
+    else:
+        await _reply(update, text("settings_usage", lang))
+
+
 # --- pictures a member sends ----------------------------------------------------------------------------------------
 
 
@@ -277,9 +393,14 @@ async def _download_picture(update: Update, context: MuralistContext, message: M
         await _reply(update, text("upload_too_large", lang, mb=MAX_DOWNLOAD_MB))
         return None
     try:
-        return bytes(await (await context.bot.get_file(file_id)).download_as_bytearray())
-    except TelegramError:
-        log.warning("telegram download of %s failed", file_id, exc_info=True)
+        url = (await context.bot.get_file(file_id)).file_path
+        return await read_at_most(url or "", MAX_DOWNLOAD_MB * 1024 * 1024)
+    except TooLarge:
+        await _reply(update, text("upload_too_large", lang, mb=MAX_DOWNLOAD_MB))
+        return None
+    except (TelegramError, aiohttp.ClientError, ValueError, TimeoutError) as exc:
+        # The URL holds the bot token: log the kind of failure only.
+        log.warning("telegram download of %s failed: %s", file_id, type(exc).__name__)
         await _reply(update, text("upload_failed", lang))
         return None
 
@@ -360,7 +481,10 @@ async def press_result_button(update: Update, context: MuralistContext) -> None:
                 name=f"report {job_id}")
         return
     await query.answer()
-    sent = await context.bot.send_message(int(who.chat_id or 0), render(reply, lang)[:MESSAGE_LIMIT])
+    new_job = [reply.job_id] if isinstance(reply, Accepted) else []
+    sent = await context.bot.send_message(int(who.chat_id or 0), as_html(render(reply, lang), MESSAGE_LIMIT,
+                                                                         code=[job_id, *new_job]),
+                                          parse_mode=PARSE_MODE)
     if isinstance(reply, Accepted):
         deps.track(reply.job_id, Progress(sent.chat_id, sent.message_id, lang))
 
@@ -427,7 +551,9 @@ async def report_error(update: object, context: MuralistContext) -> None:
 COMMANDS = {"start": start, "license": show_licence, "licence": show_licence, "accept": accept_licence,
             "help": show_help, "quota": show_quota, "history": show_history, "imagine": imagine, "link": link,
             "cancel": cancel_job, "modchat": set_mod_chat, "nsfw": set_nsfw, "ban": ban_user, "unban": unban_user,
-            "verify": verify_picture}
+            "mod": mod_command, "verify": verify_picture,
+            "styles": show_styles, "models": show_models, "reroll": reroll, "variations": variations,
+            "upscale": upscale, "report": report, "appeal": appeal, "unlink": unlink, "settings": chat_settings}
 
 
 def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids: frozenset[int],

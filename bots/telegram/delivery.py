@@ -19,7 +19,8 @@ from telegram.error import TelegramError
 
 from bots.delivery_loop import progress_bar
 from bots.telegram.deps import TelegramDeps
-from bots.telegram.translate import lines_text, moderator_keyboard, result_keyboard
+from bots.telegram.formatting import PARSE_MODE, as_html
+from bots.telegram.translate import CAPTION_LIMIT, MESSAGE_LIMIT, lines_text, moderator_keyboard, result_keyboard
 from core.catalogue import render, text
 from core.delivery import ModeratorPost, ResultMessage
 
@@ -38,35 +39,38 @@ class TelegramSender:
         job, lang = message.job, DELIVERY_LANGUAGE
         self.deps.progress.pop(job.id, None)
         chat_id = int(message.chat_id or 0)
-        caption = lines_text(message.lines, lang)
+        # The caption repeats the member's prompt: HTML-escaped, with the job id as code (a tap copies it).
+        caption = as_html(lines_text(message.lines, lang), CAPTION_LIMIT, code=[job.id])
         keyboard = result_keyboard(message.buttons, lang) if message.buttons else None
         pictures = message.pictures
         sent = []
         if len(pictures) == 1:
             picture = pictures[0]
             photo = await self.bot.send_photo(chat_id, Path(picture.path).read_bytes(), caption=caption,
-                                              has_spoiler=picture.spoiler, filename=picture.filename,
-                                              reply_markup=keyboard)
+                                              parse_mode=PARSE_MODE, has_spoiler=picture.spoiler,
+                                              filename=picture.filename, reply_markup=keyboard)
             sent.append(photo.message_id)
         elif pictures:
             media = [InputMediaPhoto(Path(p.path).read_bytes(), has_spoiler=p.spoiler,
-                                     caption=caption if i == 0 else None, filename=p.filename)
+                                     caption=caption if i == 0 else None, parse_mode=PARSE_MODE if i == 0 else None,
+                                     filename=p.filename)
                      for i, p in enumerate(pictures)]
             sent += [m.message_id for m in await self.bot.send_media_group(chat_id, media)]
             if keyboard is not None:
-                buttons = await self.bot.send_message(chat_id, text("result_actions", lang, job_id=job.id),
-                                                      reply_markup=keyboard)
+                buttons = await self.bot.send_message(
+                    chat_id, as_html(text("result_actions", lang, job_id=job.id), MESSAGE_LIMIT, code=[job.id]),
+                    parse_mode=PARSE_MODE, reply_markup=keyboard)
                 sent.append(buttons.message_id)
         else:  # failed, cancelled, or every picture blocked: the caption says which
-            sent.append((await self.bot.send_message(chat_id, caption)).message_id)
+            sent.append((await self.bot.send_message(chat_id, caption, parse_mode=PARSE_MODE)).message_id)
         return [str(m) for m in sent]
 
     async def send_moderator_post(self, post: ModeratorPost) -> None:
         lang = DELIVERY_LANGUAGE
         # Always behind a spoiler: whatever reaches the moderators was reported or is in the review band.
         await self.bot.send_photo(int(post.channel_id), Path(post.path).read_bytes(),
-                                  caption=render(post.caption, lang)[:1024], has_spoiler=True,
-                                  reply_markup=moderator_keyboard(post, lang))
+                                  caption=as_html(render(post.caption, lang), CAPTION_LIMIT, code=[post.job_id]),
+                                  parse_mode=PARSE_MODE, has_spoiler=True, reply_markup=moderator_keyboard(post, lang))
 
     async def delete_messages(self, chat_id: str, message_ids: list[str]) -> None:
         for message_id in message_ids:
@@ -78,9 +82,10 @@ class TelegramSender:
         if target is None:
             return
         with contextlib.suppress(TelegramError):  # best effort: "message is not modified", rate limits
-            await self.bot.edit_message_text(text("progress", target.language, job_id=job_id,
-                                                  bar=progress_bar(step, total)),
-                                             chat_id=target.chat_id, message_id=target.message_id)
+            await self.bot.edit_message_text(
+                as_html(text("progress", target.language, job_id=job_id, bar=progress_bar(step, total)),
+                        MESSAGE_LIMIT, code=[job_id]),
+                chat_id=target.chat_id, message_id=target.message_id, parse_mode=PARSE_MODE)
 
     async def moderation_scope(self, chat_id: str) -> str | None:
         return None  # one moderators' chat for the whole bot (/modchat)

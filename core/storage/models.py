@@ -246,3 +246,39 @@ class WorkerRow(Base):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     models: Mapped[list[Any]] = mapped_column(default=list)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebLoginTokenRow(Base):
+    """A one-time sign-in link for the moderation web console: only the token's hash is stored; it is used once
+    (``used_at``) and expires. ``chats`` lists the ``platform:chat_id`` the moderator may see; ``admin`` sees all."""
+
+    __tablename__ = "web_login_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    platform: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(64))
+    admin: Mapped[bool] = mapped_column(default=False)
+    chats: Mapped[list[Any]] = mapped_column(default=list)
+    issued_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSessionRow(Base):
+    """A signed-in browser: the cookie carries the session id (signed); the database keeps only its hash, the grant
+    copied from the link, and when it ends (sign-out sets ``ended_at``)."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("web_login_tokens.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    platform: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(64))
+    admin: Mapped[bool] = mapped_column(default=False)
+    chats: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]

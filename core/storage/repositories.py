@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.domain import (
     PURGED,
+    WORKER_STALE_S,
     ImageRecord,
     Job,
     JobStatus,
@@ -37,6 +38,7 @@ from core.storage.models import (
     QuotaLedgerRow,
     SafetyVerdictRow,
     User,
+    WorkerRow,
 )
 from core.verification import MarkedPicture
 
@@ -90,6 +92,11 @@ class SqlJobRepository:
                 raise
             return found
 
+    def display_name(self, user_id: int) -> str | None:
+        """The name a member had when they first used the bot (how others in a chat know them)."""
+        with self.sessions() as s:
+            return s.scalar(select(User.display_name).where(User.id == user_id))
+
     def record_acceptance(self, user_id: int, requester: Requester, licence_id: str, licence_version: str,
                           text_sha256: str, app_version: str) -> bool:
         with self.sessions.begin() as s:
@@ -139,13 +146,23 @@ class SqlJobRepository:
             resets = next_midnight(now)
         return sums.get(False, 0), -sums.get(True, 0), resets
 
+    @staticmethod
+    def _waiting_jobs(s: Session, user_id: int, now: datetime) -> int:
+        """The member's jobs that hold a place under the per-member cap: queued ones, and running ones whose worker
+        still beats. A job whose worker died is the reconciler's to repair and must not lock the member out
+        meanwhile (its quota stays reserved until it finishes or is refunded)."""
+        live = select(WorkerRow.name).where(WorkerRow.last_seen >= now - timedelta(seconds=WORKER_STALE_S))
+        return s.scalar(select(func.count()).select_from(JobRow).where(
+            JobRow.user_id == user_id,
+            (JobRow.status == JobStatus.QUEUED.value)
+            | ((JobRow.status == JobStatus.RUNNING.value) & JobRow.worker.in_(live)))) or 0
+
     def create_job(self, new: NewJob, *, rules: QuotaRules, now: datetime) -> str | QuotaRefusal:
         period = utc_day(now)
         with self.sessions.begin() as s:
             s.execute(update(User).where(User.id == new.user_id).values(display_name=User.display_name))
             used, granted, resets = self._usage(s, new.user_id, rules, now)
-            queued = s.scalar(select(func.count()).select_from(JobRow).where(
-                JobRow.user_id == new.user_id, JobRow.status.in_(_ACTIVE))) or 0
+            queued = self._waiting_jobs(s, new.user_id, now)
             if queued >= rules.max_queued:
                 return QuotaRefusal(used, rules.daily_limit, queued, resets, "queued", granted)
             recent = s.scalars(select(JobRow.created_at).where(
@@ -197,8 +214,7 @@ class SqlJobRepository:
     def quota_status(self, user_id: int, *, rules: QuotaRules, now: datetime) -> QuotaStatus:
         with self.sessions() as s:
             used, granted, resets = self._usage(s, user_id, rules, now)
-            queued = s.scalar(select(func.count()).select_from(JobRow).where(
-                JobRow.user_id == user_id, JobRow.status.in_(_ACTIVE))) or 0
+            queued = self._waiting_jobs(s, user_id, now)
         return QuotaStatus(used=used, limit=rules.daily_limit, resets_at=resets, queued_jobs=int(queued),
                            granted=granted, window=rules.window)
 

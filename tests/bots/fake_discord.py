@@ -79,7 +79,7 @@ class FakeDiscord:
         self.seq = 0
         self.port = 0
         self.runner: web.AppRunner | None = None
-        self.uploads: dict[str, bytes] = {}
+        self.uploads: dict[str, bytes | None] = {}
 
     # --- lifecycle ------------------------------------------------------------------------------------------------
 
@@ -174,8 +174,15 @@ class FakeDiscord:
                 m.deleted = True
         return web.Response(status=204)
 
-    async def attachment(self, request: web.Request) -> web.Response:
-        return web.Response(body=self.uploads.get(request.match_info["aid"], b""))
+    async def attachment(self, request: web.Request) -> web.StreamResponse:
+        body = self.uploads.get(request.match_info["aid"], b"")
+        if body is not None:
+            return web.Response(body=body)
+        # None: an endless body (a hostile upload behind a size claim); only a reader that counts bytes stops.
+        response = web.StreamResponse()
+        await response.prepare(request)
+        while True:
+            await response.write(bytes(2**20))
 
     async def get_channel(self, request: web.Request) -> web.Response:
         cid = int(request.match_info["cid"])
@@ -295,7 +302,10 @@ class FakeDiscord:
                 self.uploads[aid] = value[1]
                 opts.append({"name": key, "type": 11, "value": aid})
                 resolved.setdefault("attachments", {})[aid] = {
-                    "id": aid, "filename": "upload.png", "size": len(value[1]), "content_type": "image/png",
+                    # A third element is the size the platform claims, which a hostile upload can get wrong.
+                    "id": aid, "filename": "upload.png",
+                    "size": value[2] if len(value) > 2 else len(value[1] or b""),
+                    "content_type": "image/png",
                     "url": f"http://127.0.0.1:{self.port}/attachments/{aid}",
                     "proxy_url": f"http://127.0.0.1:{self.port}/attachments/{aid}"}
             elif isinstance(value, tuple) and value[0] == "channel":
@@ -311,6 +321,15 @@ class FakeDiscord:
         if resolved:
             data["resolved"] = resolved
         return await self._interact(2, data, uid, in_channel, moderator)
+
+    async def autocomplete(self, name: str, uid: int, option: str, typed: str) -> Interaction:
+        """A member typing ``typed`` into an option with autocomplete; the bot answers with a callback of type 8
+        whose ``data.choices`` are what Discord would list."""
+        command = next((c for c in self.commands if c["name"] == name), {"id": "0"})
+        data = {"id": command["id"], "name": name, "type": 1, "guild_id": str(GUILD_ID),
+                "options": [{"name": "prompt", "type": 3, "value": "a fox"},
+                            {"name": option, "type": 3, "value": typed, "focused": True}]}
+        return await self._interact(4, data, uid, GENERAL, False)
 
     async def press(self, custom_id: str, uid: int, message: SentMessage, moderator: bool = False) -> Interaction:
         msg = self.message(message.id, message.channel_id, message.content, message.components)

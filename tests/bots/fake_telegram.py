@@ -1,6 +1,8 @@
 """A fake Telegram Bot API on 127.0.0.1 for the real python-telegram-bot Application: getMe, getUpdates with
 scripted updates, sendMessage, sendPhoto (multipart), sendMediaGroup, editMessageText, answerCallbackQuery,
-deleteMessage, getChatMember, getFile. It records what the bot sent, so tests assert what a member would see."""
+deleteMessage, getChatMember, getFile. It records what the bot sent, so tests assert what a member would see — with
+``parse_mode=HTML`` the text as Telegram shows it (tags applied, entities decoded), and a 400 "can't parse
+entities" for what Telegram would refuse (an unescaped ``<`` or ``&``, a tag it does not know)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp import web
@@ -20,16 +24,61 @@ BOT = {"id": 4242, "is_bot": True, "first_name": "muralist", "username": "murali
 TOKEN = "4242:TEST-TOKEN"
 
 
+# Telegram's HTML subset (https://core.telegram.org/bots/api#html-style).
+_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
+         "blockquote", "tg-emoji"}
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+_TAG = re.compile(r"</?([a-zA-Z][\w-]*)(?:\s[^<>]*)?>")
+
+
+class CannotParse(Exception):
+    """What Telegram answers 400 "Bad Request: can't parse entities" to."""
+
+
+class _Visible(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag not in _TAGS:
+            raise CannotParse(f"unsupported start tag \"{tag}\"")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in _TAGS:
+            raise CannotParse(f"unsupported end tag \"{tag}\"")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def shown(source: str, parse_mode: str | None) -> str:
+    """The text a member sees of what the bot sent."""
+    if (parse_mode or "").upper() != "HTML":
+        return source
+    for i, char in enumerate(source):
+        if char == "&" and not _ENTITY.match(source, i):
+            raise CannotParse(f"character & at byte offset {i} must be escaped as &amp;")
+        if char == "<" and not _TAG.match(source, i):
+            raise CannotParse(f"character < at byte offset {i} must be escaped as &lt;")
+    parser = _Visible()
+    parser.feed(source)
+    parser.close()
+    return "".join(parser.parts)
+
+
 @dataclass
 class Sent:
     message_id: int
     method: str
     chat_id: int
-    text: str
+    text: str  # as the member sees it
     photos: list[bytes] = field(default_factory=list)
     spoilers: list[bool] = field(default_factory=list)
     reply_markup: dict[str, Any] | None = None
     deleted: bool = False
+    source: str = ""  # as the bot sent it
+    parse_mode: str | None = None
 
     @property
     def buttons(self) -> list[str]:
@@ -43,13 +92,17 @@ class FakeTelegram:
         self.message_ids = itertools.count(1)
         self.sent: list[Sent] = []
         self.answers: list[dict[str, Any]] = []
+        self.refused: list[str] = []  # sends Telegram would have answered 400 (bad HTML)
+        self.edits: list[Sent] = []  # editMessageText calls (progress)
         self.admins: set[int] = set()
-        self.files: dict[str, bytes] = {}  # file_id -> bytes a member "uploaded"
+        self.files: dict[str, bytes | None] = {}  # file_id -> bytes a member "uploaded" (None: endless)
         self.new_update = asyncio.Event()
         self.downloads_open = asyncio.Event()  # clear it to hold every file download, as a slow 20 MB one would
         self.downloads_open.set()
         self.port = 0
         self.runner: web.AppRunner | None = None
+        self.too_many: dict[str, int] = {}  # method -> how many more calls to answer with 429 (retry_after 2)
+        self.calls: list[tuple[str, float]] = []  # (method, when) of every call, 429s included
 
     async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -86,10 +139,20 @@ class FakeTelegram:
         elif request.can_read_body:
             params = dict(await request.post())
         method = request.match_info["method"]
+        self.calls.append((method, time.monotonic()))
+        if self.too_many.get(method, 0) > 0:  # flood control, as Telegram answers it
+            self.too_many[method] -= 1
+            return web.json_response({"ok": False, "error_code": 429, "description": "Too Many Requests: retry "
+                                      "after 2", "parameters": {"retry_after": 2}}, status=429)
         handler = getattr(self, f"m_{method}", None)
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404, "description": f"no method {method}"})
-        result = await handler(params, files)
+        try:
+            result = await handler(params, files)
+        except CannotParse as exc:
+            self.refused.append(f"{method}: {exc}")
+            return web.json_response({"ok": False, "error_code": 400,
+                                      "description": f"Bad Request: can't parse entities: {exc}"}, status=400)
         return web.json_response({"ok": True, "result": result})
 
     async def m_getMe(self, *_: Any) -> dict[str, Any]:
@@ -121,11 +184,13 @@ class FakeTelegram:
     def _record(self, method: str, params: dict[str, Any], photos: list[bytes], spoilers: list[bool],
                 **extra: Any) -> dict[str, Any]:
         markup = json.loads(params["reply_markup"]) if params.get("reply_markup") else None
+        source = params.get("text") or params.get("caption") or ""
+        visible = shown(source, params.get("parse_mode"))
         message = self._message(int(params["chat_id"]), **extra)
         if markup:
             message["reply_markup"] = markup
-        self.sent.append(Sent(message["message_id"], method, int(params["chat_id"]),
-                              params.get("text") or params.get("caption") or "", photos, spoilers, markup))
+        self.sent.append(Sent(message["message_id"], method, int(params["chat_id"]), visible, photos, spoilers, markup,
+                              source=source, parse_mode=params.get("parse_mode")))
         return message
 
     async def m_sendMessage(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
@@ -146,13 +211,18 @@ class FakeTelegram:
         for item in media:
             attach = str(item["media"]).removeprefix("attach://")
             spoiler = bool(item.get("has_spoiler"))
-            out.append(self._record("sendMediaGroup", {**params, "caption": item.get("caption", "")},
+            out.append(self._record("sendMediaGroup", {**params, "caption": item.get("caption", ""),
+                                                       "parse_mode": item.get("parse_mode")},
                                     [files.get(attach, b"")], [spoiler], photo=self._photo(),
                                     has_media_spoiler=spoiler))
         return out
 
     async def m_editMessageText(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
-        return self._message(int(params["chat_id"]), text=params.get("text", ""))
+        source = params.get("text", "")
+        self.edits.append(Sent(int(params["message_id"]), "editMessageText", int(params["chat_id"]),
+                               shown(source, params.get("parse_mode")), source=source,
+                               parse_mode=params.get("parse_mode")))
+        return self._message(int(params["chat_id"]), text=source)
 
     async def m_answerCallbackQuery(self, params: dict[str, Any], _: Any) -> bool:
         self.answers.append(params)
@@ -177,12 +247,19 @@ class FakeTelegram:
 
     async def m_getFile(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
         data = self.files.get(params["file_id"], b"")
-        return {"file_id": params["file_id"], "file_unique_id": "u", "file_size": len(data),
+        return {"file_id": params["file_id"], "file_unique_id": "u", "file_size": len(data or b"x"),
                 "file_path": f"photos/{params['file_id']}"}
 
-    async def download(self, request: web.Request) -> web.Response:
+    async def download(self, request: web.Request) -> web.StreamResponse:
         await self.downloads_open.wait()
-        return web.Response(body=self.files.get(request.match_info["path"].removeprefix("photos/"), b""))
+        body = self.files.get(request.match_info["path"].removeprefix("photos/"), b"")
+        if body is not None:
+            return web.Response(body=body)
+        # None: an endless body behind a small size claim; only a reader that counts bytes stops.
+        response = web.StreamResponse()
+        await response.prepare(request)
+        while True:
+            await response.write(bytes(2**20))
 
     @property
     def file_url(self) -> str:
@@ -221,13 +298,14 @@ class FakeTelegram:
             message["edit_date"] = int(time.time())
         self._push({"edited_message" if edited else "message": message})
 
-    def send_photo(self, uid: int, data: bytes, caption: str | None) -> None:
+    def send_photo(self, uid: int, data: bytes | None, caption: str | None) -> None:
+        """``data`` None: an endless download that claims to be 1 KB."""
         file_id = f"upload{next(self.message_ids)}"
         self.files[file_id] = data
         message: dict[str, Any] = {"message_id": next(self.message_ids), "date": int(time.time()),
                                    "chat": {"id": uid, "type": "private"}, "from": self.user(uid),
                                    "photo": [{"file_id": file_id, "file_unique_id": file_id, "width": 96,
-                                              "height": 64, "file_size": len(data)}]}
+                                              "height": 64, "file_size": 1024 if data is None else len(data)}]}
         if caption is not None:
             message["caption"] = caption
         self._push({"message": message})

@@ -242,6 +242,109 @@ def test_imagine_with_an_attached_picture_is_image_to_image(runtime: Runtime) ->
         assert Image.open(BytesIO(message.files[0][1])).size == (128, 64)
         bad = await fake.slash("imagine", ADA, prompt="a sunset", image=("attachment", b"not a picture at all"))
         await fake.wait_for(lambda: "not a picture" in bad.last_text)
+        # The stated size is only a claim: an endless body said to be 1 KB is cut off by the bytes that arrive.
+        liar = await fake.slash("imagine", ADA, prompt="a sunset", image=("attachment", None, 1024))
+        await fake.wait_for(lambda: "larger than 20 MB" in liar.last_text)
+
+    run(runtime, scenario)
+
+
+def test_mod_web_gives_a_moderator_a_one_time_link_for_this_channel(runtime: Runtime) -> None:
+    from core.runtime import build_web_console
+
+    links: list[str] = []
+
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        refused = await fake.slash("mod", BOB, sub="web")
+        await fake.wait_for(lambda: "Only moderators" in refused.last_text)
+        asked = await fake.slash("mod", MO, moderator=True, sub="web")
+        await fake.wait_for(lambda: "/login/" in asked.last_text)
+        assert "within 10 minutes" in asked.last_text
+        links.append(asked.last_text.split()[-1])
+
+    run(runtime, scenario)
+    console, close = build_web_console(runtime.settings)
+    try:
+        signed = console.sign_in(links[0].rsplit("/", 1)[1])
+        assert signed is not None
+        assert signed[1].account == f"discord:{MO}" and signed[1].chats == frozenset({f"discord:{GENERAL}"})
+        assert not signed[1].admin
+        assert console.sign_in(links[0].rsplit("/", 1)[1]) is None
+    finally:
+        close()
+# --- the console's commands, /settings, others' buttons ---------------------------------------------------------------
+
+
+def test_every_console_command_answers_on_discord(runtime: Runtime) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    async def answer(fake: FakeDiscord, says: str, name: str, uid: int = BOB, **options: Any) -> str:
+        inter = await fake.slash(name, uid, **options)
+        await fake.wait_for(lambda: says in inter.last_text)
+        return inter.last_text
+
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, BOB)
+        await answer(fake, "/styles, /models", "help")
+        await answer(fake, "ink — Chinese ink wash", "styles")
+        await answer(fake, "miniature — ", "models")
+        typed = await fake.autocomplete("imagine", BOB, "style", "paper")  # a name or a word of its description
+        await fake.wait_for(lambda: typed.callbacks)
+        assert typed.callbacks[0]["type"] == 8
+        assert [c["value"] for c in typed.callbacks[0]["data"]["choices"]] == ["watercolor"]
+        made = await answer(fake, "accepted", "imagine", prompt="a quiet harbour", style="ink", sampler="ddim",
+                            seed=11, steps=5, count=1)
+        job_id = made.split()[1]
+        (first,) = await fake.wait_for(lambda: [m for m in results(fake) if job_id in m.content])
+        assert "Chinese ink wash painting" in first.content and "seed 11" in first.content  # the style's words
+        job = runtime.repo.get_job(job_id)
+        assert job is not None and (job.spec.sampler, job.spec.style, job.steps) == ("ddim", "ink", 5)
+        rerolled = (await answer(fake, "accepted", "reroll", job=job_id)).split()[1]
+        await fake.wait_for(lambda: [m for m in results(fake) if rerolled in m.content])
+        bigger = (await answer(fake, "accepted", "upscale", picture=f"{job_id}:1", factor=2)).split()[1]
+        (enlarged,) = await fake.wait_for(lambda: [m for m in results(fake) if bigger in m.content])
+        assert Image.open(BytesIO(enlarged.files[0][1])).size == (256, 256)
+        varied = (await answer(fake, "accepted", "variations", picture=job_id, count=2)).split()[1]
+        (near,) = await fake.wait_for(lambda: [m for m in results(fake) if varied in m.content])
+        assert len(near.files) == 2
+        await answer(fake, f"picture 1 of job {job_id} is reported", "report", job=job_id, number=1,
+                     reason="looks odd")
+        await answer(fake, "has no blocked picture 1 to appeal", "appeal", target=job_id)
+        await answer(fake, "/link", "link")
+        await answer(fake, "not linked to another one", "unlink")
+        await answer(fake, "Only moderators", "settings")
+        await answer(fake, job_id, "history")
+        await answer(fake, "no job nosuchjob3", "cancel", job="nosuchjob3")
+
+    run(runtime, scenario)
+
+
+def test_someone_elses_buttons_follow_the_channels_setting(runtime: Runtime) -> None:
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, ADA)
+        await accepted(fake, BOB)
+        await fake.slash("imagine", ADA, prompt="a paper lantern")
+        (picture,) = await fake.wait_for(lambda: [m for m in results(fake) if "a paper lantern" in m.content])
+        reroll = next(c for c in picture.custom_ids if c.startswith("muralist:reroll:"))
+        upscale = next(c for c in picture.custom_ids if c.startswith("muralist:upscale:"))
+        # By default anyone may press; the reply says whose picture it was and who pays.
+        pressed = await fake.press(reroll, BOB, picture)
+        await fake.wait_for(lambda: "This was member11's picture; the new job is charged to you." in pressed.last_text)
+        await fake.wait_for(lambda: len([m for m in results(fake) if "a paper lantern" in m.content]) == 2)
+        owner_only = await fake.slash("settings", MO, moderator=True, others_buttons="owner")
+        await fake.wait_for(lambda: "others_buttons is now owner" in owner_only.last_text)
+        shown = await fake.slash("settings", MO, moderator=True)
+        await fake.wait_for(lambda: "others_buttons: owner" in shown.last_text)
+        before = _jobs(runtime)
+        refused = await fake.press(upscale, BOB, picture)
+        await fake.wait_for(lambda: "only member11 may reroll, upscale or vary" in refused.last_text)
+        assert _jobs(runtime) == before  # nothing written, nothing charged
+        own = await fake.press(upscale, ADA, picture)  # the owner still may
+        await fake.wait_for(lambda: "accepted" in own.last_text and "This was" not in own.last_text)
+        back = await fake.slash("settings", MO, moderator=True, others_buttons="anyone")
+        await fake.wait_for(lambda: "others_buttons is now anyone" in back.last_text)
 
     run(runtime, scenario)
 

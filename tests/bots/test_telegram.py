@@ -235,6 +235,9 @@ def test_a_photo_or_a_picture_file_with_a_caption_is_image_to_image(runtime: Run
         fake.send_document(BOB, png.getvalue(), "a lighthouse at noon")
         (photo,) = await fake.wait_for(lambda: [p for p in fake.photos(BOB) if "a lighthouse at noon" in p.text])
         assert Image.open(BytesIO(photo.photos[0])).size == (128, 96)
+        # A download is bounded by the bytes that arrive, not the 1 KB the file claims.
+        fake.send_photo(BOB, None, "an endless castle")
+        await fake.wait_for(lambda: any("larger than 20 MB" in x for x in fake.texts(BOB)))
 
     run(runtime, scenario)
 
@@ -333,6 +336,52 @@ def test_verify_a_picture_by_caption_or_by_reply(runtime: Runtime) -> None:
     run(runtime, scenario)
 
 
+def test_a_429_is_waited_out_and_the_picture_arrives_once(runtime: Runtime) -> None:
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, ADA)
+        fake.too_many["sendPhoto"] = 1  # Telegram's flood control answers the first picture with retry_after 2
+        fake.say(ADA, "/imagine a flooded lighthouse --seed 12")
+        (photo,) = await fake.wait_for(lambda: [p for p in fake.photos(ADA) if "a flooded lighthouse" in p.text])
+        tries = [when for method, when in fake.calls if method == "sendPhoto"]
+        # retry_after honoured and the send retried then, not after the delivery loop's 5 s failure backoff
+        assert len(tries) == 2 and 2.0 <= tries[1] - tries[0] < 4.5
+        await swept(fake, runtime, ADA)  # a later sweep does not send it again
+        assert len([p for p in fake.photos(ADA) if "a flooded lighthouse" in p.text]) == 1
+# --- HTML parse mode, the console's commands, others' buttons ---------------------------------------------------------
+
+
+def _job_of(line: str) -> str:
+    return line.split()[1]
+
+
+def test_captions_and_replies_are_html_with_every_member_supplied_value_escaped(runtime: Runtime) -> None:
+    prompt = "<b>x</b> & co"
+
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, ADA)
+        fake.say(ADA, f"/imagine {prompt} --seed 4")
+        (photo,) = await fake.wait_for(lambda: [p for p in fake.photos(ADA) if prompt in p.text])
+        # Shown as typed (the fake parses HTML as Telegram does: an unescaped tag would be bold "x", a bare & a 400).
+        assert photo.parse_mode == "HTML" and "&lt;b&gt;x&lt;/b&gt; &amp; co" in photo.source
+        accepted_reply = next(s for s in fake.sent if s.chat_id == ADA and s.text.startswith("Job "))
+        job_id = _job_of(accepted_reply.text)
+        assert accepted_reply.parse_mode == "HTML" and f"<code>{job_id}</code>" in accepted_reply.source
+        assert f"<code>{job_id}</code>" in photo.source  # a tap copies the id for /reroll, /upscale, /report
+        fake.say(ADA, "/history")
+        await fake.wait_for(lambda: any(prompt in x and job_id in x for x in fake.texts(ADA)))
+        fake.say(ADA, f"/reroll {job_id}")  # progress edits of the reply are HTML too
+        await fake.wait_for(lambda: [e for e in fake.edits if e.chat_id == ADA and "generating" in e.text])
+        assert all(e.parse_mode == "HTML" for e in fake.edits)
+        fake.say(ADA, "/imagine a fox --count 2")
+        group = await fake.wait_for(lambda: [s for s in fake.sent if s.chat_id == ADA
+                                             and s.method == "sendMediaGroup" and "a fox" in s.text])
+        assert group[0].parse_mode == "HTML"
+        # Every text and caption (the second picture of a group has none) went out as HTML, and parsed.
+        assert fake.refused == [] and all(s.parse_mode == "HTML" for s in fake.sent if s.chat_id == ADA and s.source)
+
+    run(runtime, scenario)
+
+
 def test_a_voice_note_is_heard_then_made_like_a_typed_prompt(runtime: Runtime) -> None:
     from tests.speech import as_voice_note, spoken_wav
 
@@ -351,5 +400,111 @@ def test_a_voice_note_is_heard_then_made_like_a_typed_prompt(runtime: Runtime) -
         fake.send_voice(ZHANG, b"OggS but not audio", duration=2)
         await fake.wait_for(lambda: any(t.startswith("I could not read that recording") for t in fake.texts(ZHANG)))
         assert jobs(runtime) == before
+
+    run(runtime, scenario)
+
+
+def test_mod_web_sends_a_group_admin_a_private_link_for_that_group(runtime: Runtime) -> None:
+    from core.runtime import build_web_console
+
+    group = -4004
+
+    async def scenario(fake: FakeTelegram) -> None:
+        fake.admins.add(BOB)
+        fake.say(ZHANG, "/mod web", chat_id=group)
+        await fake.wait_for(lambda: any("Only moderators" in x for x in fake.texts(group)))
+        fake.say(BOB, "/mod web", chat_id=group)
+        await fake.wait_for(lambda: any("private message" in x for x in fake.texts(group)))
+        (link,) = await fake.wait_for(lambda: [x for x in fake.texts(BOB) if "/login/" in x])
+        assert "/login/" not in " ".join(fake.texts(group))  # never shown to the group
+        links.append(link.split()[-1])
+
+    links: list[str] = []
+    run(runtime, scenario)
+    console, close = build_web_console(runtime.settings)
+    try:
+        signed = console.sign_in(links[0].rsplit("/", 1)[1])
+        assert signed is not None and signed[1].account == f"telegram:{BOB}"
+        assert signed[1].chats == frozenset({f"telegram:{group}"}) and not signed[1].admin
+    finally:
+        close()
+def test_every_console_command_answers_on_telegram(runtime: Runtime) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    async def answer(fake: FakeTelegram, uid: int, command: str, says: str) -> str:
+        count = len(fake.texts(uid))
+        fake.say(uid, command)
+        found = await fake.wait_for(lambda: [x for x in fake.texts(uid)[count:] if says in x])
+        return str(found[0])
+
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, BOB)
+        await answer(fake, BOB, "/help", "/styles, /models")
+        await answer(fake, BOB, "/styles", "ink — Chinese ink wash")
+        await answer(fake, BOB, "/models", "miniature — ")
+        await answer(fake, BOB, "/imagine a quiet harbour --seed 11", "accepted")
+        (first,) = await fake.wait_for(lambda: [p for p in fake.photos(BOB) if "a quiet harbour" in p.text])
+        job_id = first.text.split("job ")[-1].split()[0]
+        await answer(fake, BOB, "/reroll", "Say which job: /reroll JOB.")
+        await answer(fake, BOB, f"/reroll {job_id}", "accepted")
+        await fake.wait_for(lambda: len([p for p in fake.photos(BOB) if "a quiet harbour" in p.text]) == 2)
+        await answer(fake, BOB, "/upscale", "Use /upscale JOB[:N]")
+        await answer(fake, BOB, f"/upscale {job_id}:1 --factor 2", "accepted")
+        bigger = await fake.wait_for(lambda: [p for p in fake.photos(BOB) if "Made with" in p.text])
+        assert Image.open(BytesIO(bigger[0].photos[0])).size == (256, 256)
+        await answer(fake, BOB, f"/variations {job_id} --count 2", "accepted")
+        await fake.wait_for(lambda: [s for s in fake.sent if s.chat_id == BOB and s.method == "sendMediaGroup"])
+        await answer(fake, BOB, "/variations --count x", "Use /variations JOB[:N]")
+        await answer(fake, BOB, "/report", "Say which picture: /report JOB")
+        await answer(fake, BOB, f"/report {job_id} 1 looks odd", f"picture 1 of job {job_id} is reported")
+        await answer(fake, BOB, "/appeal", "Appeal a blocked picture with /appeal JOB [N]")
+        await answer(fake, BOB, f"/appeal {job_id}", "has no blocked picture 1 to appeal")
+        code = (await answer(fake, BOB, "/link", "/link")).split()
+        assert code  # a code to enter on another platform
+        await answer(fake, BOB, "/unlink", "not linked to another one")
+        await answer(fake, BOB, "/settings", "Only this chat's admins")
+        await answer(fake, BOB, "/quota", "Jobs waiting or running")
+        await answer(fake, BOB, "/history", job_id)
+        await answer(fake, BOB, "/license", "CreativeML Open RAIL-M")
+        fake.say(BOB, "/cancel nosuchjob2")
+        await fake.wait_for(lambda: any("no job nosuchjob2" in x for x in fake.texts(BOB)))
+        assert not any("do not know that command" in x for x in fake.texts(BOB))
+
+    run(runtime, scenario)
+
+
+def test_someone_elses_buttons_follow_the_groups_setting(runtime: Runtime) -> None:
+    group = -4004
+
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, ADA)
+        await accept(fake, BOB)
+        fake.say(ADA, "/imagine@muralist_bot a paper boat", chat_id=group)
+        (photo,) = await fake.wait_for(lambda: [p for p in fake.photos(group) if "a paper boat" in p.text])
+        reroll = next(b for b in photo.buttons if b.startswith("mr:reroll:"))
+        # By default anyone may press; the reply says whose picture it was and who pays.
+        fake.press(BOB, reroll, photo)
+        await fake.wait_for(lambda: any("This was member21's picture; the new job is charged to you." in x
+                                        for x in fake.texts(group)))
+        await fake.wait_for(lambda: len([p for p in fake.photos(group) if "a paper boat" in p.text]) == 2)
+        # Members may not change it; the group's admins may, and see the settings.
+        fake.say(BOB, "/settings others_buttons owner", chat_id=group)
+        await fake.wait_for(lambda: any("Only this chat's admins" in x for x in fake.texts(group)))
+        fake.admins.add(ADA)
+        try:
+            fake.say(ADA, "/settings others_buttons owner", chat_id=group)
+            await fake.wait_for(lambda: any("others_buttons is now owner" in x for x in fake.texts(group)))
+            fake.say(ADA, "/settings", chat_id=group)
+            await fake.wait_for(lambda: any("others_buttons: owner" in x for x in fake.texts(group)))
+        finally:
+            fake.admins.discard(ADA)
+        before = jobs(runtime)
+        fake.press(BOB, reroll, photo)
+        await fake.wait_for(lambda: any("only member21 may reroll" in x for x in fake.texts(group)))
+        assert jobs(runtime) == before  # refused before anything was written or charged
+        fake.press(ADA, reroll, photo)  # the owner still may
+        await fake.wait_for(lambda: len([p for p in fake.photos(group) if "a paper boat" in p.text]) == 3)
 
     run(runtime, scenario)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from core.catalogue import render
 from core.config import Settings
 from core.domain import Accepted, GenerationParams, JobStatus, Notice, Rejected, Requester
 from core.runtime import Runtime, build_runtime
@@ -151,3 +152,61 @@ def test_a_failed_send_is_retried_within_seconds_and_never_stops_delivery(runtim
     took = asyncio.run(main())
     assert sent.count(flaky) == 1 and sent.count(steady) == 1 and attempts[flaky] == 2
     assert took < 15  # retried after a 5 s backoff, not at the 5-minute lease's expiry
+
+
+# --- someone else's picture: the chat's others_buttons setting ------------------------------------------------------
+
+ADA_IN_GROUP = Requester("telegram", "1", chat_id="200", display_name="ada")
+BOB_IN_GROUP = Requester("telegram", "2", chat_id="200", display_name="bob")
+
+
+def _used(runtime: Runtime, who: Requester) -> int:
+    return int(runtime.app.quota(who).values["used"])  # type: ignore[call-overload]
+
+
+def test_by_default_anyone_may_press_and_the_reply_says_whose_picture_it_was(runtime: Runtime) -> None:
+    job_id = _finished(runtime, runtime.app.imagine(ADA_IN_GROUP, GenerationParams("a red kite", seed=4)))
+    ada, bob = _used(runtime, ADA_IN_GROUP), _used(runtime, BOB_IN_GROUP)
+    for action, idx in (("reroll", None), ("upscale", 0), ("variations", 0)):
+        reply = runtime.app.act_on_result(BOB_IN_GROUP, action, job_id, idx)
+        assert isinstance(reply, Accepted), (action, reply)
+        assert reply.message.endswith("This was ada's picture; the new job is charged to you."), reply.message
+    # Reroll 1 + upscale 1 + two variations, all on Bob; Ada pays nothing for what Bob made of her picture.
+    assert _used(runtime, BOB_IN_GROUP) == bob + 4 and _used(runtime, ADA_IN_GROUP) == ada
+    own = runtime.app.act_on_result(ADA_IN_GROUP, "reroll", job_id)
+    assert isinstance(own, Accepted) and "picture" not in own.message  # her own: nothing to explain
+    assert "这是 ada 的图片" in render(runtime.app.reroll(BOB_IN_GROUP, job_id), "zh")  # typed /reroll too
+
+
+def test_owner_only_refuses_others_with_one_sentence_and_charges_nothing(runtime: Runtime) -> None:
+    job_id = _finished(runtime, runtime.app.imagine(ADA_IN_GROUP, GenerationParams("a blue kite", seed=5)))
+    changed = runtime.app.change_chat_setting(ADA_IN_GROUP, "others_buttons", "owner")
+    assert isinstance(changed, Notice) and changed.message == "This chat's others_buttons is now owner."
+    try:
+        assert "others_buttons: owner" in runtime.app.chat_settings(BOB_IN_GROUP).message
+        bob, jobs = _used(runtime, BOB_IN_GROUP), len(runtime.app.history(BOB_IN_GROUP, 100))
+        for action, idx in (("reroll", None), ("upscale", 0), ("variations", 1)):
+            refused = runtime.app.act_on_result(BOB_IN_GROUP, action, job_id, idx)
+            assert isinstance(refused, Rejected) and refused.message.startswith("In this chat only ada may"), refused
+        assert isinstance(runtime.app.upscale(BOB_IN_GROUP, f"{job_id}:1"), Rejected)  # typed, not only buttons
+        assert _used(runtime, BOB_IN_GROUP) == bob and len(runtime.app.history(BOB_IN_GROUP, 100)) == jobs
+        assert isinstance(runtime.app.act_on_result(BOB_IN_GROUP, "report", job_id, 0), Notice)  # reports still go
+        assert isinstance(runtime.app.act_on_result(ADA_IN_GROUP, "upscale", job_id, 0), Accepted)  # hers
+        # The setting is this chat's: in chat 100 the same member may still use others' pictures posted there.
+        assert runtime.app.chat_settings(BOB_SAME_CHAT).values["others_buttons"] == "anyone"
+    finally:
+        runtime.app.change_chat_setting(ADA_IN_GROUP, "others_buttons", "anyone")
+
+
+def test_someone_elses_job_from_another_chat_cannot_be_rerolled(runtime: Runtime) -> None:
+    job_id = _finished(runtime, runtime.app.imagine(ADA_IN_GROUP, GenerationParams("a secret garden", seed=6)))
+    refused = runtime.app.reroll(EVE_ELSEWHERE, job_id)
+    # Her reroll would have posted Ada's prompt into Eve's chat.
+    assert isinstance(refused, Rejected) and "not one you can use here" in refused.message
+
+
+def test_a_bad_setting_gets_the_usage_and_changes_nothing(runtime: Runtime) -> None:
+    for name, value in (("others_buttons", "everyone"), ("colour", "red"), ("mod_channel", "-100")):
+        refused = runtime.app.change_chat_setting(ADA_IN_GROUP, name, value)
+        assert isinstance(refused, Rejected) and refused.code == "settings_usage"
+    assert runtime.app.chat_settings(ADA_IN_GROUP).values == {"nsfw": "off", "others_buttons": "anyone"}

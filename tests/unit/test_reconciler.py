@@ -138,3 +138,21 @@ def test_a_worker_whose_process_is_gone_on_this_host_is_dead_at_once() -> None:
     assert not process_alive(f"worker:{host}:{gone.pid}")
     assert process_alive(worker_name("worker"))  # this very process
     assert process_alive(f"worker:another-host:{gone.pid}")  # elsewhere: only the heartbeat can tell
+
+
+def test_jobs_of_a_dead_worker_do_not_lock_the_member_out_of_the_queue(world: World) -> None:
+    jobs = []
+    for _ in range(10):  # the cap in this world is 10 waiting jobs
+        jobs.append(world.submit())
+        world.clock.advance(minutes=1)  # clear of the burst limit
+    world.registry.beat("w1", ["miniature"])
+    for job_id in jobs:
+        assert world.repo.start_job(job_id, world.clock.now(), "w1") is not None
+    refused = world.service.submit(GenerationRequest(ADA, GenerationParams("a red fox", seed=2)))
+    assert refused.code == "queue_cap"  # type: ignore[union-attr]
+    # w1 dies (kill -9): until the reconciler takes its jobs back they must not count against the member.
+    with world.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE workers SET last_seen = ?", (world.clock.now() - timedelta(minutes=5),))
+    assert world.service.quota(ADA).queued_jobs == 0
+    assert world.submit()
+    assert world.service.quota(ADA).used == 11  # their quota stays reserved until they finish or are refunded

@@ -1,0 +1,131 @@
+"""The console's other commands on Discord, so every front door offers the same: /help, /styles, /models, /reroll,
+/variations, /upscale, /report, /appeal, /link, /unlink, and /settings for a channel's moderators. Like
+:mod:`bots.discord.commands`, each only translates between Discord and the facade."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bots.discord.buttons import rendered
+from bots.discord.deps import deps_of, is_moderator, say, who
+from bots.listings import help_text, models_text, styles_text
+from core.catalogue import render
+from core.domain import Accepted, Notice, Outcome, Reply
+
+
+async def _submitted(interaction: discord.Interaction[Any], outcome: Outcome) -> None:
+    """Answer a deferred submit; an accepted job's answer is the reply its progress is drawn into."""
+    if isinstance(outcome, Accepted):
+        deps_of(interaction).progress[outcome.job_id] = interaction
+    await interaction.edit_original_response(content=rendered(outcome, who(interaction).language))
+
+
+@app_commands.command(name="help", description="What this bot can do")
+async def show_help(interaction: discord.Interaction[Any]) -> None:
+    await say(interaction, help_text(who(interaction).language))
+
+
+@app_commands.command(name="styles", description="The style presets for /imagine style:")
+async def show_styles(interaction: discord.Interaction[Any]) -> None:
+    await say(interaction, await asyncio.to_thread(styles_text, deps_of(interaction).app, who(interaction).language))
+
+
+@app_commands.command(name="models", description="The models for /imagine model:")
+async def show_models(interaction: discord.Interaction[Any]) -> None:
+    await say(interaction, await asyncio.to_thread(models_text, deps_of(interaction).app, who(interaction).language))
+
+
+@app_commands.command(name="reroll", description="The same prompt again with a new seed")
+@app_commands.describe(job="The job id (in the picture's caption)")
+async def reroll(interaction: discord.Interaction[Any], job: str) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)  # the gates touch the database
+    await _submitted(interaction, await asyncio.to_thread(deps_of(interaction).app.reroll, who(interaction),
+                                                          job.strip()))
+
+
+@app_commands.command(name="variations", description="New pictures close to one picture")
+@app_commands.describe(picture="JOB or JOB:N (picture N of the job)", strength="How far to go, 0.05-1 (0.6)",
+                       count="Pictures (2)")
+async def variations(interaction: discord.Interaction[Any], picture: str, strength: float = 0.6,
+                     count: int = 2) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    outcome = await asyncio.to_thread(deps_of(interaction).app.variations, who(interaction), picture.strip(),
+                                      strength=strength, count=count)
+    await _submitted(interaction, outcome)
+
+
+@app_commands.command(name="upscale", description="Enlarge a picture")
+@app_commands.describe(picture="JOB or JOB:N (picture N of the job)", factor="2 or 4 times")
+@app_commands.choices(factor=[app_commands.Choice(name="×2", value=2), app_commands.Choice(name="×4", value=4)])
+async def upscale(interaction: discord.Interaction[Any], picture: str,
+                  factor: app_commands.Choice[int] | None = None) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    outcome = await asyncio.to_thread(deps_of(interaction).app.upscale, who(interaction), picture.strip(),
+                                      factor.value if factor else 2)
+    await _submitted(interaction, outcome)
+
+
+@app_commands.command(name="report", description="Report a picture to the moderators")
+@app_commands.describe(job="The job id (in the picture's caption)", number="Which picture of the job (1)",
+                       reason="Why")
+async def report(interaction: discord.Interaction[Any], job: str, number: app_commands.Range[int, 1, 99] = 1,
+                 reason: str = "") -> None:
+    deps, member = deps_of(interaction), who(interaction)
+    reply = await asyncio.to_thread(deps.app.report, member, job.strip(), number - 1, reason)
+    await say(interaction, render(reply, member.language))
+    if isinstance(reply, Notice) and deps.delivery is not None:  # as the Report button does
+        await deps.delivery.post_to_moderators(job.strip(), number - 1, "why_report", str(interaction.channel_id))
+
+
+@app_commands.command(name="appeal", description="Ask once for a second look at a blocked picture or a strike")
+@app_commands.describe(target="JOB [N] for a blocked picture, or strike ID")
+async def appeal(interaction: discord.Interaction[Any], target: str) -> None:
+    member = who(interaction)
+    reply = await asyncio.to_thread(deps_of(interaction).app.appeal, member, target.strip())
+    await say(interaction, render(reply, member.language))
+
+
+@app_commands.command(name="link", description="One quota across platforms: get a code, or enter one")
+@app_commands.describe(code="A code from your account on another platform (leave empty to get one here)")
+async def link(interaction: discord.Interaction[Any], code: str | None = None) -> None:
+    member = who(interaction)
+    reply = await asyncio.to_thread(deps_of(interaction).app.link, member, (code or "").strip() or None)
+    await say(interaction, render(reply, member.language))
+
+
+@app_commands.command(name="unlink", description="Give this account its own quota again")
+async def unlink(interaction: discord.Interaction[Any]) -> None:
+    member = who(interaction)
+    reply = await asyncio.to_thread(deps_of(interaction).app.unlink, member)
+    await say(interaction, render(reply, member.language))
+
+
+@app_commands.command(name="settings", description="This channel's settings (moderators)")
+@app_commands.describe(others_buttons="Under someone else's picture: anyone may press (charged to them), or only "
+                                      "its owner")
+@app_commands.choices(others_buttons=[app_commands.Choice(name="anyone (charged to whoever presses)", value="anyone"),
+                                      app_commands.Choice(name="owner only", value="owner")])
+@app_commands.default_permissions(manage_messages=True)
+@app_commands.guild_only()
+async def settings(interaction: discord.Interaction[Any],
+                   others_buttons: app_commands.Choice[str] | None = None) -> None:
+    """Hidden from members by ``default_permissions``; anyone who reaches it anyway is refused and audited."""
+    deps, member = deps_of(interaction), who(interaction)
+    if not is_moderator(interaction):
+        refusal = await asyncio.to_thread(deps.app.refuse_non_moderator, member, "/settings")
+        await say(interaction, render(refusal, member.language))
+        return
+    reply: Reply
+    if others_buttons is None:
+        reply = await asyncio.to_thread(deps.app.chat_settings, member)
+    else:
+        reply = await asyncio.to_thread(deps.app.change_chat_setting, member, "others_buttons", others_buttons.value)
+    await say(interaction, render(reply, member.language))
+
+
+MORE_COMMANDS: tuple[app_commands.Command[Any, Any, Any], ...] = (
+    show_help, show_styles, show_models, reroll, variations, upscale, report, appeal, link, unlink, settings)
