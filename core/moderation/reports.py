@@ -4,6 +4,7 @@ Both wait in the review queue until a moderator decides (:mod:`core.moderation.r
 from __future__ import annotations
 
 from core.moderation.ports import ModerationLog, Pictures
+from core.moderation.refusal import Refusal
 from core.ports import Clock
 from safety.moderation import ModerationError, check_appeal
 
@@ -18,6 +19,9 @@ class ReportsAndAppeals:
         image = self.pictures.image(job_id, image_idx)
         if image is None or image.path is None:
             raise ModerationError(f"There is no delivered picture {image_idx + 1} in job {job_id}.")
+        if any(e.action == "report" and e.actor_user_id == reporter_user_id
+               for e in self.log.events_for_picture(job_id, image_idx)):
+            raise Refusal("report_duplicate")  # one report per member per picture: a second would only be noise
         event_id = self.log.add_event("report", f"user:{reporter_user_id}", now=self.clock.now(),
                                       actor_user_id=reporter_user_id, target_user_id=image.user_id,
                                       target_job_id=job_id, target_image_idx=image_idx,

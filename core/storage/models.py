@@ -56,6 +56,10 @@ class PlatformAccount(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How the platform shows this member (refreshed whenever they use the bot), so moderators read a name instead of
+    # "user #4", and can name a member by @username.
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    username: Mapped[str | None] = mapped_column(String(64), index=True)
     user: Mapped[User] = relationship(back_populates="accounts")
 
 
@@ -217,6 +221,8 @@ class DeliveryRow(Base):
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
     message_ids: Mapped[list[Any]] = mapped_column(default=list)
+    # The picture numbers (0-based) the post showed, in order: a moderator's decision edits only that picture.
+    pictures: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class ChatSettingRow(Base):

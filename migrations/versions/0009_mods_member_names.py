@@ -1,0 +1,34 @@
+"""platform_accounts.display_name and .username (moderators read names and ban by @username), and
+deliveries.pictures (which pictures a public post showed, so a decision edits only its own picture).
+
+Revision ID: 0009
+Revises: 0008
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0009"
+down_revision: str | Sequence[str] | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("platform_accounts") as batch_op:
+        batch_op.add_column(sa.Column("display_name", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("username", sa.String(length=64), nullable=True))
+        batch_op.create_index("ix_platform_accounts_username", ["username"])
+    with op.batch_alter_table("deliveries") as batch_op:
+        batch_op.add_column(sa.Column("pictures", sa.JSON(), nullable=False, server_default="[]"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("deliveries") as batch_op:
+        batch_op.drop_column("pictures")
+    with op.batch_alter_table("platform_accounts") as batch_op:
+        batch_op.drop_index("ix_platform_accounts_username")
+        batch_op.drop_column("username")
+        batch_op.drop_column("display_name")
