@@ -51,10 +51,16 @@ class Reservation:
     charged_at: datetime
 
 
+class DuplicateReport(Exception):
+    """The member already reported this picture (the database holds one report per member per picture)."""
+
+
 class ModerationLog(Protocol):
     """The append-only history: every ban, strike, report, appeal, decision and grant is an event."""
 
-    def add_event(self, action: str, actor: str, *, now: datetime, **fields: Any) -> int: ...
+    def add_event(self, action: str, actor: str, *, now: datetime, **fields: Any) -> int:
+        """Append an event; a second report of a picture by the same member raises :class:`DuplicateReport`."""
+        ...
     def event(self, event_id: int) -> Event | None: ...
     def events_for_user(self, user_id: int) -> list[Event]: ...
     def events_for_picture(self, job_id: str, idx: int) -> list[Event]: ...

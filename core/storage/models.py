@@ -9,7 +9,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -172,7 +184,12 @@ class ModerationEventRow(Base):
     """Append-only: a decision is never edited, a later event supersedes it (unban after ban, appeal_upheld…)."""
 
     __tablename__ = "moderation_events"
-    __table_args__ = (Index("ix_moderation_target_job", "target_job_id", "target_image_idx"),)
+    __table_args__ = (
+        Index("ix_moderation_target_job", "target_job_id", "target_image_idx"),
+        # One report per member per picture, even when they double-tap Report (two presses handled at once).
+        Index("uq_moderation_one_report", "actor_user_id", "target_job_id", "target_image_idx", unique=True,
+              sqlite_where=text("action = 'report'"), postgresql_where=text("action = 'report'")),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     actor: Mapped[str] = mapped_column(String(100))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.moderation.ports import Account, AccountName, Reservation, ReviewImage
+from core.moderation.ports import Account, AccountName, DuplicateReport, Reservation, ReviewImage
 from core.storage.models import (
     AccountLinkRow,
     ImageRow,
@@ -45,11 +46,16 @@ class SqlModerationRepository:
     # --- events ---------------------------------------------------------------------------------------------------
 
     def add_event(self, action: str, actor: str, *, now: datetime, **fields: Any) -> int:
-        with self.sessions.begin() as s:
-            row = ModerationEventRow(action=action, actor=actor, created_at=now, **fields)
-            s.add(row)
-            s.flush()
-            return row.id
+        try:
+            with self.sessions.begin() as s:
+                row = ModerationEventRow(action=action, actor=actor, created_at=now, **fields)
+                s.add(row)
+                s.flush()
+                return row.id
+        except IntegrityError:
+            if action == "report":  # uq_moderation_one_report: this member's earlier report stands
+                raise DuplicateReport from None
+            raise
 
     def event(self, event_id: int) -> Event | None:
         with self.sessions() as s:
