@@ -104,6 +104,7 @@ class PublicChange:
     message_ids: tuple[str, ...]  # as the sender returned them when it posted the job
     position: int  # the picture's place among the pictures the post showed
     posted: int  # how many pictures the post showed
+    still_shown: tuple[int, ...]  # the places of the pictures the post shows now (after this change)
     picture: ResultPicture  # the picture as it should look now (for unspoiler; path "" once removed)
     caption: tuple[Notice, ...]  # the result's caption as it reads now (Telegram puts it on the first picture)
     buttons: tuple[ResultButton, ...]  # the result's buttons for the pictures still shown
@@ -294,7 +295,8 @@ class DeliveryTemplate:
             picture = ResultPicture(idx, "", f"muralist-{job.id}-{idx + 1}.png", False)
         elif kind == "unspoiler":
             picture = ResultPicture(idx, picture.path, f"muralist-{job.id}-{idx + 1}.png", False)
-        return PublicChange(kind, job.chat_id, message_ids, shown.index(idx), len(shown), picture,
+        still = tuple(place for place, number in enumerate(shown) if any(p.index == number for p in now))
+        return PublicChange(kind, job.chat_id, message_ids, shown.index(idx), len(shown), still, picture,
                             result_lines(job), result_buttons(job, tuple(p for p in now if p.index in shown)))
 
     def public_messages(self, job_id: str) -> tuple[str, list[str]] | None:

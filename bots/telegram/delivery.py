@@ -77,15 +77,21 @@ class TelegramSender:
         message_id = int(change.message_ids[change.position])
         keyboard = result_keyboard(change.buttons, lang) if change.buttons else None
         buttons_message = int(change.message_ids[change.posted]) if len(change.message_ids) > change.posted else None
+        # A media group's caption rides on its first picture; it stays on the first picture still shown.
+        first = change.still_shown[0] if change.still_shown else None
         if change.kind == "remove":
             with contextlib.suppress(TelegramError):  # already deleted by a member or an admin
                 await self.bot.delete_message(chat_id, message_id)
+            if first is not None and change.position < first and first < len(change.message_ids):
+                with contextlib.suppress(TelegramError):
+                    await self.bot.edit_message_caption(chat_id, int(change.message_ids[first]),
+                                                        caption=lines_text(change.caption, lang))
             if buttons_message is not None and change.posted > 1:  # no Upscale/Report for a picture that is gone
                 with contextlib.suppress(TelegramError):
                     await self.bot.edit_message_reply_markup(chat_id, buttons_message, reply_markup=keyboard)
             return
         picture = change.picture
-        caption = lines_text(change.caption, lang) if change.position == 0 else None
+        caption = lines_text(change.caption, lang) if change.position == first else None
         await self.bot.edit_message_media(
             InputMediaPhoto(Path(picture.path).read_bytes(), caption=caption, has_spoiler=False,
                             filename=picture.filename),

@@ -340,27 +340,30 @@ def test_moderators_posts_say_who_did_what_and_change_only_their_picture(review_
 
         # An admin of the moderators' chat is a moderator there, on the buttons as on the commands.
         fake.admins.add(BOB)
-        approve = next(b for b in first.buttons if b.startswith("mr:mod_approve:"))
-        fake.press(BOB, approve, first)
-        await fake.wait_for(lambda: "✅ Approved by member22 at" in first.text)
-        assert first.buttons == []  # nothing left to press: Approve cannot be pressed twice
-        await fake.wait_for(lambda: group[0].edits == ["editMessageMedia"])
-        assert group[0].spoilers == [False] and not group[0].deleted and group[0].photos[0][:4] == b"\x89PNG"
-        fake.press(BOB, approve, first)  # an old copy of the button
+        approve = next(b for b in second.buttons if b.startswith("mr:mod_approve:"))
+        fake.press(BOB, approve, second)
+        await fake.wait_for(lambda: "✅ Approved by member22 at" in second.text)
+        assert second.buttons == []  # nothing left to press: Approve cannot be pressed twice
+        await fake.wait_for(lambda: group[1].edits == ["editMessageMedia"])
+        assert group[1].spoilers == [False] and not group[1].deleted and group[1].photos[0][:4] == b"\x89PNG"
+        assert group[0].spoilers == [True] and group[0].edits == []  # the other picture is untouched
+        fake.press(BOB, approve, second)  # an old copy of the button
         await fake.wait_for(lambda: any(a.get("text") == "Already approved by member22." for a in fake.answers))
 
-        # Removing picture 2 takes down only picture 2; the post says so and keeps only Ban.
-        fake.press(MO, next(b for b in second.buttons if b.startswith("mr:mod_remove:")), second)
-        await fake.wait_for(lambda: group[1].deleted)
-        assert not group[0].deleted and "🗑 Removed by member23 at" in second.text
-        assert [b.split(":")[1] for b in second.buttons] == ["mod_ban_7d"]
-        await fake.wait_for(lambda: buttons.edits == ["editMessageReplyMarkup"])
-        assert not any(b.endswith(":1") for b in buttons.buttons)  # no Upscale/Report for the picture that is gone
+        # Removing picture 1 takes down only picture 1 (its caption moves to the picture left); the post says so
+        # and keeps only Ban.
+        assert "two lanterns" in group[0].text and "two lanterns" not in group[1].text
+        fake.press(MO, next(b for b in first.buttons if b.startswith("mr:mod_remove:")), first)
+        await fake.wait_for(lambda: group[0].deleted)
+        assert not group[1].deleted and "🗑 Removed by member23 at" in first.text
+        assert [b.split(":")[1] for b in first.buttons] == ["mod_ban_7d"]
+        await fake.wait_for(lambda: buttons.edits == ["editMessageReplyMarkup"] and "two lanterns" in group[1].text)
+        assert not any(b.endswith(":0") for b in buttons.buttons)  # no Upscale/Report for the picture that is gone
 
-        fake.press(MO, second.buttons[0], second)
-        await fake.wait_for(lambda: "⛔ Author banned until" in second.text)
-        assert second.buttons == [] and any("member21 (@member21) is banned until" in a.get("text", "")
-                                            for a in fake.answers)
+        fake.press(MO, first.buttons[0], first)
+        await fake.wait_for(lambda: "⛔ Author banned until" in first.text)
+        assert first.buttons == [] and any("member21 (@member21) is banned until" in a.get("text", "")
+                                           for a in fake.answers)
         fake.say(ADA, "/imagine a lantern")
         await fake.wait_for(lambda: any("banned from making pictures until" in x for x in fake.texts(ADA)))
         said = next(x for x in fake.texts(ADA) if "banned from making pictures" in x)

@@ -295,6 +295,7 @@ def test_each_decision_edits_the_post_and_pressing_again_changes_nothing(world: 
     assert approved.reply.message == f"Picture 1 of job {job} approved."
     public = approved.public
     assert public is not None and (public.kind, public.position, public.posted) == ("unspoiler", 0, 2)
+    assert public.still_shown == (0, 1) and public.message_ids == ("m1", "m2", "m3")
     assert public.picture.spoiler is False and not public.picture.filename.startswith("SPOILER_")
     again = world.app.decide_picture(MIA, job, 0, "approve")
     assert isinstance(again, ModeratorOutcome) and again.reply.message == "Already approved by Mia."
@@ -306,6 +307,7 @@ def test_each_decision_edits_the_post_and_pressing_again_changes_nothing(world: 
     assert isinstance(removed, ModeratorOutcome) and "🗑 Removed by Mia" in _said(removed)
     assert removed.actions == ("ban",)  # the author may still be banned for it
     assert removed.public is not None and (removed.public.kind, removed.public.position) == ("remove", 1)
+    assert removed.public.still_shown == (0,)
     assert all(b.idx in (None, 0) for b in removed.public.buttons)  # buttons only for the picture still shown
     assert world.app.decide_picture(MIA, job, 1, "approve").reply.message == "Already removed by Mia."  # type: ignore[union-attr]
 
