@@ -13,7 +13,7 @@ import logging
 from typing import Any, Protocol
 
 from core.app import Muralist
-from core.delivery import DeliveryTemplate, ModeratorPost, ResultMessage
+from core.delivery import DeliveryTemplate, ModeratorPost, PublicChange, ResultMessage
 from core.events import FINISHED, PROGRESS
 from core.ports import EventBus
 
@@ -31,6 +31,9 @@ class Sender(Protocol):
     async def send_result(self, message: ResultMessage) -> list[str]: ...
     async def send_moderator_post(self, post: ModeratorPost) -> None: ...
     async def delete_messages(self, chat_id: str, message_ids: list[str]) -> None: ...
+    async def change_public_post(self, change: PublicChange) -> None:
+        """Take one picture out of a posted result, or show an approved one without its spoiler."""
+        ...
     async def show_progress(self, job_id: str, step: int, total: int) -> None: ...
     async def moderation_scope(self, chat_id: str) -> str | None:
         """Which moderators' channel a chat belongs to (a Discord guild); None: the platform's one global chat."""
@@ -140,3 +143,14 @@ class DeliveryLoop:
         found = await asyncio.to_thread(self.template.public_messages, job_id)
         if found is not None:
             await self.sender.delete_messages(*found)
+
+    async def change_public_post(self, change: PublicChange) -> None:
+        """A moderator's decision reaches the public post: only the picture decided on changes. Best effort and
+        logged: the decision itself is already recorded."""
+        try:
+            await self.sender.change_public_post(change)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s could not %s picture %d in chat %s", self.platform, change.kind,
+                          change.picture.index + 1, change.chat_id)

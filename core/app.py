@@ -15,10 +15,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ParamSpec, Protocol, TypeVar
 
-from core.chat_settings import MOD_CHANNEL, NSFW_ALLOWED, OTHERS_BUTTONS, OTHERS_BUTTONS_VALUES, ChatSettings
-from core.delivery import DeliveryTemplate, JobWaiter
+from core.chat_settings import (
+    GLOBAL_SCOPE,
+    MOD_CHANNEL,
+    NSFW_ALLOWED,
+    OTHERS_BUTTONS,
+    OTHERS_BUTTONS_VALUES,
+    ChatSettings,
+)
+from core.delivery import DeliveryTemplate, JobWaiter, ModeratorOutcome
 from core.domain import (
     Accepted,
+    Decision,
     GenerationParams,
     GenerationRequest,
     Job,
@@ -30,6 +38,7 @@ from core.domain import (
 )
 from core.inputs import JOB_REF
 from core.moderation import Moderation
+from core.moderation.refusal import Refusal
 from core.retrying import is_outage
 from core.service import GenerationService
 from core.styles import load_styles
@@ -37,7 +46,7 @@ from core.verification import Verifier
 from core.voice import MAX_BYTES as VOICE_MAX_BYTES
 from core.voice import Transcriber, VoiceRefused
 from safety.image_input import BadImage, read_untrusted_file
-from safety.moderation import Event, ModerationError
+from safety.moderation import ModerationError
 
 log = logging.getLogger(__name__)
 CHAT_SETTINGS = (MOD_CHANNEL, NSFW_ALLOWED, OTHERS_BUTTONS)
@@ -55,6 +64,8 @@ class ModelInfo:
 
 
 def _refused(exc: ModerationError) -> Rejected:
+    if isinstance(exc, Refusal):  # a sentence of its own in the catalogue, in the reader's language
+        return Rejected(exc.code, dict(exc.values))
     return Rejected("moderation", {"detail": str(exc)})
 
 
@@ -65,6 +76,9 @@ class WebLinks(Protocol):
 
     def issue_link(self, member: str, *, admin: bool, chats: list[str], issued_by: str) -> str: ...
     def link_url(self, token: str) -> str: ...
+
+
+BAN_FOR_PICTURE = "picture removed by a moderator"  # the reason a member banned from a picture's post reads
 
 
 P = ParamSpec("P")
@@ -244,26 +258,66 @@ class Muralist:
 
     @_busy_when_storage_is_down
     def ban(self, actor: Requester, target: Requester | str, duration: str, reason: str) -> Reply:
-        return self._as_moderator(actor, lambda m, me, name: m.sanctions.ban(self._target(target), name, duration,
-                                                                             reason, me))
+        """``target``: the member themself (a mention the platform resolved, the author of a replied-to message),
+        or what a moderator typed: @username, a Discord mention, platform:id or #ID."""
+        return self._as_moderator(actor, lambda m, me, name: m.sanctions.ban(
+            (user := self._target(target, actor.platform)), name, duration, reason, me,
+            label=m.identity.label(user, actor.platform)))
 
     @_busy_when_storage_is_down
     def unban(self, actor: Requester, target: Requester | str) -> Reply:
-        return self._as_moderator(actor, lambda m, me, name: m.sanctions.unban(self._target(target), name, "", me))
+        return self._as_moderator(actor, lambda m, me, name: m.sanctions.unban(
+            (user := self._target(target, actor.platform)), name, "", me,
+            label=m.identity.label(user, actor.platform)))
 
     @_busy_when_storage_is_down
-    def ban_author(self, actor: Requester, job_id: str, idx: int, duration: str, reason: str) -> Reply:
-        """Ban whoever made a picture (a moderator's button under a reviewed picture)."""
-        image = self._moderation.review.picture(job_id, idx)
+    def ban_author(self, actor: Requester, job_id: str, idx: int, duration: str,
+                   reason: str = BAN_FOR_PICTURE) -> ModeratorOutcome | Rejected:
+        """Ban whoever made a picture (a moderator's button under it). The picture itself is removed too — the ban
+        says it broke the rules — and the member reads the moderation reason, never where the button was."""
+        m, desk = self._moderation, self.deliveries(actor.platform, "moderators")
+        image = m.review.picture(job_id, idx)
         if image is None:
             return Rejected("gone")
-        return self._as_moderator(actor, lambda m, me, name: m.sanctions.ban(image.user_id, name, duration, reason,
-                                                                             me))
+        me, name = self._user(actor), f"{actor.platform}:{actor.user_id}"
+        state = m.review.state(job_id, idx)
+        if state.ban is not None and m.sanctions.ban_status(image.user_id).banned:
+            return desk.moderator_outcome(job_id, idx, Notice("mod_already_banned",
+                                                              {"by": desk.actor_name(state.ban)}))
+        try:
+            sentence = m.sanctions.ban(image.user_id, name, duration, reason, me,
+                                       label=m.identity.label(image.user_id, actor.platform), picture=(job_id, idx))
+            removing = state.decision is None or state.decision.action == "approve"
+            if removing:
+                m.review.decide(f"img:{job_id}:{idx + 1}", "remove", name, me, "its author was banned")
+        except ModerationError as exc:
+            return _refused(exc)
+        return desk.moderator_outcome(job_id, idx, Notice("moderation", {"detail": sentence}),
+                                      "remove" if removing else None)
 
     @_busy_when_storage_is_down
-    def decide_picture(self, actor: Requester, job_id: str, idx: int, decision: str) -> Reply:
-        return self._as_moderator(actor, lambda m, me, name: m.review.decide(f"img:{job_id}:{idx + 1}", decision,
-                                                                             name, me))
+    def decide_picture(self, actor: Requester, job_id: str, idx: int, decision: str) -> ModeratorOutcome | Rejected:
+        """Approve or remove a picture from its moderators' post. Pressing again is harmless: the answer says who
+        already decided, and the post is brought up to date."""
+        m, desk = self._moderation, self.deliveries(actor.platform, "moderators")
+        image = m.review.picture(job_id, idx)
+        if image is None or decision not in ("approve", "remove"):
+            return Rejected("gone")
+        me, name = self._user(actor), f"{actor.platform}:{actor.user_id}"
+        earlier = m.review.state(job_id, idx).decision
+        if earlier is not None and earlier.action in (decision, "remove"):
+            return desk.moderator_outcome(job_id, idx, Notice(f"mod_already_{earlier.action}d",
+                                                              {"by": desk.actor_name(earlier)}))
+        try:
+            m.review.decide(f"img:{job_id}:{idx + 1}", decision, name, me)
+        except ModerationError as exc:
+            return _refused(exc)
+        values = {"job_id": job_id, "number": idx + 1}
+        if decision == "remove":
+            return desk.moderator_outcome(job_id, idx, Notice("mod_removed", values), "remove")
+        # An approved picture no longer hides behind its spoiler (only review-band pictures were posted behind one).
+        hidden = image.decision in (Decision.REVIEW.value, Decision.UNCHECKED.value)
+        return desk.moderator_outcome(job_id, idx, Notice("mod_approved", values), "unspoiler" if hidden else None)
 
     @_busy_when_storage_is_down
     def decide_appeal(self, actor: Requester, appeal_id: int, decision: str) -> Reply:
@@ -283,11 +337,29 @@ class Muralist:
             return _refused(exc)
         return Notice("web_link", {"minutes": self._web_links.link_minutes, "url": self._web_links.link_url(token)})
 
-    def member_history(self, target: Requester | str) -> list[Event] | Rejected:
+    def member_history(self, target: Requester | str, platform: str = "console") -> tuple[Notice, ...] | Rejected:
+        """A member's moderation history as moderators on ``platform`` read it: a heading that names the member,
+        then one line per event (newest last, at most 20), with who did it by name."""
         try:
-            return self._moderation.sanctions.history(self._target(target))
+            user = self._target(target, platform)
         except ModerationError as exc:
             return _refused(exc)
+        m, desk = self._moderation, self.deliveries(platform, "moderators")
+        lines = [Notice("mod_history_of", {"member": m.identity.label(user, platform)})]
+        for event in m.sanctions.history(user)[-20:]:
+            lines.append(Notice("mod_history_line", {
+                "when": f"{event.created_at:%Y-%m-%d %H:%M}", "action": event.action, "by": desk.actor_name(event),
+                "reason_text": f": {event.reason}" if event.reason else "",
+                "until_text": f" (until {event.expires_at:%Y-%m-%d %H:%M} UTC)" if event.expires_at else ""}))
+        if len(lines) == 1:
+            lines.append(Notice("mod_history_empty"))
+        return tuple(lines)
+
+    def is_moderators_chat(self, platform: str, chat_id: str | None, scope: str | None = None) -> bool:
+        """Whether ``chat_id`` is the moderators' chat of ``scope`` (a guild; None: the platform's one chat). Its
+        own admins moderate there, by the same rule for every moderator's command and button."""
+        return chat_id is not None and self._chat_settings.get(platform, scope or GLOBAL_SCOPE,
+                                                               MOD_CHANNEL) == chat_id
 
     def set_chat_setting(self, actor: Requester, scope: str, key: str, value: str) -> None:
         if key not in CHAT_SETTINGS:
@@ -351,8 +423,10 @@ class Muralist:
     def _user(self, who: Requester) -> int:
         return self._service.repo.ensure_user(who)
 
-    def _target(self, target: Requester | str) -> int:
-        return self._user(target) if isinstance(target, Requester) else self._moderation.identity.resolve_user(target)
+    def _target(self, target: Requester | str, platform: str | None = None) -> int:
+        if isinstance(target, Requester):
+            return self._user(target)
+        return self._moderation.identity.resolve_user(target[:200], platform)
 
     def _moderated(self, action: Callable[[Moderation], str]) -> Reply:
         try:

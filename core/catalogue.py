@@ -194,9 +194,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "只有本群管理员（或机器人管理员）可以修改这个设置。",
     },
     "mod_post": {
-        "en": "{why_text}: job {job_id} picture {number} by user #{user_id}\nprompt: {prompt}\nnsfw score: {score} "
+        "en": "{why_text}: job {job_id} picture {number} by {member}\nprompt: {prompt}\nnsfw score: {score} "
               "({decision})",
-        "zh": "{why_text}：任务 {job_id} 第 {number} 张图片，用户 #{user_id}\n提示词：{prompt}\nNSFW 分数：{score}（{decision}）",
+        "zh": "{why_text}：任务 {job_id} 第 {number} 张图片，作者 {member}\n提示词：{prompt}\nNSFW 分数：{score}（{decision}）",
     },
     "why_review": {"en": "review band", "zh": "待审核"},
     "why_report": {"en": "report", "zh": "举报"},
@@ -212,10 +212,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "nsfw_usage": {"en": "Use /nsfw on or /nsfw off.", "zh": "用法：/nsfw on 或 /nsfw off。"},
     "ban_how_long": {"en": "Ban the requester for how long?", "zh": "封禁这位用户多久？"},
     "ban_usage": {
-        "en": "Use /ban USER DURATION REASON, e.g. /ban telegram:123 7d spam.",
-        "zh": "用法：/ban 用户 时长 原因，例如 /ban telegram:123 7d spam。",
+        "en": "Use /ban USER DURATION REASON (USER: @username or telegram:123), e.g. /ban @ada 7d spam — or reply to "
+              "one of their messages with /ban 7d spam.",
+        "zh": "用法：/ban 用户 时长 原因（用户：@用户名 或 telegram:123），例如 /ban @ada 7d spam；也可以回复对方的消息发送 /ban 7d spam。",
     },
-    "unban_usage": {"en": "Use /unban USER, e.g. /unban telegram:123.", "zh": "用法：/unban 用户，例如 /unban telegram:123。"},
+    "unban_usage": {
+        "en": "Use /unban USER (@username or telegram:123), or reply to one of their messages with /unban.",
+        "zh": "用法：/unban 用户（@用户名 或 telegram:123），或回复对方的消息发送 /unban。",
+    },
     "mod_history_empty": {"en": "No moderation history.", "zh": "没有审核记录。"},
     "not_for_you": {
         "en": "This button is for someone else: use /license to accept for yourself.",
@@ -396,6 +400,37 @@ MESSAGES: dict[str, dict[str, str]] = {
     "chat_admins_only": {
         "en": "Only this chat's admins (or the bot's moderators) can see or change its settings.",
         "zh": "只有本聊天的管理员（或机器人的管理员）可以查看或修改设置。",
+    },
+    # --- moderators: who is who, and posts that say what was done ---------------------------------------------------
+    "mod_no_member": {
+        "en": "No user {who} is known to the bot: name them by @username, a mention, platform:id (e.g. telegram:123) or "
+              "#ID, or reply to one of their messages.",
+        "zh": "机器人不认识用户 {who}：请用 @用户名、提及、平台:编号（例如 telegram:123）或 #编号 指定，或者回复对方的一条消息。",
+    },
+    "mod_member_ambiguous": {
+        "en": "Several members are called {who}; name them by platform:id or a mention instead.",
+        "zh": "有多位成员叫 {who}；请改用 平台:编号 或提及来指定。",
+    },
+    "report_duplicate": {"en": "You already reported this picture.", "zh": "你已经举报过这张图片了。"},
+    "mod_approved": {"en": "Picture {number} of job {job_id} approved.", "zh": "任务 {job_id} 的第 {number} 张图片已通过。"},
+    "mod_removed": {"en": "Picture {number} of job {job_id} removed.", "zh": "任务 {job_id} 的第 {number} 张图片已删除。"},
+    "mod_already_approved": {"en": "Already approved by {by}.", "zh": "已由 {by} 通过。"},
+    "mod_already_removed": {"en": "Already removed by {by}.", "zh": "已由 {by} 删除。"},
+    "mod_already_banned": {"en": "Already banned by {by}.", "zh": "已由 {by} 封禁。"},
+    "mod_status_approved": {"en": "✅ Approved by {by} at {at} UTC", "zh": "✅ 已由 {by} 于 {at} UTC 通过"},
+    "mod_status_removed": {"en": "🗑 Removed by {by} at {at} UTC", "zh": "🗑 已由 {by} 于 {at} UTC 删除"},
+    "mod_status_banned": {
+        "en": "⛔ Author banned {until_text} by {by} at {at} UTC",
+        "zh": "⛔ 作者已被 {by} 于 {at} UTC 封禁{until_text}",
+    },
+    "mod_history_of": {"en": "Moderation history of {member}:", "zh": "{member} 的审核记录："},
+    "mod_history_line": {
+        "en": "{when} {action} by {by}{reason_text}{until_text}",
+        "zh": "{when} {action}，操作者 {by}{reason_text}{until_text}",
+    },
+    "modhistory_usage": {
+        "en": "Use /modhistory USER (@username or telegram:123), or reply to one of their messages with /modhistory.",
+        "zh": "用法：/modhistory 用户（@用户名 或 telegram:123），或回复对方的消息发送 /modhistory。",
     },
 }
 

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.chat_settings import GLOBAL_SCOPE, MOD_CHANNEL, ChatSettings
-from core.domain import FINAL_STATUSES, Decision, Job, JobStatus, Notice
+from core.domain import FINAL_STATUSES, Decision, Job, JobStatus, Notice, Rejected
 from core.events import FINISHED, PROGRESS
-from core.moderation.ports import ModerationRecords
+from core.moderation.identity import member_label, member_name
+from core.moderation.ports import ModerationRecords, ReviewImage
 from core.ports import Clock, EventBus, JobRepository
+from safety.moderation import Event
 
 
 class JobWaiter:
@@ -89,6 +91,34 @@ class ModeratorPost:
     path: str
     caption: Notice
     actions: tuple[str, ...] = ("approve", "remove", "ban")
+
+
+@dataclass(frozen=True)
+class PublicChange:
+    """What a moderator's decision changes in the public post of one picture: ``remove`` takes that picture (and
+    only that one) down, ``unspoiler`` shows an approved picture without its spoiler. The adapter knows how its
+    platform laid the post out; core says where the picture sits in it."""
+
+    kind: str  # "remove" | "unspoiler"
+    chat_id: str
+    message_ids: tuple[str, ...]  # as the sender returned them when it posted the job
+    position: int  # the picture's place among the pictures the post showed
+    posted: int  # how many pictures the post showed
+    still_shown: tuple[int, ...]  # the places of the pictures the post shows now (after this change)
+    picture: ResultPicture  # the picture as it should look now (for unspoiler; path "" once removed)
+    caption: tuple[Notice, ...]  # the result's caption as it reads now (Telegram puts it on the first picture)
+    buttons: tuple[ResultButton, ...]  # the result's buttons for the pictures still shown
+
+
+@dataclass(frozen=True)
+class ModeratorOutcome:
+    """The answer to a moderator's button: the sentence for them, the moderators' post as it should now read (the
+    picture's caption plus who did what, when) with the buttons it keeps, and what changes in the public post."""
+
+    reply: Notice | Rejected
+    caption: tuple[Notice, ...]
+    actions: tuple[str, ...]
+    public: PublicChange | None = None
 
 
 def result_pictures(job: Job) -> tuple[ResultPicture, ...]:
@@ -189,7 +219,9 @@ class DeliveryTemplate:
         self.repo.release_delivery(job_id, self.claimed_by, retry_in_s)
 
     def mark(self, job_id: str, message_ids: list[str]) -> None:
-        self.repo.mark_delivered(job_id, message_ids, self.clock.now())
+        job = self.repo.get_job(job_id)
+        shown = [p.index for p in result_pictures(job)] if job is not None else []
+        self.repo.mark_delivered(job_id, message_ids, self.clock.now(), shown)
 
     def review_posts(self, job: Job, scope: str | None) -> list[ModeratorPost]:
         """Moderator posts for a delivered job's review-band pictures."""
@@ -204,10 +236,68 @@ class DeliveryTemplate:
         image = self.moderation.image(job_id, idx)
         if channel is None or image is None or image.path is None:
             return None
-        caption = Notice("mod_post", {"why_code": (why, {}), "job_id": job_id, "number": idx + 1,
-                                      "user_id": image.user_id, "prompt": image.prompt[:300],
-                                      "score": f"{image.nsfw_score or 0:.3f}", "decision": image.decision})
-        return ModeratorPost(channel, job_id, idx, image.path, caption)
+        return ModeratorPost(channel, job_id, idx, image.path, self._post_caption(image, why))
+
+    def _post_caption(self, image: ReviewImage, why: str) -> Notice:
+        author = member_label(image.user_id, self.moderation.account_names(image.user_id), self.platform)
+        return Notice("mod_post", {"why_code": (why, {}), "job_id": image.job_id, "number": image.image_idx + 1,
+                                   "member": author, "prompt": image.prompt[:300],
+                                   "score": f"{image.nsfw_score or 0:.3f}", "decision": image.decision})
+
+    def moderator_outcome(self, job_id: str, idx: int, reply: Notice | Rejected,
+                          public: str | None = None) -> ModeratorOutcome | Rejected:
+        """The moderators' post of a picture as it reads after a decision: its caption, a line for each thing done
+        to it (who, what, when), and only the buttons still worth pressing. ``public``: "remove" or "unspoiler",
+        the change to make in the picture's public post."""
+        image = self.moderation.image(job_id, idx)
+        if image is None:
+            return Rejected("gone")
+        events = self.moderation.events_for_picture(job_id, idx)
+        decisions = [e for e in events if e.action in ("approve", "remove")]
+        decision = decisions[-1] if decisions else None
+        ban = next((e for e in reversed(events) if e.action == "ban"), None)
+        reported = any(e.action == "report" for e in events)
+        lines = [self._post_caption(image, "why_report" if reported else "why_review")]
+        if decision is not None:
+            lines.append(Notice(f"mod_status_{decision.action}d", {"by": self.actor_name(decision),
+                                                                   "at": f"{decision.created_at:%H:%M}"}))
+        if ban is not None:
+            until = ("until_permanent", {}) if ban.expires_at is None else (
+                "until_time", {"until": f"{ban.expires_at:%Y-%m-%d %H:%M}"})
+            lines.append(Notice("mod_status_banned", {"by": self.actor_name(ban), "at": f"{ban.created_at:%H:%M}",
+                                                      "until_code": until}))
+        actions: list[str] = [] if decision is not None else ["approve", "remove"]
+        if ban is None and (decision is None or decision.action == "remove"):
+            actions.append("ban")
+        change = self.public_change(job_id, idx, public) if public else None
+        return ModeratorOutcome(reply, tuple(lines), tuple(actions), change)
+
+    def actor_name(self, event: Event) -> str:
+        """Who did it, as this platform's moderators know them ("Mia"); the audit name for the system or a
+        console operator without an account here."""
+        if event.actor_user_id is None:
+            return event.actor
+        return member_name(event.actor_user_id, self.moderation.account_names(event.actor_user_id), self.platform)
+
+    def public_change(self, job_id: str, idx: int, kind: str) -> PublicChange | None:
+        """Where picture ``idx`` sits in its job's public post, and how that post reads now; None when the job was
+        not posted on this platform or did not show that picture."""
+        job = self.repo.get_job(job_id)
+        if job is None or job.platform != self.platform or not job.chat_id:
+            return None
+        message_ids = tuple(self.repo.delivered_message_ids(job_id))
+        shown = self.repo.delivered_pictures(job_id)
+        if not message_ids or idx not in shown:
+            return None
+        now = result_pictures(job)
+        picture = next((p for p in now if p.index == idx), None)
+        if picture is None:  # removed: only its place in the post matters
+            picture = ResultPicture(idx, "", f"muralist-{job.id}-{idx + 1}.png", False)
+        elif kind == "unspoiler":
+            picture = ResultPicture(idx, picture.path, f"muralist-{job.id}-{idx + 1}.png", False)
+        still = tuple(place for place, number in enumerate(shown) if any(p.index == number for p in now))
+        return PublicChange(kind, job.chat_id, message_ids, shown.index(idx), len(shown), still, picture,
+                            result_lines(job), result_buttons(job, tuple(p for p in now if p.index in shown)))
 
     def public_messages(self, job_id: str) -> tuple[str, list[str]] | None:
         """(chat id, message ids) of a delivered job, to take down what a moderator removed."""

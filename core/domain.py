@@ -46,6 +46,8 @@ class Requester:
     nsfw_chat: bool = False
     # A local operator at the console may name files on this machine; a chat member never may.
     local: bool = False
+    # The platform's handle (Telegram @username, Discord user name), so moderators can name the member with it.
+    username: str | None = None
 
 
 @dataclass(frozen=True)

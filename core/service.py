@@ -108,6 +108,8 @@ class GenerationService:
         requester = request.requester
         user_id = self.repo.find_user(requester.platform, requester.user_id)
         history = None
+        if user_id is not None:
+            self.repo.remember_names(requester)  # moderators see the name the member uses now
         if user_id is not None and self.sanctions is not None:
             history = self.sanctions.history(user_id)  # read once: for the ban and the tier
             ban = self.sanctions.ban_status(user_id, history)

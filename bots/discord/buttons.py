@@ -4,6 +4,7 @@ DynamicItem). Each callback only translates: the decision is made in ``core``.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from typing import Any
 
@@ -12,8 +13,9 @@ import discord
 from bots.discord.deps import deps_of, is_moderator, say, who
 from bots.discord.translate import custom_id
 from core.catalogue import render, text
-from core.domain import Accepted, Notice, Reply
+from core.domain import Accepted, Notice, Rejected, Reply
 
+LANG = "en"  # a moderators' post is read by every moderator, not only the one who pressed
 BAN_CHOICES = {"1d": "1 day", "7d": "7 days", "30d": "30 days", "permanent": "Permanent"}
 _MEMBER_LABELS = {"reroll": ("button_reroll", ""), "upscale": ("button_upscale", "U"),
                   "variations": ("button_variations", "V"), "report": ("button_report", "Report ")}
@@ -83,20 +85,25 @@ class AcceptButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"^m
 
 class ModButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                 template=r"^muralist:mod_(?P<action>approve|remove|ban|ban_1d|ban_7d|ban_30d|ban_permanent):"
-                         r"(?P<job>[a-z0-9]{1,16}):(?P<idx>\d{1,2})$"):
-    def __init__(self, action: str, job_id: str, idx: int, lang: str = "en") -> None:
+                         r"(?P<job>[a-z0-9]{1,16}):(?P<idx>\d{1,2})(?::(?P<post>\d{1,20}))?$"):
+    """Approve, Remove and Ban… under a moderators' post. Ban… opens a private choice of durations whose buttons
+    carry the post's message id (``post``), so the choice can edit the post it came from."""
+
+    def __init__(self, action: str, job_id: str, idx: int, lang: str = "en", post: int | None = None) -> None:
         labels = {"approve": (text("button_approve", lang), discord.ButtonStyle.success),
                   "remove": (text("button_remove", lang), discord.ButtonStyle.danger),
                   "ban": (text("button_ban", lang), discord.ButtonStyle.danger)}
         label, style = labels.get(action, (BAN_CHOICES.get(action.removeprefix("ban_"), action),
                                            discord.ButtonStyle.danger))
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"muralist:mod_{action}:{job_id}:{idx}"))
-        self.action, self.job_id, self.idx = action, job_id, idx
+        suffix = "" if post is None else f":{post}"
+        super().__init__(discord.ui.Button(label=label, style=style,
+                                           custom_id=f"muralist:mod_{action}:{job_id}:{idx}{suffix}"))
+        self.action, self.job_id, self.idx, self.post = action, job_id, idx, post
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
                              match: re.Match[str]) -> ModButton:
-        return cls(match["action"], match["job"], int(match["idx"]))
+        return cls(match["action"], match["job"], int(match["idx"]), post=int(match["post"]) if match["post"] else None)
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         """Only moderators; everyone else is refused, and the attempt is written to the audit log."""
@@ -112,16 +119,43 @@ class ModButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         deps, moderator = deps_of(interaction), who(interaction)
         if self.action == "ban":
             view = discord.ui.View(timeout=None)
+            post = interaction.message.id if interaction.message is not None else None
             for key in BAN_CHOICES:
-                view.add_item(ModButton(f"ban_{key}", self.job_id, self.idx))
+                view.add_item(ModButton(f"ban_{key}", self.job_id, self.idx, post=post))
             await interaction.response.send_message(text("ban_how_long", moderator.language), view=view,
                                                     ephemeral=True)
             return
         if self.action.startswith("ban_"):
-            reply = await asyncio.to_thread(deps.app.ban_author, moderator, self.job_id, self.idx,
-                                            self.action.removeprefix("ban_"), "banned from the moderators' channel")
+            outcome = await asyncio.to_thread(deps.app.ban_author, moderator, self.job_id, self.idx,
+                                              self.action.removeprefix("ban_"))
         else:
-            reply = await asyncio.to_thread(deps.app.decide_picture, moderator, self.job_id, self.idx, self.action)
-            if self.action == "remove" and isinstance(reply, Notice) and deps.delivery is not None:
-                await deps.delivery.take_down(self.job_id)
-        await say(interaction, render(reply, moderator.language))
+            outcome = await asyncio.to_thread(deps.app.decide_picture, moderator, self.job_id, self.idx, self.action)
+        if isinstance(outcome, Rejected):
+            await say(interaction, render(outcome, moderator.language))
+            return
+        caption = "\n".join(render(line, LANG) for line in outcome.caption)[:1900]
+        kept = moderator_view(self.job_id, self.idx, outcome.actions)
+        reply = render(outcome.reply, moderator.language)
+        if self.action.startswith("ban_"):
+            # The private choice of durations becomes the answer; the post it came from is edited in the channel.
+            await interaction.response.edit_message(content=reply, view=None)
+            if self.post is not None and interaction.channel is not None:
+                with contextlib.suppress(discord.HTTPException):  # the post was deleted meanwhile
+                    await interaction.channel.get_partial_message(self.post).edit(  # type: ignore[union-attr]
+                        content=caption, view=kept, allowed_mentions=discord.AllowedMentions.none())
+        else:
+            await interaction.response.edit_message(content=caption, view=kept,
+                                                    allowed_mentions=discord.AllowedMentions.none())
+            await interaction.followup.send(reply[:1900], ephemeral=True)
+        if outcome.public is not None and deps.delivery is not None:
+            await deps.delivery.change_public_post(outcome.public)
+
+
+def moderator_view(job_id: str, idx: int, actions: tuple[str, ...]) -> discord.ui.View | None:
+    """The buttons a moderators' post offers (after a decision, only those still worth pressing); None: none."""
+    if not actions:
+        return None
+    view = discord.ui.View(timeout=None)
+    for action in actions:
+        view.add_item(ModButton(action, job_id, idx, LANG))
+    return view

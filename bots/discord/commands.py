@@ -14,7 +14,7 @@ from discord import app_commands
 
 from bots.discord.buttons import AcceptButton, rendered
 from bots.discord.deps import deps_of, is_moderator, say, who
-from bots.discord.translate import imagine_params, requester
+from bots.discord.translate import PLATFORM, imagine_params, requester
 from bots.downloads import TooLarge, read_at_most
 from core.catalogue import render, text
 from core.chat_settings import MOD_CHANNEL
@@ -198,16 +198,15 @@ class ModGroup(app_commands.Group):
     @app_commands.command(name="history", description="A member's moderation history")
     async def history(self, interaction: discord.Interaction[Any], user: discord.User) -> None:
         moderator = who(interaction)
-        events = await asyncio.to_thread(deps_of(interaction).app.member_history, _member(user))
-        if isinstance(events, Rejected):
-            await say(interaction, render(events, moderator.language))
+        lines = await asyncio.to_thread(deps_of(interaction).app.member_history, _member(user), PLATFORM)
+        if isinstance(lines, Rejected):
+            await say(interaction, render(lines, moderator.language))
             return
-        await say(interaction, "\n".join(f"{e.created_at:%Y-%m-%d %H:%M} {e.action} by {e.actor}: {e.reason or ''}"
-                                         for e in events[-20:]) or text("mod_history_empty", moderator.language))
+        await say(interaction, "\n".join(render(line, moderator.language) for line in lines))
 
 
 def _member(user: discord.User) -> Any:
-    return requester(user.id, None, user.display_name)
+    return requester(user.id, None, user.display_name, username=user.name)
 
 
 MEMBER_COMMANDS: tuple[app_commands.Command[Any, Any, Any], ...] = (

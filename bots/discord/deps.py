@@ -38,7 +38,7 @@ def who(interaction: discord.Interaction[Any]) -> Requester:
     is_nsfw = getattr(interaction.channel, "is_nsfw", None)
     return requester(interaction.user.id, interaction.channel_id, interaction.user.display_name, interaction.id,
                      locale=str(interaction.locale), tiers=tiers_for(roles, deps_of(interaction).tier_roles),
-                     nsfw_channel=bool(is_nsfw()) if callable(is_nsfw) else False)
+                     nsfw_channel=bool(is_nsfw()) if callable(is_nsfw) else False, username=interaction.user.name)
 
 
 def is_moderator(interaction: discord.Interaction[Any]) -> bool:

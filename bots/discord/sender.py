@@ -13,17 +13,20 @@ from bots.delivery_loop import progress_bar
 from bots.discord.buttons import MemberButton, ModButton
 from bots.discord.deps import DiscordDeps
 from core.catalogue import render, text
-from core.delivery import ModeratorPost, ResultMessage
+from core.delivery import ModeratorPost, PublicChange, ResultButton, ResultMessage
 
 LANG = "en"  # a channel message is read by the whole channel, not only the requester
 
 
 def result_view(message: ResultMessage) -> discord.ui.View:
     """Reroll for the job; Upscale, Variations and Report for each picture that was posted (one row each)."""
+    return buttons_view(message.buttons, len(message.pictures) == 1)
+
+
+def buttons_view(buttons: tuple[ResultButton, ...], single: bool) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    single = len(message.pictures) == 1
     rows = {"reroll": 0, "upscale": 1, "variations": 2, "report": 3}
-    for button in message.buttons:
+    for button in buttons:
         view.add_item(MemberButton.labelled(button.action, button.job_id, button.idx, single, LANG,
                                             rows[button.action]))
     return view
@@ -54,8 +57,30 @@ class DiscordSender:
         for action in post.actions:
             view.add_item(ModButton(action, post.job_id, post.idx, LANG))
         channel = await self._channel(post.channel_id)
+        # The caption mentions the author so moderators can click through; a mention here must not ping them.
         await channel.send(render(post.caption, LANG)[:1900], view=view, file=discord.File(
-            post.path, filename=f"SPOILER_review-{post.job_id}-{post.idx + 1}.png", spoiler=True))
+            post.path, filename=f"SPOILER_review-{post.job_id}-{post.idx + 1}.png", spoiler=True),
+            allowed_mentions=discord.AllowedMentions.none())
+
+    async def change_public_post(self, change: PublicChange) -> None:
+        """A result is one message with every picture attached: a removal edits that one attachment out (and its
+        buttons; the message goes when nothing is left), an approval swaps it for the same picture without
+        spoiler."""
+        channel = await self._channel(change.chat_id)
+        try:
+            message = await channel.fetch_message(int(change.message_ids[0]))
+        except discord.NotFound:
+            return  # deleted by someone already
+        kept = [a for a in message.attachments if a.filename.removeprefix("SPOILER_") != change.picture.filename]
+        if change.kind == "remove":
+            if not kept:
+                with contextlib.suppress(discord.NotFound):
+                    await message.delete()
+                return
+            view = buttons_view(change.buttons, len(kept) == 1) if change.buttons else None
+            await message.edit(attachments=kept, view=view)
+            return
+        await message.edit(attachments=[*kept, discord.File(change.picture.path, filename=change.picture.filename)])
 
     async def delete_messages(self, chat_id: str, message_ids: list[str]) -> None:
         channel = await self._channel(chat_id)

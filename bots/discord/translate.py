@@ -19,10 +19,11 @@ PREFIX = "muralist"
 
 
 def requester(user_id: int, channel_id: int | None, name: str | None = None, interaction_id: int | None = None, *,
-              locale: str | None = None, tiers: frozenset[str] = frozenset(), nsfw_channel: bool = False) -> Requester:
+              locale: str | None = None, tiers: frozenset[str] = frozenset(), nsfw_channel: bool = False,
+              username: str | None = None) -> Requester:
     return Requester(PLATFORM, str(user_id), None if channel_id is None else str(channel_id), name,
                      None if interaction_id is None else str(interaction_id), language=language(locale),
-                     tiers=tiers, nsfw_chat=nsfw_channel)
+                     tiers=tiers, nsfw_chat=nsfw_channel, username=username)
 
 
 def tiers_for(role_ids: Iterable[int], tier_roles: Mapping[str, str]) -> frozenset[str]:

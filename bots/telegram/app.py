@@ -6,6 +6,7 @@ the member's language; no business rule lives here, and nothing here touches sto
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import uuid
@@ -34,12 +35,13 @@ from telegram.ext import (
 from bots.delivery_loop import DeliveryLoop
 from bots.downloads import TooLarge, read_at_most
 from bots.listings import help_text, models_text, styles_text
-from bots.telegram.delivery import TelegramSender
+from bots.telegram.delivery import DELIVERY_LANGUAGE, TelegramSender
 from bots.telegram.deps import Progress, TelegramDeps
 from bots.telegram.formatting import PARSE_MODE, as_html
 from bots.telegram.translate import (
     ACCEPT_BUTTON,
     ANSWER_LIMIT,
+    CAPTION_LIMIT,
     MEMBER_BUTTON,
     MESSAGE_LIMIT,
     MOD_BUTTON,
@@ -47,6 +49,8 @@ from bots.telegram.translate import (
     command_argument,
     imagine_params,
     licence_keyboard,
+    moderator_buttons,
+    names_a_member,
     pressed,
     requester,
 )
@@ -81,7 +85,28 @@ def _lang(update: Update) -> str:
 def _who(update: Update) -> Requester:
     user, chat, message = update.effective_user, update.effective_chat, update.effective_message
     assert user is not None and chat is not None
-    return requester(user.id, chat.id, user.full_name, message.message_id if message else None, _lang(update))
+    return requester(user.id, chat.id, user.full_name, message.message_id if message else None, _lang(update),
+                     user.username)
+
+
+def _replied_member(update: Update, context: MuralistContext) -> Requester | None:
+    """The author of the message a moderator's command replies to (how "/ban 7d spam" names its member)."""
+    message, chat = update.effective_message, update.effective_chat
+    replied = message.reply_to_message if message is not None else None
+    user = replied.from_user if replied is not None else None
+    if user is None or chat is None or user.is_bot:
+        return None
+    return requester(user.id, chat.id, user.full_name, replied.message_id if replied else None,
+                     language(user.language_code), user.username)
+
+
+def _member_and_rest(update: Update, context: MuralistContext) -> tuple[Requester | str | None, list[str]]:
+    """(the member a moderator's command names, the words after it): a typed @username, mention, #ID or
+    platform:id wins; otherwise the author of the replied-to message."""
+    args = _argument(update).split()
+    if args and names_a_member(args[0]):
+        return args[0], args[1:]
+    return _replied_member(update, context), args
 
 
 def _argument(update: Update) -> str:
@@ -114,6 +139,19 @@ async def _submitted(update: Update, context: MuralistContext, outcome: Accepted
 
 def _is_moderator(update: Update, context: MuralistContext) -> bool:
     return update.effective_user is not None and update.effective_user.id in context.deps.admin_ids
+
+
+async def _may_moderate(update: Update, context: MuralistContext) -> bool:
+    """The one rule for every moderator's command and button: the bot's moderators anywhere, and the admins of the
+    moderators' chat inside that chat (only the bot's moderators choose which chat that is)."""
+    if _is_moderator(update, context):
+        return True
+    chat = update.effective_chat
+    if chat is None or chat.type == "private":
+        return False
+    if not await asyncio.to_thread(context.deps.app.is_moderators_chat, PLATFORM, str(chat.id)):
+        return False
+    return await _is_group_admin(update, context)
 
 
 async def _refuse(update: Update, context: MuralistContext, what: str) -> str:
@@ -193,7 +231,7 @@ async def link(update: Update, context: MuralistContext) -> None:
 async def set_mod_chat(update: Update, context: MuralistContext) -> None:
     # The moderators' chat is one for the whole bot, so a group's own admins may not choose it: it would send every
     # report and review-band picture to their group.
-    if not _is_moderator(update, context):
+    if not await _may_moderate(update, context):
         await _reply(update, await _refuse(update, context, "/modchat"))
         return
     chat = update.effective_chat
@@ -218,26 +256,43 @@ async def set_nsfw(update: Update, context: MuralistContext) -> None:
 
 
 async def ban_user(update: Update, context: MuralistContext) -> None:
-    if not _is_moderator(update, context):
+    """/ban @username 7d spam, /ban telegram:123 7d spam, or /ban 7d spam as a reply to the member's message."""
+    if not await _may_moderate(update, context):
         await _reply(update, await _refuse(update, context, "/ban"))
         return
-    args = _argument(update).split()
-    if len(args) < 3:
+    member, rest = _member_and_rest(update, context)
+    if member is None or len(rest) < 2:
         await _reply(update, text("ban_usage", _lang(update)))
         return
-    await _say(update, await asyncio.to_thread(context.deps.app.ban, _who(update), args[0], args[1],
-                                               " ".join(args[2:])))
+    await _say(update, await asyncio.to_thread(context.deps.app.ban, _who(update), member, rest[0], " ".join(rest[1:])))
 
 
 async def unban_user(update: Update, context: MuralistContext) -> None:
-    if not _is_moderator(update, context):
+    if not await _may_moderate(update, context):
         await _reply(update, await _refuse(update, context, "/unban"))
         return
-    args = _argument(update).split()
-    if not args:
+    member, _ = _member_and_rest(update, context)
+    if member is None:
         await _reply(update, text("unban_usage", _lang(update)))
         return
-    await _say(update, await asyncio.to_thread(context.deps.app.unban, _who(update), args[0]))
+    await _say(update, await asyncio.to_thread(context.deps.app.unban, _who(update), member))
+
+
+async def show_member_history(update: Update, context: MuralistContext) -> None:
+    """/modhistory @username (or as a reply): a member's moderation history, with names instead of ids."""
+    if not await _may_moderate(update, context):
+        await _reply(update, await _refuse(update, context, "/modhistory"))
+        return
+    lang = _lang(update)
+    member, _ = _member_and_rest(update, context)
+    if member is None:
+        await _reply(update, text("modhistory_usage", lang))
+        return
+    lines = await asyncio.to_thread(context.deps.app.member_history, member, PLATFORM)
+    if isinstance(lines, Rejected):
+        await _say(update, lines)
+        return
+    await _reply(update, "\n".join(render(line, lang) for line in lines))
 
 
 async def mod_command(update: Update, context: MuralistContext) -> None:
@@ -490,22 +545,30 @@ async def press_result_button(update: Update, context: MuralistContext) -> None:
 
 
 async def press_mod_button(update: Update, context: MuralistContext) -> None:
+    """Approve, Remove or Ban under a moderators' post: core decides, the post is edited to say who did what and
+    when (keeping only the buttons still worth pressing), and the picture's public post changes to match."""
     query, deps, lang = update.callback_query, context.deps, _lang(update)
     assert query is not None and context.matches
     action, job_id, idx = pressed(context.matches[0])
-    if not _is_moderator(update, context):
+    if not await _may_moderate(update, context):
         await query.answer(await _refuse(update, context, f"button {action} on {job_id}"), show_alert=True)
         return
     who, picture = _who(update), idx or 0
     if action == "ban_7d":
-        reply = await asyncio.to_thread(deps.app.ban_author, who, job_id, picture, "7d",
-                                        "banned from the moderators' chat")
+        outcome = await asyncio.to_thread(deps.app.ban_author, who, job_id, picture, "7d")
     else:
-        reply = await asyncio.to_thread(deps.app.decide_picture, who, job_id, picture, action)
-        if action == "remove" and isinstance(reply, Notice) and deps.delivery is not None:
-            context.application.create_task(deps.delivery.take_down(job_id), update=update,
-                                            name=f"take down {job_id}")
-    await query.answer(render(reply, lang)[:ANSWER_LIMIT], show_alert=True)
+        outcome = await asyncio.to_thread(deps.app.decide_picture, who, job_id, picture, action)
+    if isinstance(outcome, Rejected):
+        await query.answer(render(outcome, lang)[:ANSWER_LIMIT], show_alert=True)
+        return
+    await query.answer(render(outcome.reply, lang)[:ANSWER_LIMIT], show_alert=True)
+    caption = "\n".join(render(line, DELIVERY_LANGUAGE) for line in outcome.caption)[:CAPTION_LIMIT]
+    with contextlib.suppress(TelegramError):  # "message is not modified": a second press changed nothing
+        await query.edit_message_caption(caption=caption, reply_markup=moderator_buttons(
+            job_id, picture, outcome.actions, DELIVERY_LANGUAGE))
+    if outcome.public is not None and deps.delivery is not None:
+        context.application.create_task(deps.delivery.change_public_post(outcome.public), update=update,
+                                        name=f"{action} {job_id}:{picture}")
 
 
 async def press_stale_button(update: Update, context: MuralistContext) -> None:
@@ -553,7 +616,8 @@ COMMANDS = {"start": start, "license": show_licence, "licence": show_licence, "a
             "cancel": cancel_job, "modchat": set_mod_chat, "nsfw": set_nsfw, "ban": ban_user, "unban": unban_user,
             "mod": mod_command, "verify": verify_picture,
             "styles": show_styles, "models": show_models, "reroll": reroll, "variations": variations,
-            "upscale": upscale, "report": report, "appeal": appeal, "unlink": unlink, "settings": chat_settings}
+            "upscale": upscale, "report": report, "appeal": appeal, "unlink": unlink, "settings": chat_settings,
+            "modhistory": show_member_history}
 
 
 def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids: frozenset[int],

@@ -22,7 +22,7 @@ from bots.telegram.deps import TelegramDeps
 from bots.telegram.formatting import PARSE_MODE, as_html
 from bots.telegram.translate import CAPTION_LIMIT, MESSAGE_LIMIT, lines_text, moderator_keyboard, result_keyboard
 from core.catalogue import render, text
-from core.delivery import ModeratorPost, ResultMessage
+from core.delivery import ModeratorPost, PublicChange, ResultMessage
 
 log = logging.getLogger(__name__)
 DELIVERY_LANGUAGE = "en"
@@ -71,6 +71,35 @@ class TelegramSender:
         await self.bot.send_photo(int(post.channel_id), Path(post.path).read_bytes(),
                                   caption=as_html(render(post.caption, lang), CAPTION_LIMIT, code=[post.job_id]),
                                   parse_mode=PARSE_MODE, has_spoiler=True, reply_markup=moderator_keyboard(post, lang))
+
+    async def change_public_post(self, change: PublicChange) -> None:
+        """Each picture of a result is its own message (a photo, or one item of a media group): a removal deletes
+        only that message, an approval swaps the photo for the same one without spoiler."""
+        chat_id, lang = int(change.chat_id), DELIVERY_LANGUAGE
+        if change.position >= len(change.message_ids):
+            return
+        message_id = int(change.message_ids[change.position])
+        keyboard = result_keyboard(change.buttons, lang) if change.buttons else None
+        buttons_message = int(change.message_ids[change.posted]) if len(change.message_ids) > change.posted else None
+        # A media group's caption rides on its first picture; it stays on the first picture still shown.
+        first = change.still_shown[0] if change.still_shown else None
+        if change.kind == "remove":
+            with contextlib.suppress(TelegramError):  # already deleted by a member or an admin
+                await self.bot.delete_message(chat_id, message_id)
+            if first is not None and change.position < first and first < len(change.message_ids):
+                with contextlib.suppress(TelegramError):
+                    await self.bot.edit_message_caption(chat_id, int(change.message_ids[first]),
+                                                        caption=lines_text(change.caption, lang))
+            if buttons_message is not None and change.posted > 1:  # no Upscale/Report for a picture that is gone
+                with contextlib.suppress(TelegramError):
+                    await self.bot.edit_message_reply_markup(chat_id, buttons_message, reply_markup=keyboard)
+            return
+        picture = change.picture
+        caption = lines_text(change.caption, lang) if change.position == first else None
+        await self.bot.edit_message_media(
+            InputMediaPhoto(Path(picture.path).read_bytes(), caption=caption, has_spoiler=False,
+                            filename=picture.filename),
+            chat_id=chat_id, message_id=message_id, reply_markup=keyboard if change.posted == 1 else None)
 
     async def delete_messages(self, chat_id: str, message_ids: list[str]) -> None:
         for message_id in message_ids:

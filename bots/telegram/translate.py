@@ -30,9 +30,9 @@ _MOD_ACTIONS = {"approve": ("mod_approve", "button_approve"), "remove": ("mod_re
 
 
 def requester(user_id: int, chat_id: int, name: str | None = None, message_id: int | None = None,
-              language: str = "en") -> Requester:
+              language: str = "en", username: str | None = None) -> Requester:
     return Requester(PLATFORM, str(user_id), str(chat_id), name, None if message_id is None else str(message_id),
-                     language=language)
+                     language=language, username=username)
 
 
 def command_argument(message: str) -> str:
@@ -85,7 +85,23 @@ def result_keyboard(buttons: Iterable[ResultButton], lang: str) -> InlineKeyboar
 
 
 def moderator_keyboard(post: ModeratorPost, lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(text(_MOD_ACTIONS[a][1], lang), callback_data=callback_data(_MOD_ACTIONS[a][0],
-                                                                                          post.job_id, post.idx))
-        for a in post.actions if a in _MOD_ACTIONS]])
+    keyboard = moderator_buttons(post.job_id, post.idx, post.actions, lang)
+    assert keyboard is not None  # a new post offers every action
+    return keyboard
+
+
+def moderator_buttons(job_id: str, idx: int, actions: Iterable[str], lang: str) -> InlineKeyboardMarkup | None:
+    """The buttons a moderators' post offers (after a decision, only those still worth pressing); None: none."""
+    row = [InlineKeyboardButton(text(_MOD_ACTIONS[a][1], lang), callback_data=callback_data(_MOD_ACTIONS[a][0],
+                                                                                             job_id, idx))
+           for a in actions if a in _MOD_ACTIONS]
+    return InlineKeyboardMarkup([row]) if row else None
+
+
+_MEMBER_REFERENCE = re.compile(r"^(@\w{1,64}|<@!?\d{1,20}>|#\d{1,18}|[a-z]{2,16}:\S{1,64})$")
+
+
+def names_a_member(word: str) -> bool:
+    """Whether a command's first word names a member (@username, a mention, #ID, platform:id) rather than being a
+    duration: with a reply, "/ban 7d spam" bans the replied-to member, "/ban @ada 7d spam" still bans @ada."""
+    return bool(_MEMBER_REFERENCE.match(word))

@@ -27,7 +27,8 @@ from bots.web.charts import CHARTS, draw
 from bots.web.security import SESSION_KEY, csrf_ok, csrf_token
 from core.app import Muralist
 from core.catalogue import language, render, text
-from core.domain import Notice, Rejected, Reply
+from core.delivery import ModeratorOutcome
+from core.domain import Rejected, Reply
 from core.web_console import AuditFilter, Grant, ModerationConsole
 
 log = logging.getLogger(__name__)
@@ -192,15 +193,12 @@ class WebConsole:
             return self.refuse(request, grant, f"{action} {job_id}:{idx + 1}")
         who = grant.requester()
         if action in ("approve", "remove"):
-            reply = await run_in_threadpool(self.app.decide_picture, who, job_id, idx, action)
-        else:  # ban: the author is banned and the picture removed, two entries in the log
+            result = await run_in_threadpool(self.app.decide_picture, who, job_id, idx, action)
+        else:  # ban: the author is banned and the picture removed (two entries in the log), as the chat button does
             duration = fields.get("duration", "")
             reason = fields.get("reason", "").strip()[:500] or "A picture against the rules"
-            reply = await run_in_threadpool(self.app.ban_author, who, job_id, idx, duration, reason)
-            if not isinstance(reply, Rejected):
-                removed = await run_in_threadpool(self.app.decide_picture, who, job_id, idx, "remove")
-                both = f"{render(reply, 'en')} {render(removed, 'en')}"
-                reply = removed if isinstance(removed, Rejected) else Notice("moderation", {"detail": both})
+            result = await run_in_threadpool(self.app.ban_author, who, job_id, idx, duration, reason)
+        reply = result.reply if isinstance(result, ModeratorOutcome) else result
         return self.outcome(request, reply, fields.get("back", "/") if fields.get("back") == "/filed" else "/")
 
     async def appeal(self, request: Request, grant: Grant, fields: dict[str, str]) -> Response:

@@ -4,17 +4,48 @@ ban or a fresh quota."""
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 
 from core.domain import Requester, utc_day
-from core.moderation.ports import Accounts, Members, QuotaLedger
+from core.moderation.ports import AccountName, Accounts, Members, QuotaLedger
+from core.moderation.refusal import Refusal
 from core.moderation.sanctions import Sanctions
 from core.moderation.tiers import QuotaTiers
 from core.ports import Clock
 from safety.moderation import ModerationError
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_MENTION = re.compile(r"^<@!?(\d{1,20})>$")  # a Discord mention, as typed or pasted
+_USERNAME = re.compile(r"^@([A-Za-z0-9_.]{1,64})$")
+
+
+def member_label(user_id: int, accounts: Sequence[AccountName], platform: str) -> str:
+    """How moderators on ``platform`` see a member: their name and a handle they can act on there — a Discord
+    mention, a Telegram @username (or telegram:ID when they have none), platform:id elsewhere."""
+    here = next((a for a in accounts if a.platform == platform), None)
+    named = here if here is not None and here.display_name else next((a for a in accounts if a.display_name), None)
+    name = named.display_name if named is not None else None
+    if here is not None and platform == "discord":
+        handle = f"<@{here.external_id}>"
+    elif here is not None and here.username:
+        handle = f"@{here.username}"
+    elif here is not None or accounts:
+        account = here or accounts[0]
+        handle = f"{account.platform}:{account.external_id}"
+    else:
+        handle = f"#{user_id}"
+    return f"{name} ({handle})" if name else handle
+
+
+def member_name(user_id: int, accounts: Sequence[AccountName], platform: str) -> str:
+    """Just the name ("Mia"), for lines such as "Approved by Mia"; the label when the platform gave none."""
+    here = next((a for a in accounts if a.platform == platform and a.display_name), None)
+    named = here or next((a for a in accounts if a.display_name), None)
+    return named.display_name if named is not None and named.display_name else member_label(user_id, accounts,
+                                                                                              platform)
 
 
 class Identity:
@@ -28,18 +59,34 @@ class Identity:
         self.clock = clock
         self.link_code_minutes = link_code_minutes
 
-    def resolve_user(self, spec: str) -> int:
-        """'#42' (user id) or 'platform:external_id' (e.g. console:ada, discord:1234) → user id, or a clear error."""
+    def resolve_user(self, spec: str, platform: str | None = None) -> int:
+        """What a moderator types → a user id, or a clear refusal: '#42' (user id), 'platform:external_id'
+        (console:ada, discord:1234), a Discord mention '<@1234>', or '@username' (on ``platform`` first)."""
         text = spec.strip()
-        if text.startswith("#") and text[1:].isdigit():
-            if self.accounts.user_exists(int(text[1:])):
-                return int(text[1:])
+        user: int | None = None
+        if (mention := _MENTION.match(text)) is not None:
+            user = self.members.find_user("discord", mention[1])
+        elif (handle := _USERNAME.match(text)) is not None:
+            found = self.accounts.users_by_username(handle[1], platform) if platform else []
+            found = found or self.accounts.users_by_username(handle[1])
+            if len(found) > 1:
+                raise Refusal("mod_member_ambiguous", who=text[:70])
+            user = found[0] if found else None
+        elif text.startswith("#") and text[1:].isdigit():
+            user = int(text[1:]) if self.accounts.user_exists(int(text[1:])) else None
         elif ":" in text:
-            platform, _, external = text.partition(":")
-            user = self.members.find_user(platform.strip().lower(), external.strip())
-            if user is not None:
-                return user
-        raise ModerationError(f"No user {spec!r}: use #ID or platform:id (for example console:ada).")
+            platform_name, _, external = text.partition(":")
+            user = self.members.find_user(platform_name.strip().lower(), external.strip())
+        if user is None:
+            raise Refusal("mod_no_member", who=text[:70])
+        return user
+
+    def label(self, user_id: int, platform: str) -> str:
+        """The member as moderators on ``platform`` should see them (see :func:`member_label`)."""
+        return member_label(user_id, self.accounts.account_names(user_id), platform)
+
+    def name(self, user_id: int, platform: str) -> str:
+        return member_name(user_id, self.accounts.account_names(user_id), platform)
 
     def accounts_of(self, user_id: int) -> list[tuple[str, str]]:
         """(platform, id on that platform) of every account the user has."""

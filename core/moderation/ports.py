@@ -34,6 +34,16 @@ class Account:
 
 
 @dataclass(frozen=True)
+class AccountName:
+    """One platform account of a member, as that platform shows them."""
+
+    platform: str
+    external_id: str
+    display_name: str | None = None
+    username: str | None = None
+
+
+@dataclass(frozen=True)
 class Reservation:
     """Where a job's quota reservation was charged, so a refund goes back to the same period."""
 
@@ -41,12 +51,19 @@ class Reservation:
     charged_at: datetime
 
 
+class DuplicateReport(Exception):
+    """The member already reported this picture (the database holds one report per member per picture)."""
+
+
 class ModerationLog(Protocol):
     """The append-only history: every ban, strike, report, appeal, decision and grant is an event."""
 
-    def add_event(self, action: str, actor: str, *, now: datetime, **fields: Any) -> int: ...
+    def add_event(self, action: str, actor: str, *, now: datetime, **fields: Any) -> int:
+        """Append an event; a second report of a picture by the same member raises :class:`DuplicateReport`."""
+        ...
     def event(self, event_id: int) -> Event | None: ...
     def events_for_user(self, user_id: int) -> list[Event]: ...
+    def events_for_picture(self, job_id: str, idx: int) -> list[Event]: ...
     def all_events(self, actions: tuple[str, ...] | None = None) -> list[Event]: ...
 
 
@@ -71,6 +88,8 @@ class Accounts(Protocol):
 
     def user_exists(self, user_id: int) -> bool: ...
     def accounts_of(self, user_id: int) -> list[tuple[str, str]]: ...
+    def account_names(self, user_id: int) -> list[AccountName]: ...
+    def users_by_username(self, username: str, platform: str | None = None) -> list[int]: ...
     def account(self, platform: str, external_id: str) -> Account | None: ...
     def create_link_code(self, user_id: int, platform: str, code: str, *, now: datetime,
                          expires_at: datetime) -> None: ...

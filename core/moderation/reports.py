@@ -3,7 +3,8 @@ Both wait in the review queue until a moderator decides (:mod:`core.moderation.r
 
 from __future__ import annotations
 
-from core.moderation.ports import ModerationLog, Pictures
+from core.moderation.ports import DuplicateReport, ModerationLog, Pictures
+from core.moderation.refusal import Refusal
 from core.ports import Clock
 from safety.moderation import ModerationError, check_appeal
 
@@ -18,10 +19,16 @@ class ReportsAndAppeals:
         image = self.pictures.image(job_id, image_idx)
         if image is None or image.path is None:
             raise ModerationError(f"There is no delivered picture {image_idx + 1} in job {job_id}.")
-        event_id = self.log.add_event("report", f"user:{reporter_user_id}", now=self.clock.now(),
-                                      actor_user_id=reporter_user_id, target_user_id=image.user_id,
-                                      target_job_id=job_id, target_image_idx=image_idx,
-                                      reason=reason.strip()[:500] or None)
+        if any(e.action == "report" and e.actor_user_id == reporter_user_id
+               for e in self.log.events_for_picture(job_id, image_idx)):
+            raise Refusal("report_duplicate")  # one report per member per picture: a second would only be noise
+        try:
+            event_id = self.log.add_event("report", f"user:{reporter_user_id}", now=self.clock.now(),
+                                          actor_user_id=reporter_user_id, target_user_id=image.user_id,
+                                          target_job_id=job_id, target_image_idx=image_idx,
+                                          reason=reason.strip()[:500] or None)
+        except DuplicateReport:  # the same member's second press, handled at the same moment as the first
+            raise Refusal("report_duplicate") from None
         return f"Thank you: picture {image_idx + 1} of job {job_id} is reported (#{event_id}); a moderator will look."
 
     def appeal(self, user_id: int, target: str, reason: str = "") -> str:

@@ -11,10 +11,20 @@ from pathlib import Path
 from core.domain import utc_day
 from core.moderation.ports import ModerationLog, Pictures, QuotaLedger, ReviewImage
 from core.ports import Clock
-from safety.moderation import ModerationError, check_not_own_case, open_items
+from safety.moderation import Event, ModerationError, check_not_own_case, open_items
 
 # Every action that opens or closes an item of the queue.
 _QUEUE_ACTIONS = ("report", "appeal", "approve", "remove", "appeal_upheld", "appeal_denied", "dismiss")
+
+
+@dataclass(frozen=True)
+class PictureState:
+    """Where one picture stands with the moderators: the decision on it (the latest approve or remove), a ban of its
+    author made for it, and whether a member reported it."""
+
+    decision: Event | None
+    ban: Event | None
+    reported: bool
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,13 @@ class ReviewQueue:
 
     def picture(self, job_id: str, idx: int) -> ReviewImage | None:
         return self.pictures.image(job_id, idx)
+
+    def state(self, job_id: str, idx: int) -> PictureState:
+        events = self.log.events_for_picture(job_id, idx)
+        decisions = [e for e in events if e.action in ("approve", "remove")]
+        bans = [e for e in events if e.action == "ban"]
+        return PictureState(decisions[-1] if decisions else None, bans[-1] if bans else None,
+                            any(e.action == "report" for e in events))
 
     def decide(self, ref: str, decision: str, actor: str, actor_user_id: int | None = None, note: str = "") -> str:
         decision = decision.lower()
@@ -97,6 +114,12 @@ class ReviewQueue:
         check_not_own_case(actor_user_id, image.user_id)
         if decision not in ("approve", "remove"):
             raise ModerationError("A picture is decided with approve or remove (or ban the user with `ban`).")
+        earlier = self.state(image.job_id, image.image_idx).decision
+        # The same decision twice is one decision; a removed picture is out of circulation for good (an approved
+        # one may still be removed: a later report can show what the first look missed).
+        if earlier is not None and earlier.action in (decision, "remove"):
+            raise ModerationError(f"Picture {image.image_idx + 1} of job {image.job_id} is already "
+                                  f"{earlier.action}d (by {earlier.actor}).")
         details: dict[str, object] = {"nsfw_score": image.nsfw_score, "automatic": image.decision}
         if decision == "remove" and image.path:
             # Taken out of circulation but kept for the moderation export (training better classifiers).

@@ -37,25 +37,32 @@ class Sanctions:
         """``events``: the user's history when the caller already has it (submit reads it once for ban and tier)."""
         return ban_status(self.history(user_id) if events is None else events, self.clock.now())
 
-    def ban(self, user_id: int, actor: str, duration: str, reason: str, actor_user_id: int | None = None) -> str:
+    def ban(self, user_id: int, actor: str, duration: str, reason: str, actor_user_id: int | None = None, *,
+            label: str | None = None, picture: tuple[str, int] | None = None) -> str:
+        """``label``: how the sentence names the member (default "User #ID"); ``picture``: (job, index) when the
+        ban is for a picture, so the moderators' post of that picture can say so."""
         check_not_own_case(actor_user_id, user_id)
         if not reason.strip():
             raise ModerationError("Say why: a ban needs a reason the member will see.")
         length = parse_duration(duration)
         now = self.clock.now()
         until = None if length is None else now + length
+        job_id, image_idx = picture if picture is not None else (None, None)
         self.log.add_event("ban", actor, now=now, actor_user_id=actor_user_id, target_user_id=user_id,
-                           reason=reason.strip(), expires_at=until)
-        return f"User #{user_id} is banned " + ("permanently." if until is None
-                                                 else f"until {until:%Y-%m-%d %H:%M} UTC.")
+                           reason=reason.strip()[:500], expires_at=until, target_job_id=job_id,
+                           target_image_idx=image_idx)
+        return f"{label or f'User #{user_id}'} is banned " + ("permanently." if until is None
+                                                               else f"until {until:%Y-%m-%d %H:%M} UTC.")
 
-    def unban(self, user_id: int, actor: str, reason: str = "", actor_user_id: int | None = None) -> str:
+    def unban(self, user_id: int, actor: str, reason: str = "", actor_user_id: int | None = None, *,
+              label: str | None = None) -> str:
         check_not_own_case(actor_user_id, user_id)
+        who = label or f"User #{user_id}"
         if not self.ban_status(user_id).banned:
-            raise ModerationError(f"User #{user_id} is not banned.")
+            raise ModerationError(f"{who} is not banned.")
         self.log.add_event("unban", actor, now=self.clock.now(), actor_user_id=actor_user_id,
                            target_user_id=user_id, reason=reason or None)
-        return f"User #{user_id} may make pictures again."
+        return f"{who} may make pictures again."
 
     def strike_for_prompt(self, user_id: int, categories: tuple[str, ...], prompt: str) -> dict[str, str] | None:
         """A prompt blocked for a hard category is a strike; enough strikes in the window suspend automatically.

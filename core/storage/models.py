@@ -9,7 +9,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -56,6 +68,10 @@ class PlatformAccount(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How the platform shows this member (refreshed whenever they use the bot), so moderators read a name instead of
+    # "user #4", and can name a member by @username.
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    username: Mapped[str | None] = mapped_column(String(64), index=True)
     user: Mapped[User] = relationship(back_populates="accounts")
 
 
@@ -173,7 +189,12 @@ class ModerationEventRow(Base):
     """Append-only: a decision is never edited, a later event supersedes it (unban after ban, appeal_upheld…)."""
 
     __tablename__ = "moderation_events"
-    __table_args__ = (Index("ix_moderation_target_job", "target_job_id", "target_image_idx"),)
+    __table_args__ = (
+        Index("ix_moderation_target_job", "target_job_id", "target_image_idx"),
+        # One report per member per picture, even when they double-tap Report (two presses handled at once).
+        Index("uq_moderation_one_report", "actor_user_id", "target_job_id", "target_image_idx", unique=True,
+              sqlite_where=text("action = 'report'"), postgresql_where=text("action = 'report'")),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     actor: Mapped[str] = mapped_column(String(100))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -222,6 +243,8 @@ class DeliveryRow(Base):
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
     message_ids: Mapped[list[Any]] = mapped_column(default=list)
+    # The picture numbers (0-based) the post showed, in order: a moderator's decision edits only that picture.
+    pictures: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class ChatSettingRow(Base):

@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.moderation.ports import Account, Reservation, ReviewImage
+from core.moderation.ports import Account, AccountName, DuplicateReport, Reservation, ReviewImage
 from core.storage.models import (
     AccountLinkRow,
     ImageRow,
@@ -45,11 +46,16 @@ class SqlModerationRepository:
     # --- events ---------------------------------------------------------------------------------------------------
 
     def add_event(self, action: str, actor: str, *, now: datetime, **fields: Any) -> int:
-        with self.sessions.begin() as s:
-            row = ModerationEventRow(action=action, actor=actor, created_at=now, **fields)
-            s.add(row)
-            s.flush()
-            return row.id
+        try:
+            with self.sessions.begin() as s:
+                row = ModerationEventRow(action=action, actor=actor, created_at=now, **fields)
+                s.add(row)
+                s.flush()
+                return row.id
+        except IntegrityError:
+            if action == "report":  # uq_moderation_one_report: this member's earlier report stands
+                raise DuplicateReport from None
+            raise
 
     def event(self, event_id: int) -> Event | None:
         with self.sessions() as s:
@@ -59,6 +65,14 @@ class SqlModerationRepository:
     def events_for_user(self, user_id: int) -> list[Event]:
         with self.sessions() as s:
             rows = s.scalars(select(ModerationEventRow).where(ModerationEventRow.target_user_id == user_id)
+                             .order_by(ModerationEventRow.created_at, ModerationEventRow.id))
+            return [_event(r) for r in rows]
+
+    def events_for_picture(self, job_id: str, idx: int) -> list[Event]:
+        """Every event about one picture (reports, decisions, a ban for it), oldest first."""
+        with self.sessions() as s:
+            rows = s.scalars(select(ModerationEventRow).where(ModerationEventRow.target_job_id == job_id,
+                                                              ModerationEventRow.target_image_idx == idx)
                              .order_by(ModerationEventRow.created_at, ModerationEventRow.id))
             return [_event(r) for r in rows]
 
@@ -121,6 +135,19 @@ class SqlModerationRepository:
         with self.sessions() as s:
             return [(a.platform, a.external_id) for a in s.scalars(
                 select(PlatformAccount).where(PlatformAccount.user_id == user_id).order_by(PlatformAccount.id))]
+
+    def account_names(self, user_id: int) -> list[AccountName]:
+        with self.sessions() as s:
+            return [AccountName(a.platform, a.external_id, a.display_name, a.username) for a in s.scalars(
+                select(PlatformAccount).where(PlatformAccount.user_id == user_id).order_by(PlatformAccount.id))]
+
+    def users_by_username(self, username: str, platform: str | None = None) -> list[int]:
+        """Members whose account has this @username (any case), on ``platform`` when given."""
+        with self.sessions() as s:
+            query = select(PlatformAccount.user_id).where(func.lower(PlatformAccount.username) == username.lower())
+            if platform is not None:
+                query = query.where(PlatformAccount.platform == platform)
+            return sorted(set(s.scalars(query.limit(10))))
 
     def account(self, platform: str, external_id: str) -> Account | None:
         with self.sessions() as s:

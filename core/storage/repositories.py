@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,6 +47,11 @@ _ACTIVE = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
 _JOB_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o/1/l/i: people read these ids aloud
 
 
+def _bounded(value: str | None, limit: int) -> str | None:
+    """A name as a platform sent it, cut to its column (names are chat input too)."""
+    return None if value is None else value.strip()[:limit] or None
+
+
 def new_job_id() -> str:
     return "".join(secrets.choice(_JOB_ID_ALPHABET) for _ in range(10))
 
@@ -78,13 +83,16 @@ class SqlJobRepository:
     def ensure_user(self, requester: Requester) -> int:
         existing = self.find_user(requester.platform, requester.user_id)
         if existing is not None:
+            self.remember_names(requester)
             return existing
         try:
             with self.sessions.begin() as s:
                 user = User(display_name=requester.display_name)
                 s.add(user)
                 s.flush()
-                s.add(PlatformAccount(platform=requester.platform, external_id=requester.user_id, user_id=user.id))
+                s.add(PlatformAccount(platform=requester.platform, external_id=requester.user_id, user_id=user.id,
+                                      display_name=_bounded(requester.display_name, 200),
+                                      username=_bounded(requester.username, 64)))
                 return user.id
         except IntegrityError:  # a concurrent first request by the same member created the account: use theirs
             found = self.find_user(requester.platform, requester.user_id)
@@ -96,6 +104,25 @@ class SqlJobRepository:
         """The name a member had when they first used the bot (how others in a chat know them)."""
         with self.sessions() as s:
             return s.scalar(select(User.display_name).where(User.id == user_id))
+
+    def remember_names(self, requester: Requester) -> None:
+        """Keep the account's display name and @username as the platform shows them now (one conditional update:
+        nothing is written while they stay the same)."""
+        name, username = _bounded(requester.display_name, 200), _bounded(requester.username, 64)
+        if name is None and username is None:
+            return
+        values: dict[str, str] = {}
+        changed = []
+        if name is not None:
+            values["display_name"] = name
+            changed.append(PlatformAccount.display_name.is_distinct_from(name))
+        if username is not None:
+            values["username"] = username
+            changed.append(PlatformAccount.username.is_distinct_from(username))
+        with self.sessions.begin() as s:
+            s.execute(update(PlatformAccount).where(
+                PlatformAccount.platform == requester.platform, PlatformAccount.external_id == requester.user_id,
+                or_(*changed)).values(**values))
 
     def record_acceptance(self, user_id: int, requester: Requester, licence_id: str, licence_version: str,
                           text_sha256: str, app_version: str) -> bool:
@@ -312,15 +339,22 @@ class SqlJobRepository:
             s.execute(update(DeliveryRow).where(DeliveryRow.job_id == job_id, DeliveryRow.claimed_by == claimed_by,
                                                 DeliveryRow.delivered_at.is_(None)).values(claimed_at=lapse))
 
-    def mark_delivered(self, job_id: str, message_ids: list[str], now: datetime) -> None:
+    def mark_delivered(self, job_id: str, message_ids: list[str], now: datetime,
+                       pictures: list[int] | None = None) -> None:
         with self.sessions.begin() as s:
             s.execute(update(DeliveryRow).where(DeliveryRow.job_id == job_id)
-                      .values(delivered_at=now, message_ids=message_ids))
+                      .values(delivered_at=now, message_ids=message_ids, pictures=list(pictures or [])))
 
     def delivered_message_ids(self, job_id: str) -> list[str]:
         with self.sessions() as s:
             ids = s.scalar(select(DeliveryRow.message_ids).where(DeliveryRow.job_id == job_id))
             return [str(i) for i in ids or []]
+
+    def delivered_pictures(self, job_id: str) -> list[int]:
+        """The picture numbers (0-based) a job's public post showed, in the order it showed them."""
+        with self.sessions() as s:
+            shown = s.scalar(select(DeliveryRow.pictures).where(DeliveryRow.job_id == job_id))
+            return [int(i) for i in shown or []]
 
     def undelivered_jobs(self, platform: str, limit: int = 50, lease_s: float = 300.0) -> list[str]:
         """Finished jobs nobody delivered: never claimed, or claimed by a sender that died (stale lease). This sweep

@@ -44,6 +44,8 @@ class SentMessage:
     files: list[tuple[str, bytes]]
     components: list[dict[str, Any]]
     deleted: bool = False
+    attachment_ids: list[str] = field(default_factory=list)  # one per file, stable across edits
+    edits: int = 0
 
     @property
     def custom_ids(self) -> list[str]:
@@ -57,6 +59,7 @@ class Interaction:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     edits: list[str] = field(default_factory=list)
     followups: list[str] = field(default_factory=list)
+    message_id: int | None = None  # the message whose button was pressed
 
     @property
     def last_text(self) -> str:
@@ -97,6 +100,8 @@ class FakeDiscord:
         r.add_post("/api/v10/webhooks/{app}/{token}", self.followup)
         r.add_post("/api/v10/channels/{cid}/messages", self.create_message)
         r.add_delete("/api/v10/channels/{cid}/messages/{mid}", self.delete_message)
+        r.add_get("/api/v10/channels/{cid}/messages/{mid}", self.get_message)
+        r.add_patch("/api/v10/channels/{cid}/messages/{mid}", self.edit_message)
         r.add_get("/api/v10/channels/{cid}", self.get_channel)
         r.add_get("/gateway", self.gateway)
         r.add_get("/attachments/{aid}", self.attachment)
@@ -150,23 +155,60 @@ class FakeDiscord:
         return {}, []
 
     def message(self, mid: int, channel_id: int, content: str, components: list[Any],
-                files: list[tuple[str, bytes]] | None = None) -> dict[str, Any]:
+                files: list[tuple[str, bytes]] | None = None,
+                attachment_ids: list[str] | None = None) -> dict[str, Any]:
+        ids = attachment_ids or [str(next(self.ids)) for _ in files or []]
         return {"id": str(mid), "channel_id": str(channel_id), "guild_id": str(GUILD_ID),
                 "author": user(BOT_ID, "muralist", bot=True), "content": content, "timestamp": now_iso(),
                 "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
-                "mention_roles": [], "attachments": [{"id": str(next(self.ids)), "filename": name, "size": len(data),
+                "mention_roles": [], "attachments": [{"id": aid, "filename": name, "size": len(data),
                                                       "url": f"https://cdn.invalid/{name}",
                                                       "proxy_url": f"https://cdn.invalid/{name}"}
-                                                     for name, data in files or []],
+                                                     for aid, (name, data) in zip(ids, files or [], strict=True)],
                 "embeds": [], "pinned": False, "type": 0, "components": components, "flags": 0}
+
+    def _json(self, sent: SentMessage) -> dict[str, Any]:
+        return self.message(sent.id, sent.channel_id, sent.content, sent.components, sent.files, sent.attachment_ids)
+
+    def _find(self, mid: int) -> SentMessage | None:
+        return next((m for m in self.messages if m.id == mid), None)
 
     async def create_message(self, request: web.Request) -> web.Response:
         payload, files = await self._body(request)
         channel_id, mid = int(request.match_info["cid"]), next(self.ids)
-        self.messages.append(SentMessage(mid, channel_id, payload.get("content") or "", files,
-                                         payload.get("components") or []))
-        return jresp(self.message(mid, channel_id, payload.get("content") or "",
-                                              payload.get("components") or [], files))
+        sent = SentMessage(mid, channel_id, payload.get("content") or "", files, payload.get("components") or [],
+                           attachment_ids=[str(next(self.ids)) for _ in files])
+        self.messages.append(sent)
+        return jresp(self._json(sent))
+
+    async def get_message(self, request: web.Request) -> web.Response:
+        sent = self._find(int(request.match_info["mid"]))
+        if sent is None or sent.deleted:
+            return web.json_response({"message": "Unknown Message", "code": 10008}, status=404)
+        return jresp(self._json(sent))
+
+    def _apply_edit(self, sent: SentMessage, payload: dict[str, Any], files: list[tuple[str, bytes]]) -> None:
+        """As Discord does: given fields replace the old ones; ``attachments`` lists the old files to keep (by id)
+        and the new ones uploaded with the edit."""
+        if "content" in payload:
+            sent.content = payload["content"] or ""
+        if "components" in payload:
+            sent.components = payload["components"] or []
+        if "attachments" in payload:
+            keep = {str(a["id"]) for a in payload["attachments"]}
+            old = [(aid, f) for aid, f in zip(sent.attachment_ids, sent.files, strict=True) if aid in keep]
+            new = [(str(next(self.ids)), f) for f in files]
+            sent.attachment_ids = [aid for aid, _ in old + new]
+            sent.files = [f for _, f in old + new]
+        sent.edits += 1
+
+    async def edit_message(self, request: web.Request) -> web.Response:
+        payload, files = await self._body(request)
+        sent = self._find(int(request.match_info["mid"]))
+        if sent is None or sent.deleted:
+            return web.json_response({"message": "Unknown Message", "code": 10008}, status=404)
+        self._apply_edit(sent, payload, files)
+        return jresp(self._json(sent))
 
     async def delete_message(self, request: web.Request) -> web.Response:
         for m in self.messages:
@@ -193,6 +235,9 @@ class FakeDiscord:
         inter = self.interactions.setdefault(request.match_info["token"],
                                              Interaction(int(request.match_info["iid"]), request.match_info["token"]))
         inter.callbacks.append(payload)
+        pressed = self._find(inter.message_id) if inter.message_id is not None else None
+        if payload.get("type") == 7 and pressed is not None:  # UPDATE_MESSAGE: the pressed message is edited
+            self._apply_edit(pressed, payload.get("data") or {}, [])
         return jresp({"interaction": {"id": str(inter.id), "type": 2},
                                   "resource": {"type": payload.get("type", 4)}})
 
@@ -272,7 +317,7 @@ class FakeDiscord:
     async def _interact(self, kind: int, data: dict[str, Any], uid: int, channel: int, moderator: bool,
                         message: dict[str, Any] | None = None) -> Interaction:
         iid, token = next(self.ids), f"token{next(self.ids)}"
-        inter = Interaction(iid, token)
+        inter = Interaction(iid, token, message_id=int(message["id"]) if message is not None else None)
         self.interactions[token] = inter
         payload: dict[str, Any] = {
             "id": str(iid), "application_id": str(APP_ID), "type": kind, "token": token, "version": 1,

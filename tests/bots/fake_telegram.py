@@ -1,8 +1,9 @@
 """A fake Telegram Bot API on 127.0.0.1 for the real python-telegram-bot Application: getMe, getUpdates with
-scripted updates, sendMessage, sendPhoto (multipart), sendMediaGroup, editMessageText, answerCallbackQuery,
-deleteMessage, getChatMember, getFile. It records what the bot sent, so tests assert what a member would see — with
-``parse_mode=HTML`` the text as Telegram shows it (tags applied, entities decoded), and a 400 "can't parse
-entities" for what Telegram would refuse (an unescaped ``<`` or ``&``, a tag it does not know)."""
+scripted updates, sendMessage, sendPhoto (multipart), sendMediaGroup, editMessageText, editMessageCaption,
+editMessageMedia, editMessageReplyMarkup, answerCallbackQuery, deleteMessage, getChatMember, getFile. It records
+what the bot sent, so tests assert what a member would see — with ``parse_mode=HTML`` the text as Telegram shows it
+(tags applied, entities decoded), and a 400 "can't parse entities" for what Telegram would refuse (an unescaped
+``<`` or ``&``, a tag it does not know)."""
 
 from __future__ import annotations
 
@@ -79,6 +80,7 @@ class Sent:
     deleted: bool = False
     source: str = ""  # as the bot sent it
     parse_mode: str | None = None
+    edits: list[str] = field(default_factory=list)  # the Bot API methods that changed it, in order
 
     @property
     def buttons(self) -> list[str]:
@@ -224,6 +226,32 @@ class FakeTelegram:
                                parse_mode=params.get("parse_mode")))
         return self._message(int(params["chat_id"]), text=source)
 
+    def _sent(self, params: dict[str, Any]) -> Sent:
+        return next(m for m in self.sent if m.message_id == int(params["message_id"])
+                    and m.chat_id == int(params["chat_id"]))
+
+    def _edited(self, sent: Sent, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        # As on Telegram: an edit without reply_markup removes the message's inline keyboard.
+        sent.reply_markup = json.loads(params["reply_markup"]) if params.get("reply_markup") else None
+        sent.edits.append(method)
+        return {"message_id": sent.message_id, "date": int(time.time()), "from": BOT, "text": sent.text,
+                "chat": {"id": sent.chat_id, "type": "private" if sent.chat_id > 0 else "supergroup"}}
+
+    async def m_editMessageCaption(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        sent = self._sent(params)
+        sent.text = params.get("caption", "")
+        return self._edited(sent, "editMessageCaption", params)
+
+    async def m_editMessageMedia(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
+        sent, media = self._sent(params), json.loads(params["media"])
+        sent.photos = [files.get(str(media["media"]).removeprefix("attach://"), b"")]
+        sent.spoilers = [bool(media.get("has_spoiler"))]
+        sent.text = media.get("caption", "")
+        return self._edited(sent, "editMessageMedia", params)
+
+    async def m_editMessageReplyMarkup(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        return self._edited(self._sent(params), "editMessageReplyMarkup", params)
+
     async def m_answerCallbackQuery(self, params: dict[str, Any], _: Any) -> bool:
         self.answers.append(params)
         return True
@@ -269,7 +297,8 @@ class FakeTelegram:
 
     @staticmethod
     def user(uid: int, lang: str = "en") -> dict[str, Any]:
-        return {"id": uid, "is_bot": False, "first_name": f"member{uid}", "language_code": lang}
+        return {"id": uid, "is_bot": False, "first_name": f"member{uid}", "username": f"member{uid}",
+                "language_code": lang}
 
     def _push(self, update: dict[str, Any]) -> None:
         update["update_id"] = next(self.update_ids)
@@ -277,7 +306,8 @@ class FakeTelegram:
         self.new_update.set()
 
     def say(self, uid: int, text: str, chat_id: int | None = None, lang: str = "en", *, edited: bool = False,
-            reply_to_bot: bool = False, reply_to_photo: bytes | None = None) -> None:
+            reply_to_bot: bool = False, reply_to_photo: bytes | None = None, reply_to: int | None = None) -> None:
+        """``reply_to``: the message answers one written by that member (how a moderator names someone)."""
         chat = chat_id if chat_id is not None else uid
         message: dict[str, Any] = {"message_id": next(self.message_ids), "date": int(time.time()),
                                    "chat": {"id": chat, "type": "private" if chat > 0 else "supergroup"},
@@ -294,6 +324,9 @@ class FakeTelegram:
                                            "chat": message["chat"], "from": self.user(uid + 1000),
                                            "photo": [{"file_id": file_id, "file_unique_id": file_id, "width": 96,
                                                       "height": 64, "file_size": len(reply_to_photo)}]}
+        elif reply_to is not None:
+            message["reply_to_message"] = {"message_id": next(self.message_ids), "date": int(time.time()),
+                                           "chat": message["chat"], "from": self.user(reply_to), "text": "hi all"}
         if edited:
             message["edit_date"] = int(time.time())
         self._push({"edited_message" if edited else "message": message})
@@ -346,7 +379,9 @@ class FakeTelegram:
     def press(self, uid: int, data: str, message: Sent) -> None:
         self._push({"callback_query": {
             "id": f"cb{next(self.message_ids)}", "from": self.user(uid), "chat_instance": "ci", "data": data,
-            "message": self._message(message.chat_id, text=message.text)}})
+            "message": {"message_id": message.message_id, "date": int(time.time()), "from": BOT,
+                        "chat": {"id": message.chat_id, "type": "private" if message.chat_id > 0 else "supergroup"},
+                        "text": message.text}}})
 
     async def wait_for(self, predicate: Any, timeout: float = 30.0) -> Any:
         return await wait_for(predicate, timeout)

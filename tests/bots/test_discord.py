@@ -165,8 +165,8 @@ def test_moderators_channel_report_and_refused_non_moderator(runtime: Runtime) -
         await fake.wait_for(lambda: "Only moderators" in refused.last_text)
         remove = next(c for c in mod_post.custom_ids if c.startswith("muralist:mod_remove:"))
         removed = await fake.press(remove, MO, mod_post, moderator=True)
-        await fake.wait_for(lambda: "removed" in removed.last_text)
-        assert public.deleted
+        await fake.wait_for(lambda: "removed" in " ".join(removed.followups) and public.deleted)
+        assert "🗑 Removed by member13" in mod_post.content  # the post says who removed it
         ban = next(c for c in mod_post.custom_ids if c.startswith("muralist:mod_ban:"))
         asked = await fake.press(ban, MO, mod_post, moderator=True)
         await fake.wait_for(lambda: asked.callbacks)
@@ -383,3 +383,80 @@ def test_verify_reads_the_mark_of_a_delivered_picture(runtime: Runtime) -> None:
         checks = conn.execute(select(func.count()).select_from(ModerationEventRow)
                               .where(ModerationEventRow.action == "verify")).scalar_one()
     assert checks == 3  # the unreadable file is refused before anything is checked
+
+
+@pytest.fixture(scope="module")
+def review_runtime(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Every picture lands in the review band: each goes out behind a spoiler and to the moderators' channel."""
+    rt = build_runtime(Settings(data_dir=tmp_path_factory.mktemp("discord-review"), rate_limit_jobs=1000,
+                                max_queued_jobs_per_user=50, image_review_threshold=0.0, image_block_threshold=1.0))
+    yield rt
+    rt.close()
+
+
+def test_moderators_posts_say_who_did_what_and_change_only_their_picture(review_runtime: Runtime) -> None:
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        setup = await fake.slash("mod", MO, moderator=True, sub="setup", channel=("channel", MODS))
+        await fake.wait_for(lambda: "will be posted" in setup.last_text)
+        await accepted(fake, ADA)
+        await fake.slash("imagine", ADA, prompt="two lanterns", count=2)
+        (public,) = await fake.wait_for(lambda: results(fake))
+        assert [name.startswith("SPOILER_") for name, _ in public.files] == [True, True]
+        posts = await fake.wait_for(lambda: results(fake, MODS) if len(results(fake, MODS)) == 2 else None)
+        first, second = sorted(posts, key=lambda p: p.custom_ids[0])
+        assert f"by member{ADA} (<@{ADA}>)" in first.content and "user #" not in first.content
+
+        report = next(c for c in public.custom_ids if c.startswith("muralist:report:") and c.endswith(":0"))
+        reported = await fake.press(report, BOB, public)
+        await fake.wait_for(lambda: "reported" in reported.last_text)
+        again = await fake.press(report, BOB, public)
+        await fake.wait_for(lambda: again.last_text == "You already reported this picture.")
+        await fake.wait_for(lambda: len(results(fake, MODS)) == 3)
+
+        approve = next(c for c in first.custom_ids if c.startswith("muralist:mod_approve:"))
+        job = approve.split(":")[2]
+        approved = await fake.press(approve, MO, first, moderator=True)
+        # The post itself is edited in answer to the press; the moderator is told privately, in a follow-up.
+        await fake.wait_for(lambda: approved.followups == [f"Picture 1 of job {job} approved."])
+        assert f"✅ Approved by member{MO} at" in first.content and first.custom_ids == []
+        await fake.wait_for(lambda: public.edits == 1)
+        assert sorted(name for name, _ in public.files) == [f"SPOILER_muralist-{job}-2.png", f"muralist-{job}-1.png"]
+        # The report made a second post of picture 1: its Approve is harmless now, and brings that post up to date.
+        (reported_post,) = [p for p in results(fake, MODS) if p not in (first, second)]
+        assert approve in reported_post.custom_ids
+        twice = await fake.press(approve, MO, reported_post, moderator=True)
+        await fake.wait_for(lambda: twice.followups == [f"Already approved by member{MO}."])
+        assert f"✅ Approved by member{MO} at" in reported_post.content and reported_post.custom_ids == []
+        assert public.edits == 1  # nothing changed twice
+
+        remove = next(c for c in second.custom_ids if c.startswith("muralist:mod_remove:"))
+        removed = await fake.press(remove, MO, second, moderator=True)
+        await fake.wait_for(lambda: removed.followups == [f"Picture 2 of job {job} removed."] and public.edits == 2)
+        assert [name for name, _ in public.files] == [f"muralist-{job}-1.png"] and not public.deleted
+        assert not any(c.endswith(":1") for c in public.custom_ids)  # no buttons for the picture that is gone
+        assert f"🗑 Removed by member{MO} at" in second.content
+        assert [c.split(":")[1] for c in second.custom_ids] == ["mod_ban"]
+
+        asked = await fake.press(second.custom_ids[0], MO, second, moderator=True)
+        await fake.wait_for(lambda: asked.callbacks)
+        choices = asked.callbacks[0]["data"]["components"]
+        week = choices[0]["components"][1]["custom_id"]
+        assert week == f"muralist:mod_ban_7d:{job}:1:{second.id}"  # the choice knows which post to edit
+        banned = await fake.press(week, MO, SentMessage(0, MODS, "Ban the requester for how long?", [], choices),
+                                  moderator=True)
+        await fake.wait_for(lambda: "⛔ Author banned until" in second.content)
+        assert second.custom_ids == [] and "<@" in second.content
+        assert any(f"member{ADA} (<@{ADA}>) is banned until" in (c.get("data") or {}).get("content", "")
+                   for c in banned.callbacks)
+        refused = await fake.slash("imagine", ADA, prompt="a lantern")
+        await fake.wait_for(lambda: "banned from making pictures until" in refused.last_text)
+        assert refused.last_text.endswith(": picture removed by a moderator.")
+
+        history = await fake.slash("mod", MO, moderator=True, sub="history", user=("user", ADA))
+        await fake.wait_for(lambda: "Moderation history" in history.last_text)
+        lines = history.last_text.splitlines()
+        assert lines[0] == f"Moderation history of member{ADA} (<@{ADA}>):"
+        assert any(f" ban by member{MO}: picture removed by a moderator" in line for line in lines)
+        assert "discord:" not in history.last_text
+
+    run(review_runtime, scenario)

@@ -508,3 +508,88 @@ def test_someone_elses_buttons_follow_the_groups_setting(runtime: Runtime) -> No
         await fake.wait_for(lambda: len([p for p in fake.photos(group) if "a paper boat" in p.text]) == 3)
 
     run(runtime, scenario)
+
+
+@pytest.fixture(scope="module")
+def review_runtime(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Every picture lands in the review band: each goes out behind a spoiler and to the moderators' chat."""
+    rt = build_runtime(Settings(data_dir=tmp_path_factory.mktemp("telegram-review"), rate_limit_jobs=1000,
+                                max_queued_jobs_per_user=50, image_review_threshold=0.0, image_block_threshold=1.0))
+    yield rt
+    rt.close()
+
+
+def test_moderators_posts_say_who_did_what_and_change_only_their_picture(review_runtime: Runtime) -> None:
+    runtime = review_runtime
+
+    async def scenario(fake: FakeTelegram) -> None:
+        fake.say(MO, "/modchat", chat_id=MOD_CHAT)
+        await fake.wait_for(lambda: any("will be posted in this chat" in x for x in fake.texts(MOD_CHAT)))
+        await accept(fake, ADA)
+        fake.say(ADA, "/imagine two lanterns --count 2")
+        group = await fake.wait_for(lambda: [s for s in fake.photos(ADA) if s.method == "sendMediaGroup"]
+                                    if len([s for s in fake.photos(ADA) if s.method == "sendMediaGroup"]) == 2
+                                    else None)
+        assert [p.spoilers for p in group] == [[True], [True]]
+        posts = await fake.wait_for(lambda: fake.photos(MOD_CHAT) if len(fake.photos(MOD_CHAT)) == 2 else None)
+        first, second = sorted(posts, key=lambda p: p.buttons[0])
+        assert "by member21 (@member21)" in first.text and "user #" not in first.text
+
+        # One report per member per picture.
+        buttons = next(s for s in fake.sent if s.chat_id == ADA and s.method == "sendMessage" and s.buttons)
+        report = next(b for b in buttons.buttons if b.startswith("mr:report:") and b.endswith(":0"))
+        for _ in range(2):
+            fake.press(BOB, report, buttons)
+        await fake.wait_for(lambda: any(a.get("text") == "You already reported this picture." for a in fake.answers))
+        await fake.wait_for(lambda: len(fake.photos(MOD_CHAT)) == 3)
+        await asyncio.sleep(0.5)  # the refused second report must not have sent a post of its own
+        assert len(fake.photos(MOD_CHAT)) == 3
+
+        # An admin of the moderators' chat is a moderator there, on the buttons as on the commands.
+        fake.admins.add(BOB)
+        approve = next(b for b in second.buttons if b.startswith("mr:mod_approve:"))
+        fake.press(BOB, approve, second)
+        await fake.wait_for(lambda: "✅ Approved by member22 at" in second.text)
+        assert second.buttons == []  # nothing left to press: Approve cannot be pressed twice
+        await fake.wait_for(lambda: group[1].edits == ["editMessageMedia"])
+        assert group[1].spoilers == [False] and not group[1].deleted and group[1].photos[0][:4] == b"\x89PNG"
+        assert group[0].spoilers == [True] and group[0].edits == []  # the other picture is untouched
+        fake.press(BOB, approve, second)  # an old copy of the button
+        await fake.wait_for(lambda: any(a.get("text") == "Already approved by member22." for a in fake.answers))
+
+        # Removing picture 1 takes down only picture 1 (its caption moves to the picture left); the post says so
+        # and keeps only Ban.
+        assert "two lanterns" in group[0].text and "two lanterns" not in group[1].text
+        fake.press(MO, next(b for b in first.buttons if b.startswith("mr:mod_remove:")), first)
+        await fake.wait_for(lambda: group[0].deleted)
+        assert not group[1].deleted and "🗑 Removed by member23 at" in first.text
+        assert [b.split(":")[1] for b in first.buttons] == ["mod_ban_7d"]
+        await fake.wait_for(lambda: buttons.edits == ["editMessageReplyMarkup"] and "two lanterns" in group[1].text)
+        assert not any(b.endswith(":0") for b in buttons.buttons)  # no Upscale/Report for the picture that is gone
+
+        fake.press(MO, first.buttons[0], first)
+        await fake.wait_for(lambda: "⛔ Author banned until" in first.text)
+        assert first.buttons == [] and any("member21 (@member21) is banned until" in a.get("text", "")
+                                           for a in fake.answers)
+        fake.say(ADA, "/imagine a lantern")
+        await fake.wait_for(lambda: any("banned from making pictures until" in x for x in fake.texts(ADA)))
+        said = next(x for x in fake.texts(ADA) if "banned from making pictures" in x)
+        assert said.endswith(": picture removed by a moderator.") and "channel" not in said and "chat" not in said
+
+        # Members are named by @username or by a reply, and their history names who did what.
+        fake.say(MO, "/unban @member21", chat_id=MOD_CHAT)
+        await fake.wait_for(lambda: any("member21 (@member21) may make pictures again" in x
+                                        for x in fake.texts(MOD_CHAT)))
+        fake.say(BOB, "/ban 1d spamming the group", chat_id=MOD_CHAT, reply_to=ADA)
+        await fake.wait_for(lambda: any(x.startswith("member21 (@member21) is banned until")
+                                        for x in fake.texts(MOD_CHAT)))
+        fake.say(MO, "/modhistory @member21", chat_id=MOD_CHAT)
+        history = await fake.wait_for(lambda: [x for x in fake.texts(MOD_CHAT) if x.startswith("Moderation history")])
+        assert history[0].splitlines()[0] == "Moderation history of member21 (@member21):"
+        assert " ban by member22: spamming the group" in history[0] and " approve by member22" in history[0]
+        assert "telegram:" not in history[0]
+        fake.admins.discard(BOB)
+        fake.say(BOB, "/unban @member21", chat_id=-4004)  # an admin elsewhere is no moderator
+        await fake.wait_for(lambda: any("Only moderators" in x for x in fake.texts(-4004)))
+
+    run(runtime, scenario)

@@ -9,17 +9,24 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from core.app import Muralist
+from core.catalogue import render
+from core.chat_settings import ChatSettings
 from core.config import Settings
+from core.delivery import JobWaiter, ModeratorOutcome
 from core.domain import Accepted, Decision, GenerationParams, GenerationRequest, QuotaSettings, Rejected, Requester
 from core.events import InMemoryEventBus
 from core.generation import JobRunner
 from core.models_registry import model_spec
 from core.moderation import Moderation, build_moderation
+from core.moderation.ports import DuplicateReport
+from core.moderation.refusal import Refusal
 from core.service import GenerationService
 from core.storage.db import build_engine, ensure_schema, session_factory
 from core.storage.images import LocalImageStore
 from core.storage.moderation_repo import SqlModerationRepository
 from core.storage.repositories import SqlJobRepository
+from core.verification import Verifier
 from safety.license import get_licence
 from safety.moderation import ModerationError, StrikePolicy
 from safety.prompt_filter import PromptFilter
@@ -28,6 +35,9 @@ from tests.fakes import FakeClock, FakeDispatcher, FakePipeline, ScriptedChecker
 ADA = Requester("console", "ada")
 ADA_ON_TELEGRAM = Requester("telegram", "555")
 MOD = Requester("console", "mo")
+AUTHOR = Requester("telegram", "21", "-100", "Ada", username="ada")
+MIA = Requester("telegram", "23", "-1001", "Mia", username="mia")
+ADA_ON_DISCORD = Requester("discord", "11", "3001", "Ada D")
 
 
 @dataclass
@@ -37,6 +47,7 @@ class World:
     jobs: SqlJobRepository
     clock: FakeClock
     root: Path
+    app: Muralist
 
     def imagine(self, who: Requester = ADA, prompt: str = "a lighthouse", **kw: object):  # type: ignore[no-untyped-def]
         return self.service.submit(GenerationRequest(who, GenerationParams(prompt, **kw)))  # type: ignore[arg-type]
@@ -65,9 +76,11 @@ def open_world(root: Path, prompt_filter: PromptFilter, quota: QuotaSettings) ->
     spec = model_spec(Settings())
     service = GenerationService(jobs, FakeDispatcher(), prompt_filter, spec, get_licence(spec.licence_id), quota,
                                 clock, sanctions=mod.sanctions, quota_tiers=mod.tiers)
-    for who in (ADA, MOD, ADA_ON_TELEGRAM):
+    for who in (ADA, MOD, ADA_ON_TELEGRAM, AUTHOR, MIA):
         service.accept_licence(who)
-    return World(service, mod, jobs, clock, root), engine
+    app = Muralist(service, mod, ChatSettings(sessions), JobWaiter(jobs, InMemoryEventBus()),
+                   Verifier(jobs, mod.records, clock))
+    return World(service, mod, jobs, clock, root, app), engine
 
 
 @pytest.fixture
@@ -223,3 +236,104 @@ def test_rolling_window_frees_pictures_24_hours_after_they_were_made(tmp_path: P
     clock.advance(hours=11, seconds=1)
     assert isinstance(service.submit(GenerationRequest(ADA, GenerationParams("a fox"))), Accepted)
     engine.dispose()
+
+
+# --- moderators: who is who, and posts that say what was done -------------------------------------------------------
+
+
+
+def _said(outcome: object) -> str:
+    assert isinstance(outcome, ModeratorOutcome), outcome
+    return "\n".join(render(line) for line in outcome.caption)
+
+
+def test_moderators_read_names_and_name_members_by_username_mention_or_reply(world: World) -> None:
+    world.service.accept_licence(ADA_ON_DISCORD)
+    ada, ada_d = world.uid(AUTHOR), world.uid(ADA_ON_DISCORD)
+    assert world.mod.identity.label(ada, "telegram") == "Ada (@ada)"
+    assert world.mod.identity.label(ada_d, "discord") == "Ada D (<@11>)"
+    assert world.mod.identity.label(world.uid(ADA_ON_TELEGRAM), "telegram") == "telegram:555"  # no name, no handle
+    assert world.mod.identity.resolve_user("@ADA", "telegram") == ada
+    assert world.mod.identity.resolve_user("<@11>") == world.mod.identity.resolve_user("<@!11>") == ada_d
+    with pytest.raises(Refusal, match="No user @nobody") as refused:
+        world.mod.identity.resolve_user("@nobody", "telegram")
+    assert refused.value.code == "mod_no_member"
+    # The name follows the member: a new display name shows from their next request on.
+    world.imagine(Requester("telegram", "21", "-100", "Ada Lovelace", username="ada"))
+    assert world.mod.identity.label(ada, "telegram") == "Ada Lovelace (@ada)"
+    banned = world.app.ban(MIA, "@ada", "1d", "spam")
+    assert "Ada Lovelace (@ada) is banned until" in banned.message
+    # A reply names the member as the platform shows them now.
+    assert "Ada (@ada) may make pictures again" in world.app.unban(MIA, AUTHOR).message
+    unknown = world.app.ban(MIA, "@nobody", "1d", "spam")
+    assert isinstance(unknown, Rejected) and unknown.code == "mod_no_member"
+    assert "@nobody" in render(unknown, "zh") and "用户" in render(unknown, "zh")
+
+
+def test_a_member_reports_a_picture_once(world: World) -> None:
+    job = world.make(Decision.ALLOW, who=AUTHOR)
+    bob = world.jobs.ensure_user(Requester("console", "bob"))
+    assert "reported" in world.mod.reports.report(bob, job, 0, "not ok")
+    with pytest.raises(Refusal) as again:
+        world.mod.reports.report(bob, job, 0, "really not ok")
+    assert again.value.code == "report_duplicate" and str(again.value) == "You already reported this picture."
+    # Two presses handled at the same moment both pass the check above: the database keeps one report.
+    with pytest.raises(DuplicateReport):
+        world.mod.records.add_event("report", f"user:{bob}", now=world.clock.now(), actor_user_id=bob,
+                                    target_job_id=job, target_image_idx=0)
+    assert "reported" in world.mod.reports.report(world.uid(MOD), job, 0, "")  # another member still may
+    assert len([i for i in world.mod.review.waiting() if i.kind == "report"]) == 2
+
+
+def test_each_decision_edits_the_post_and_pressing_again_changes_nothing(world: World) -> None:
+    job = world.make(Decision.REVIEW, Decision.REVIEW, who=AUTHOR)
+    desk = world.app.deliveries("telegram", "test")
+    assert desk.claim(job) is not None
+    desk.mark(job, ["m1", "m2", "m3"])  # two pictures, then the buttons' message
+
+    approved = world.app.decide_picture(MIA, job, 0, "approve")
+    assert "by Ada (@ada)" in _said(approved) and "✅ Approved by Mia at 12:" in _said(approved)
+    assert isinstance(approved, ModeratorOutcome) and approved.actions == ()
+    assert approved.reply.message == f"Picture 1 of job {job} approved."
+    public = approved.public
+    assert public is not None and (public.kind, public.position, public.posted) == ("unspoiler", 0, 2)
+    assert public.still_shown == (0, 1) and public.message_ids == ("m1", "m2", "m3")
+    assert public.picture.spoiler is False and not public.picture.filename.startswith("SPOILER_")
+    again = world.app.decide_picture(MIA, job, 0, "approve")
+    assert isinstance(again, ModeratorOutcome) and again.reply.message == "Already approved by Mia."
+    assert again.public is None and again.actions == ()
+    decisions = [e.action for e in world.mod.sanctions.history(world.uid(AUTHOR))]
+    assert decisions.count("approve") == 1
+
+    removed = world.app.decide_picture(MIA, job, 1, "remove")
+    assert isinstance(removed, ModeratorOutcome) and "🗑 Removed by Mia" in _said(removed)
+    assert removed.actions == ("ban",)  # the author may still be banned for it
+    assert removed.public is not None and (removed.public.kind, removed.public.position) == ("remove", 1)
+    assert removed.public.still_shown == (0,)
+    assert all(b.idx in (None, 0) for b in removed.public.buttons)  # buttons only for the picture still shown
+    assert world.app.decide_picture(MIA, job, 1, "approve").reply.message == "Already removed by Mia."  # type: ignore[union-attr]
+
+    banned = world.app.ban_author(MIA, job, 1, "7d")
+    assert isinstance(banned, ModeratorOutcome) and banned.actions == ()
+    assert "Ada (@ada) is banned until 2026-01-08" in banned.reply.message
+    assert "⛔ Author banned until 2026-01-08" in _said(banned) and "by Mia" in _said(banned)
+    refused = world.imagine(AUTHOR)
+    # The member reads why they were banned, not where the button was.
+    assert isinstance(refused, Rejected) and refused.message.endswith(": picture removed by a moderator.")
+    assert world.app.ban_author(MIA, job, 1, "7d").reply.message == "Already banned by Mia."  # type: ignore[union-attr]
+    assert "审核" not in render(banned.caption[1], "zh") and "删除" in render(banned.caption[1], "zh")
+
+    history = world.app.member_history("@ada", "telegram")
+    assert isinstance(history, tuple)
+    lines = [render(line) for line in history]
+    assert lines[0] == "Moderation history of Ada (@ada):"
+    assert any(" ban by Mia: picture removed by a moderator (until 2026-01-08" in line for line in lines)
+    assert any(" approve by Mia" in line for line in lines)
+
+
+def test_nobody_decides_their_own_picture_from_its_post(world: World) -> None:
+    job = world.make(Decision.REVIEW, who=AUTHOR)
+    refused = world.app.decide_picture(AUTHOR, job, 0, "approve")
+    assert isinstance(refused, Rejected) and "own case" in refused.message
+    assert world.app.ban_author(AUTHOR, job, 0, "1d").message.startswith("Moderators cannot")  # type: ignore[union-attr]
+    assert world.mod.review.state(job, 0).decision is None  # nothing was removed on the way
