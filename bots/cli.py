@@ -208,6 +208,8 @@ def bench(
                                            "weights (for a GPU; nothing is downloaded).")] = "miniature",
     safety_only: Annotated[bool, typer.Option(help="Only the safety layer: prompt filter (new against previous) "
                                                    "and image check.")] = False,
+    rounds: Annotated[int, typer.Option(help="Interleaved rounds (bare, stack, batched stack, bare, …); the report "
+                                             "gives medians and their spread.")] = 5,
 ) -> None:
     """Throughput of the full stack (service → broker → worker → pipeline → check → database) vs a bare loop."""
     from bots.bench import run_bench, run_safety_bench
@@ -217,8 +219,12 @@ def bench(
         return
     if arch not in ("miniature", "sd15"):
         raise _fail("--arch must be miniature or sd15.")
+    if not 1 <= rounds <= 100:
+        raise _fail("--rounds must be between 1 and 100.")
+    if jobs is not None and not 1 <= jobs <= 10_000:
+        raise _fail("--jobs must be between 1 and 10000.")
     n = jobs or (16 if quick else 64)
-    run_bench(n, json_out, png_out, arch="sd15-random" if arch == "sd15" else "miniature")
+    run_bench(n, json_out, png_out, arch="sd15-random" if arch == "sd15" else "miniature", rounds=rounds)
 
 
 def main() -> None:

@@ -184,3 +184,38 @@ def test_the_exposition_is_prometheus_text_with_every_family() -> None:
             "muralist_stage_seconds", "muralist_pictures", "muralist_prompt_verdicts", "muralist_deliveries",
             "muralist_delivery_retries", "muralist_reconciler_actions", "muralist_worker_heartbeat_age_seconds",
             "muralist_worker_last_heartbeat_timestamp_seconds", "muralist_gpu_memory_bytes"} <= families
+
+
+def test_the_embedded_runtime_serves_its_metrics_and_counts_deliveries_and_retries(tmp_path: Path) -> None:
+    import json
+    import urllib.request
+
+    from core.runtime import build_runtime
+
+    runtime = build_runtime(Settings(data_dir=tmp_path, metrics_port=0, metrics_host="127.0.0.1"))
+    try:
+        assert runtime.health is not None
+        base = f"http://127.0.0.1:{runtime.health.port}"
+        with urllib.request.urlopen(f"{base}/readyz", timeout=10) as answer:
+            assert json.loads(answer.read())["checks"] == {"database": {"ok": True}, "broker": {"ok": True},
+                                                           "image_check": {"ok": True}}
+        who = Requester("telegram", "42", chat_id="100")
+        runtime.app.accept_licence(who)
+        outcome = runtime.app.imagine(who, GenerationParams("a kite over a beach", seed=2))
+        assert isinstance(outcome, Accepted)
+        assert runtime.app.wait(outcome.job_id, 120) is not None
+        delivered = value("muralist_deliveries_total", platform="telegram")
+        retried = value("muralist_delivery_retries_total", platform="telegram")
+
+        template = runtime.app.deliveries("telegram", "test")
+        assert template.claim(outcome.job_id) is not None
+        template.release(outcome.job_id, 0)  # the send failed: handed back for a retry
+        assert template.claim(outcome.job_id) is not None
+        template.mark(outcome.job_id, ["m1"])
+
+        with urllib.request.urlopen(f"{base}/metrics", timeout=10) as answer:
+            text = answer.read().decode()
+        assert f'muralist_deliveries_total{{platform="telegram"}} {delivered + 1}' in text
+        assert f'muralist_delivery_retries_total{{platform="telegram"}} {retried + 1}' in text
+    finally:
+        runtime.close()
