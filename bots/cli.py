@@ -210,12 +210,26 @@ def bench(
                                                    "and image check.")] = False,
     rounds: Annotated[int, typer.Option(help="Interleaved rounds (bare, stack, batched stack, bare, …); the report "
                                              "gives medians and their spread.")] = 5,
+    load: Annotated[bool, typer.Option(help="Simulated members submitting at once through the real service on "
+                                            "PostgreSQL + Redis with a real worker process (needs "
+                                            "MURALIST_DATABASE_URL and MURALIST_BROKER_URL).")] = False,
+    members: Annotated[int, typer.Option(help="Simulated members for --load.")] = 50,
 ) -> None:
     """Throughput of the full stack (service → broker → worker → pipeline → check → database) vs a bare loop."""
     from bots.bench import run_bench, run_safety_bench
 
     if safety_only:
         run_safety_bench(json_out)
+        return
+    if load:
+        from bots.bench_load import LoadBenchError, run_load_bench
+
+        if not 1 <= members <= 1000 or not 1 <= (jobs or 2) <= 100:
+            raise _fail("--members must be between 1 and 1000, and --jobs (per member with --load) 1 to 100.")
+        try:
+            run_load_bench(members, jobs or 2, json_out)
+        except LoadBenchError as exc:
+            raise _fail(str(exc)) from None
         return
     if arch not in ("miniature", "sd15"):
         raise _fail("--arch must be miniature or sd15.")
