@@ -163,17 +163,27 @@ def _reconciler(settings: Settings, sessions: sessionmaker[Session], repo: SqlJo
                       queues=tuple(spec.queue for spec in model_specs(settings).values()))
 
 
-def _health_server(settings: Settings, engine: Engine, celery: MuralistCelery) -> HealthServer | None:
-    """The process's small HTTP port, when ``MURALIST_METRICS_PORT`` is set. A process that makes pictures is
-    ready only with its image check loaded."""
-    if settings.metrics_port is None:
-        return None
+def _readiness(engine: Engine, celery: MuralistCelery) -> Readiness:
+    """What /readyz checks: the database and the broker, and the image check where this process makes pictures."""
     checks = {"database": database_check(engine), "broker": broker_check(celery)}
     if celery.runner is not None:
         runner = celery.runner
         checks["image_check"] = image_check_loaded(lambda: runner.checker)
+    return Readiness(checks)
+
+
+def readiness(runtime: Runtime) -> Readiness:
+    """/healthz and /readyz for a process that serves its own HTTP (the web console mounts these next to its
+    routes, with ``core.health.metrics_answer`` for /metrics)."""
+    return _readiness(runtime.engine, runtime.celery)
+
+
+def _health_server(settings: Settings, engine: Engine, celery: MuralistCelery) -> HealthServer | None:
+    """The process's small HTTP port, when ``MURALIST_METRICS_PORT`` is set."""
+    if settings.metrics_port is None:
+        return None
     try:
-        return HealthServer(Readiness(checks), settings.metrics_port, settings.metrics_host)
+        return HealthServer(_readiness(engine, celery), settings.metrics_port, settings.metrics_host)
     except OSError as exc:
         raise StartupError(f"Refusing to start: cannot serve metrics on {settings.metrics_host}:"
                            f"{settings.metrics_port} ({exc.strerror or exc}); set MURALIST_METRICS_PORT to a free "
