@@ -219,3 +219,20 @@ def test_the_embedded_runtime_serves_its_metrics_and_counts_deliveries_and_retri
         assert f'muralist_delivery_retries_total{{platform="telegram"}} {retried + 1}' in text
     finally:
         runtime.close()
+
+
+def test_multiprocess_mode_merges_every_process_values(tmp_path: Path) -> None:
+    """PROMETHEUS_MULTIPROC_DIR (read when the module is imported): two processes count, a third serves the sum."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    count = "from core import metrics; metrics.job_submitted('m'); metrics.queue_depths({'q': 3})"
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", count], env=env, check=True, timeout=60)
+    served = subprocess.run([sys.executable, "-c", "from core import metrics; print(metrics.exposition()[0].decode())"],
+                            env=env, check=True, timeout=60, capture_output=True, text=True).stdout
+    assert 'muralist_jobs_submitted_total{model="m"} 2.0' in served
+    assert 'muralist_queue_depth{queue="q"} 3.0' in served
