@@ -263,6 +263,12 @@ def bench(
                                            "weights (for a GPU; nothing is downloaded).")] = "miniature",
     safety_only: Annotated[bool, typer.Option(help="Only the safety layer: prompt filter (new against previous) "
                                                    "and image check.")] = False,
+    rounds: Annotated[int, typer.Option(help="Interleaved rounds (bare, stack, batched stack, bare, …); the report "
+                                             "gives medians and their spread.")] = 5,
+    load: Annotated[bool, typer.Option(help="Simulated members submitting at once through the real service on "
+                                            "PostgreSQL + Redis with a real worker process (needs "
+                                            "MURALIST_DATABASE_URL and MURALIST_BROKER_URL).")] = False,
+    members: Annotated[int, typer.Option(help="Simulated members for --load.")] = 50,
 ) -> None:
     """Throughput of the full stack (service → broker → worker → pipeline → check → database) vs a bare loop."""
     from bots.bench import run_bench, run_safety_bench
@@ -270,10 +276,24 @@ def bench(
     if safety_only:
         run_safety_bench(json_out)
         return
+    if load:
+        from bots.bench_load import LoadBenchError, run_load_bench
+
+        if not 1 <= members <= 1000 or not 1 <= (jobs or 2) <= 100:
+            raise _fail("--members must be between 1 and 1000, and --jobs (per member with --load) 1 to 100.")
+        try:
+            run_load_bench(members, jobs or 2, json_out)
+        except LoadBenchError as exc:
+            raise _fail(str(exc)) from None
+        return
     if arch not in ("miniature", "sd15"):
         raise _fail("--arch must be miniature or sd15.")
+    if not 1 <= rounds <= 100:
+        raise _fail("--rounds must be between 1 and 100.")
+    if jobs is not None and not 1 <= jobs <= 10_000:
+        raise _fail("--jobs must be between 1 and 10000.")
     n = jobs or (16 if quick else 64)
-    run_bench(n, json_out, png_out, arch="sd15-random" if arch == "sd15" else "miniature")
+    run_bench(n, json_out, png_out, arch="sd15-random" if arch == "sd15" else "miniature", rounds=rounds)
 
 
 def main() -> None:

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     # previous job while the next one generates (on a GPU this only affects the CPU side of the pipeline).
     pipeline_cpu_threads: int | None = Field(default=None, ge=1)
     job_timeout_s: float = Field(default=600.0, gt=0)
+    # /metrics, /healthz and /readyz on this port of every worker and bot process (unset: no server; 0: any free
+    # port, for tests). The host is every interface so a Kubernetes probe or Prometheus on another machine reaches it.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "0.0.0.0"  # noqa: S104 - probes and scrapes come from other machines
 
     discord_token: SecretStr | None = None
     discord_api_base: str = "https://discord.com/api/v10"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core import metrics
 from core.chat_settings import GLOBAL_SCOPE, MOD_CHANNEL, ChatSettings
 from core.domain import FINAL_STATUSES, Decision, Job, JobStatus, Notice, Rejected
 from core.events import FINISHED, PROGRESS
@@ -217,11 +218,13 @@ class DeliveryTemplate:
     def release(self, job_id: str, retry_in_s: float) -> None:
         """The send failed: try again in ``retry_in_s`` seconds (the sweep picks it up), not at lease expiry."""
         self.repo.release_delivery(job_id, self.claimed_by, retry_in_s)
+        metrics.delivery_retried(self.platform)
 
     def mark(self, job_id: str, message_ids: list[str]) -> None:
         job = self.repo.get_job(job_id)
         shown = [p.index for p in result_pictures(job)] if job is not None else []
         self.repo.mark_delivered(job_id, message_ids, self.clock.now(), shown)
+        metrics.delivered(self.platform)
 
     def review_posts(self, job: Job, scope: str | None) -> list[ModeratorPost]:
         """Moderator posts for a delivered job's review-band pictures."""

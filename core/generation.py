@@ -14,10 +14,10 @@ from typing import Any, Protocol
 
 from PIL import Image
 
-from core import __version__
+from core import __version__, metrics
 from core.domain import Decision, ImageRecord, Job, Verdict
 from core.events import FINISHED, PROGRESS
-from core.pipelines import JobCancelled, TextToImageOutput
+from core.pipelines import JobCancelled, TextToImageOutput, gpu_memory
 from core.ports import Clock, EventBus, ImageStore, JobRepository
 from core.provenance import stamp
 from core.retrying import is_outage, with_retry
@@ -111,29 +111,40 @@ class JobRunner:
                 return RunResult.HANDED_BACK
             self._in_hand += 1
         try:
-            return self._run(job_id)
+            return self._start(job_id)
         finally:
             with self._idle:
                 self._in_hand -= 1
                 self._idle.notify_all()
 
-    def _run(self, job_id: str) -> RunResult:
-        job = with_retry(lambda: self.repo.start_job(job_id, self.clock.now(), self.worker), "start a job")
+    def _start(self, job_id: str) -> RunResult:
+        with metrics.stage("start_db"):
+            job = with_retry(lambda: self.repo.start_job(job_id, self.clock.now(), self.worker), "start a job")
         if job is None:
             log.info("job %s is already finished or unknown; redelivery ignored", job_id)
             return RunResult.SKIPPED
+        metrics.job_started(job.model, (self.clock.now() - job.created_at).total_seconds())
+        return self._run(job)
+
+    def _run(self, job: Job) -> RunResult:
+        job_id = job.id
         try:
             if job.spec.image and not self._input_is_acceptable(job):
                 if self.repo.fail_job(job_id, "refused: the input picture was blocked by the image check",
                                       refund=True):
+                    metrics.job_failed(job.model)
                     self.bus.publish(FINISHED, {"job_id": job_id, "status": "failed"})
                 return RunResult.FAILED
             pipeline = self.pipeline if self.pipelines is None else self.pipelines.get(job.model)
             if pipeline is None:
                 raise RuntimeError(f"this worker does not serve the model {job.model}")
+            started = time.perf_counter()
             out = pipeline(job.spec, ProgressThrottle(self.bus, job.id, cancelled=self._cancelled))
+            metrics.job_generated(job.model, time.perf_counter() - started)
+            metrics.gpu_memory(gpu_memory())
             # Fail closed: if the check raises, the job fails and no picture is stored.
-            verdicts = self.checker.check(out.images, "nsfw" if job.nsfw_allowed else "default")
+            with metrics.stage("image_check"):
+                verdicts = self.checker.check(out.images, "nsfw" if job.nsfw_allowed else "default")
             if job.prompt_review:  # the prompt was doubtful: nothing from it goes out unreviewed
                 verdicts = [_at_least_review(v) for v in verdicts]
             if len(verdicts) != len(out.images):
@@ -152,13 +163,18 @@ class JobRunner:
             log.exception("job %s failed", job_id)
             reason = f"{type(exc).__name__}: {exc}"
             if with_retry(lambda: self.repo.fail_job(job_id, reason, refund=True), "record a failed job"):
+                metrics.job_failed(job.model)
                 self.bus.publish(FINISHED, {"job_id": job_id, "status": "failed"})
             return RunResult.FAILED
         # The pictures are made: an outage now must not throw them away, so recording waits out a long one.
-        if not with_retry(lambda: self.repo.finish_job(job_id, records, verdicts, self.clock.now()),
-                          "record a finished job", budget_s=600.0):
+        with metrics.stage("finish_db"):
+            recorded = with_retry(lambda: self.repo.finish_job(job_id, records, verdicts, self.clock.now()),
+                                  "record a finished job", budget_s=600.0)
+        if not recorded:
             log.info("job %s was finished by another delivery of the same task", job_id)
             return RunResult.SKIPPED
+        metrics.pictures_judged(verdicts)
+        metrics.job_finished(job.model)
         self.bus.publish(FINISHED, {"job_id": job_id, "status": "done"})
         return RunResult.DONE
 
@@ -190,6 +206,7 @@ class JobRunner:
             digest = hashlib.sha256(image.tobytes()).hexdigest()
             return ImageRecord(index, seed, image.width, image.height, digest, verdict.decision, score, None)
         image, mark = stamp(image)  # the invisible provenance mark, after the check: what leaves carries it
-        path, digest = self.store.save(image, {**_metadata(job, seed), "Method": method})
+        with metrics.stage("png"):
+            path, digest = self.store.save(image, {**_metadata(job, seed), "Method": method})
         return ImageRecord(index, seed, image.width, image.height, digest, verdict.decision, score, path,
                            mark.mark_id, mark.status.value)

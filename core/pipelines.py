@@ -79,6 +79,22 @@ def pick_device(preference: str = "auto") -> str:
     return "cpu"
 
 
+def gpu_memory() -> dict[tuple[str, str], float]:
+    """CUDA memory of each visible GPU, {(device, kind): bytes} for the metrics; empty without CUDA (a CPU, or a
+    torch that was never initialised on a GPU here: asking must not initialise it)."""
+    import torch
+
+    if not torch.cuda.is_available() or not torch.cuda.is_initialized():
+        return {}
+    sample: dict[tuple[str, str], float] = {}
+    for index in range(torch.cuda.device_count()):
+        device = f"cuda:{index}"
+        sample[(device, "allocated")] = float(torch.cuda.memory_allocated(index))
+        sample[(device, "peak")] = float(torch.cuda.max_memory_allocated(index))
+        sample[(device, "reserved")] = float(torch.cuda.memory_reserved(index))
+    return sample
+
+
 def load_helper(kind: str, source: str, models_dir: Path, device: str = "auto") -> Any:
     """An optional second pipeline: "inpaint" (an inpainting checkpoint) or "upscale" (a ×4 upscaler), from
     "miniature", a local folder or a hub id."""

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
+from core import metrics
 from core.domain import JobStatus
 from core.events import FINISHED
 from core.ports import Clock, Dispatcher, EventBus, JobRepository
@@ -73,7 +74,8 @@ class Repairs:
 class Reconciler:
     def __init__(self, leases: SqlJobLeases, jobs: JobRepository, dispatcher: Dispatcher, clock: Clock,
                  bus: EventBus, probe: BrokerProbe | None = None, *, queued_grace_s: float = 20.0,
-                 worker_stale_s: float = 30.0, job_timeout_s: float = 600.0, max_attempts: int = 3) -> None:
+                 worker_stale_s: float = 30.0, job_timeout_s: float = 600.0, max_attempts: int = 3,
+                 queues: tuple[str, ...] = ()) -> None:
         self.leases = leases
         self.jobs = jobs
         self.dispatcher = dispatcher
@@ -85,11 +87,15 @@ class Reconciler:
         # A job running much longer than the timeout is lost even if its worker still beats (a stuck thread).
         self.overdue = timedelta(seconds=job_timeout_s * 1.5 + 60)
         self.max_attempts = max_attempts
+        self.queues = queues  # every model queue, so an emptied one reports 0 rather than its last depth
 
     def run_once(self) -> Repairs:
         repairs = Repairs()
         self._running(repairs)
-        self._queued(repairs)
+        counts = self.leases.queued_counts()
+        metrics.queue_depths(counts, self.queues)
+        self._queued(repairs, counts)
+        metrics.reconciled(repairs.requeued, repairs.taken_back, repairs.failed)
         if repairs:
             log.warning("reconciler: re-enqueued %d queued, took back %d running, failed %d out of attempts",
                         len(repairs.requeued), len(repairs.taken_back), len(repairs.failed))
@@ -113,7 +119,7 @@ class Reconciler:
                 self._send(job.id, job.queue)
                 repairs.taken_back.append(job.id)
 
-    def _queued(self, repairs: Repairs) -> None:
+    def _queued(self, repairs: Repairs, counts: dict[str, int]) -> None:
         now = self.clock.now()
         stale = self.leases.stale_queued(now - self.queued_grace)
         if not stale:
@@ -121,7 +127,6 @@ class Reconciler:
         by_queue: dict[str, list[QueuedJob]] = {}
         for job in stale:
             by_queue.setdefault(job.queue, []).append(job)
-        counts = self.leases.queued_counts()
         for queue, jobs in by_queue.items():
             ready = self.probe.ready_messages(queue) if self.probe is not None else None
             # Messages waiting cover that many queued jobs; the rest (the oldest first) have lost theirs.

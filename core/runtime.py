@@ -28,6 +28,7 @@ from core.delivery import JobWaiter
 from core.domain import WORKER_STALE_S, QuotaSettings, Requester
 from core.events import InMemoryEventBus, RedisEventBus
 from core.generation import JobRunner, Pipeline
+from core.health import HealthServer, Readiness, broker_check, database_check, image_check_loaded
 from core.logs import Redactor, install_redaction, secrets_of
 from core.models_registry import ModelSpec, model_specs
 from core.moderation import Moderation, build_moderation
@@ -81,6 +82,7 @@ class Runtime:
     celery: MuralistCelery
     worker: EmbeddedWorker | None = None
     reconciler: Reconciler | None = None
+    health: HealthServer | None = None  # /metrics, /healthz, /readyz (MURALIST_METRICS_PORT)
     _stops: list[threading.Event] = field(default_factory=list)
 
     @property
@@ -88,6 +90,8 @@ class Runtime:
         return self.celery.runner
 
     def close(self) -> None:
+        if self.health is not None:
+            self.health.close()
         for stop in self._stops:
             stop.set()
         if self.worker is not None:
@@ -158,7 +162,35 @@ def _reconciler(settings: Settings, sessions: sessionmaker[Session], repo: SqlJo
                 bus: EventBus, suffix: str = "") -> Reconciler:
     return Reconciler(SqlJobLeases(sessions), repo, CeleryDispatcher(celery, suffix), SystemClock(), bus,
                       CeleryBrokerProbe(celery, suffix), worker_stale_s=WORKER_STALE_S,
-                      job_timeout_s=settings.job_timeout_s)
+                      job_timeout_s=settings.job_timeout_s,
+                      queues=tuple(spec.queue for spec in model_specs(settings).values()))
+
+
+def _readiness(engine: Engine, celery: MuralistCelery) -> Readiness:
+    """What /readyz checks: the database and the broker, and the image check where this process makes pictures."""
+    checks = {"database": database_check(engine), "broker": broker_check(celery)}
+    if celery.runner is not None:
+        runner = celery.runner
+        checks["image_check"] = image_check_loaded(lambda: runner.checker)
+    return Readiness(checks)
+
+
+def readiness(runtime: Runtime) -> Readiness:
+    """/healthz and /readyz for a process that serves its own HTTP (the web console mounts these next to its
+    routes, with ``core.health.metrics_answer`` for /metrics)."""
+    return _readiness(runtime.engine, runtime.celery)
+
+
+def _health_server(settings: Settings, engine: Engine, celery: MuralistCelery) -> HealthServer | None:
+    """The process's small HTTP port, when ``MURALIST_METRICS_PORT`` is set."""
+    if settings.metrics_port is None:
+        return None
+    try:
+        return HealthServer(_readiness(engine, celery), settings.metrics_port, settings.metrics_host)
+    except OSError as exc:
+        raise StartupError(f"Refusing to start: cannot serve metrics on {settings.metrics_host}:"
+                           f"{settings.metrics_port} ({exc.strerror or exc}); set MURALIST_METRICS_PORT to a free "
+                           f"port or unset it.") from None
 
 
 def served_models(settings: Settings) -> list[str]:
@@ -222,6 +254,11 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
         except BaseException:
             engine.dispose()
             raise
+    try:
+        runtime.health = _health_server(settings, engine, celery)
+    except StartupError:
+        runtime.close()
+        raise
     return runtime
 
 
@@ -244,6 +281,7 @@ def serve_worker(settings: Settings, pool: str | None, concurrency: int | None, 
     bus = _bus(settings)
     name = worker_name("worker")
     celery.runner = _runner(settings, repo, bus, name)
+    _health_server(settings, engine, celery)  # lives as long as the process (a daemon thread)
     WorkerRegistry(sessions).start_heartbeat(name, names, HEARTBEAT_S)
     # Every worker reconciles: the updates are conditional, so several at once are safe.
     _reconciler(settings, sessions, repo, celery, bus).start(RECONCILE_S)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core import __version__
+from core import __version__, metrics
 from core.domain import (
     PURGED,
     Accepted,
@@ -105,6 +105,10 @@ class GenerationService:
     # --- submit ---------------------------------------------------------------------------------------------------
 
     def submit(self, request: GenerationRequest) -> Outcome:
+        with metrics.stage("submit"):
+            return self._submit(request)
+
+    def _submit(self, request: GenerationRequest) -> Outcome:
         requester = request.requester
         user_id = self.repo.find_user(requester.platform, requester.user_id)
         history = None
@@ -141,7 +145,10 @@ class GenerationService:
         except InvalidParams as exc:
             return Rejected("params", {"detail": str(exc)})
 
-        verdict = self.prompt_filter.check(params.prompt, params.negative_prompt, nsfw_allowed=request.nsfw_allowed)
+        with metrics.stage("prompt_filter"):
+            verdict = self.prompt_filter.check(params.prompt, params.negative_prompt,
+                                               nsfw_allowed=request.nsfw_allowed)
+        metrics.prompt_judged(verdict, requester.language, params.prompt)
         if verdict.decision is Decision.BLOCK:
             self.repo.record_prompt_verdict(user_id, verdict, params.prompt, None)
             values: dict[str, object] = {"categories": ", ".join(c.replace("_", " × ") for c in verdict.categories),
@@ -159,16 +166,20 @@ class GenerationService:
         new = NewJob(user_id, requester, spec=params, model=model.name, queue=model.queue, nsfw_allowed=relax_images,
                      prompt_review=verdict.decision is Decision.REVIEW)
         rules, _tier = self._rules(user_id, request.tiers, history)
-        created = self.repo.create_job(new, rules=rules, now=now)
+        with metrics.stage("submit_db"):
+            created = self.repo.create_job(new, rules=rules, now=now)
+            if not isinstance(created, QuotaRefusal):
+                self.repo.record_prompt_verdict(user_id, verdict, params.prompt, created)
         if isinstance(created, QuotaRefusal):
             return self._quota_refusal(created, params.count, rules, now)
-        self.repo.record_prompt_verdict(user_id, verdict, params.prompt, created)
         try:
-            self.dispatcher.enqueue(created, model.queue)
+            with metrics.stage("enqueue"):
+                self.dispatcher.enqueue(created, model.queue)
         except Exception as exc:  # the broker is transport: if it is down, undo cleanly and say so
             log.exception("enqueue of job %s failed", created)
             self.repo.fail_job(created, f"enqueue failed: {exc}", refund=True)
             return Rejected("unavailable")
+        metrics.job_submitted(model.name)
         return Accepted(created, self.repo.queue_position(created), request.params)
 
     def _rules(self, user_id: int | None, tiers: frozenset[str] = frozenset(),

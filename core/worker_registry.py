@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import metrics
 from core.storage.models import WorkerRow
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ class WorkerRegistry:
                 s.add(WorkerRow(name=name, models=models, last_seen=datetime.now(UTC)))
             else:
                 row.models, row.last_seen = models, datetime.now(UTC)
+        metrics.heartbeat()
 
     def serving(self, model: str) -> bool:
         cutoff = datetime.now(UTC) - timedelta(seconds=self.stale_after)
