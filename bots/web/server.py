@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bots.web.app import create_app
 from bots.web.security import cookie_secret
 from core.config import Settings
+from core.health import Answer, metrics_answer
+
+if TYPE_CHECKING:
+    from core.runtime import Runtime
 
 log = logging.getLogger("muralist.web.access")
 
@@ -39,6 +49,23 @@ class AccessLog:
             log.info("%s %s %s %.0f ms", scope["method"], path, status[0], (time.monotonic() - start) * 1000)
 
 
+def probe_routes(runtime: Runtime) -> list[Route | Mount]:
+    """/metrics, /healthz and /readyz beside the console's pages, answered as every other process answers them
+    (``core/health.py``); the checks block for up to 2 s, so they run off the event loop."""
+    from core.runtime import readiness
+
+    checks = readiness(runtime)
+
+    def endpoint(answer: Callable[[], Answer]) -> Callable[[Request], Awaitable[Response]]:
+        async def probe(request: Request) -> Response:
+            status, content_type, body = await run_in_threadpool(answer)
+            return Response(body, status_code=status, media_type=content_type, headers={"Cache-Control": "no-store"})
+        return probe
+
+    return [Route("/metrics", endpoint(metrics_answer)), Route("/healthz", endpoint(checks.live)),
+            Route("/readyz", endpoint(checks.ready))]
+
+
 def build_asgi(settings: Settings) -> tuple[ASGIApp, object]:
     """The application on the configured database, and the runtime to close when it stops."""
     from core.runtime import build_web
@@ -47,7 +74,7 @@ def build_asgi(settings: Settings) -> tuple[ASGIApp, object]:
     secret = cookie_secret(settings.web_secret.get_secret_value() if settings.web_secret else None,
                            settings.data_dir)
     app = create_app(runtime.app, console, secret, https_only=settings.web_https_only,
-                     session_hours=settings.web_session_hours)
+                     session_hours=settings.web_session_hours, extra_routes=probe_routes(runtime))
     return AccessLog(app), runtime
 
 

@@ -58,6 +58,11 @@ def sign_in_through_the_commands(data: Path, extra_env: dict[str, str] | None = 
             assert chart.status_code == 200 and chart.headers["content-type"].startswith("image/svg+xml")
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as other:
             assert other.post("/login", data={"token": token}).status_code == 400  # once only
+            # The probes every process answers, here beside the pages (no sign-in: a load balancer asks them).
+            assert other.get("/healthz").status_code == 200
+            ready = other.get("/readyz")
+            assert ready.status_code == 200 and ready.json()["failing"] == [], ready.text
+            assert "muralist_jobs_submitted_total" in other.get("/metrics").text
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
