@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,13 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
+@dataclass(frozen=True)
+class Edit:
+    at: float  # time.monotonic() when the server got the edit
+    content: str
+    files: list[tuple[str, bytes]]  # newly uploaded attachments (none when only the text changed)
+
+
 @dataclass
 class SentMessage:
     id: int
@@ -44,6 +52,9 @@ class SentMessage:
     files: list[tuple[str, bytes]]
     components: list[dict[str, Any]]
     deleted: bool = False
+    at: float = field(default_factory=time.monotonic)  # when the server got it
+    edits: list[Edit] = field(default_factory=list)
+    deleted_at: float | None = None
 
     @property
     def custom_ids(self) -> list[str]:
@@ -96,6 +107,7 @@ class FakeDiscord:
         r.add_get("/api/v10/webhooks/{app}/{token}/messages/@original", self.get_original)
         r.add_post("/api/v10/webhooks/{app}/{token}", self.followup)
         r.add_post("/api/v10/channels/{cid}/messages", self.create_message)
+        r.add_patch("/api/v10/channels/{cid}/messages/{mid}", self.edit_message)
         r.add_delete("/api/v10/channels/{cid}/messages/{mid}", self.delete_message)
         r.add_get("/api/v10/channels/{cid}", self.get_channel)
         r.add_get("/gateway", self.gateway)
@@ -168,10 +180,17 @@ class FakeDiscord:
         return jresp(self.message(mid, channel_id, payload.get("content") or "",
                                               payload.get("components") or [], files))
 
+    async def edit_message(self, request: web.Request) -> web.Response:
+        payload, files = await self._body(request)
+        target = next(m for m in self.messages if m.id == int(request.match_info["mid"]))
+        target.edits.append(Edit(time.monotonic(), payload.get("content") or "", files))  # .content: what it first said
+        return jresp(self.message(target.id, target.channel_id, payload.get("content") or target.content,
+                                  target.components, files or target.files))
+
     async def delete_message(self, request: web.Request) -> web.Response:
         for m in self.messages:
             if m.id == int(request.match_info["mid"]):
-                m.deleted = True
+                m.deleted, m.deleted_at = True, time.monotonic()
         return web.Response(status=204)
 
     async def attachment(self, request: web.Request) -> web.Response:

@@ -1,6 +1,7 @@
 """A fake Telegram Bot API on 127.0.0.1 for the real python-telegram-bot Application: getMe, getUpdates with
-scripted updates, sendMessage, sendPhoto (multipart), sendMediaGroup, editMessageText, answerCallbackQuery,
-deleteMessage, getChatMember, getFile. It records what the bot sent, so tests assert what a member would see."""
+scripted updates, sendMessage, sendPhoto (multipart), sendMediaGroup, editMessageText, editMessageCaption,
+editMessageMedia, answerCallbackQuery, deleteMessage, getChatMember, getFile. It records what the bot sent and when
+(each message's edits with the server's clock), so tests assert what a member would see."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ BOT = {"id": 4242, "is_bot": True, "first_name": "muralist", "username": "murali
 TOKEN = "4242:TEST-TOKEN"
 
 
+@dataclass(frozen=True)
+class Edit:
+    at: float  # time.monotonic() when the server got the edit
+    method: str
+    text: str
+    photo: bytes | None = None
+
+
 @dataclass
 class Sent:
     message_id: int
@@ -30,6 +39,13 @@ class Sent:
     spoilers: list[bool] = field(default_factory=list)
     reply_markup: dict[str, Any] | None = None
     deleted: bool = False
+    at: float = field(default_factory=time.monotonic)  # when the server got it
+    edits: list[Edit] = field(default_factory=list)
+    deleted_at: float | None = None
+
+    @property
+    def shown(self) -> str:
+        return self.edits[-1].text if self.edits else self.text
 
     @property
     def buttons(self) -> list[str]:
@@ -151,8 +167,29 @@ class FakeTelegram:
                                     has_media_spoiler=spoiler))
         return out
 
+    def find(self, chat_id: int, message_id: int) -> Sent | None:
+        return next((s for s in self.sent if s.chat_id == chat_id and s.message_id == message_id), None)
+
+    def _edit(self, method: str, params: dict[str, Any], text: str, photo: bytes | None = None) -> dict[str, Any]:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        target = self.find(chat_id, message_id)
+        if target is not None:  # what it first said stays in .text; what it says now is .shown
+            target.edits.append(Edit(time.monotonic(), method, text, photo))
+        message = self._message(chat_id, text=text) if photo is None else \
+            self._message(chat_id, photo=self._photo(), caption=text)
+        message["message_id"] = message_id
+        return message
+
     async def m_editMessageText(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
-        return self._message(int(params["chat_id"]), text=params.get("text", ""))
+        return self._edit("editMessageText", params, params.get("text", ""))
+
+    async def m_editMessageCaption(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        return self._edit("editMessageCaption", params, params.get("caption", ""))
+
+    async def m_editMessageMedia(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
+        media = json.loads(params["media"])
+        photo = files.get(str(media["media"]).removeprefix("attach://"), b"")
+        return self._edit("editMessageMedia", params, media.get("caption", ""), photo)
 
     async def m_answerCallbackQuery(self, params: dict[str, Any], _: Any) -> bool:
         self.answers.append(params)
@@ -161,7 +198,7 @@ class FakeTelegram:
     async def m_deleteMessage(self, params: dict[str, Any], _: Any) -> bool:
         for sent in self.sent:
             if sent.message_id == int(params["message_id"]) and sent.chat_id == int(params["chat_id"]):
-                sent.deleted = True
+                sent.deleted, sent.deleted_at = True, time.monotonic()
         return True
 
     async def m_getChatMember(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
