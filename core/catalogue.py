@@ -251,7 +251,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "queue_ahead": {"en": "{ahead} ahead of you", "zh": "前面还有 {ahead} 个任务"},
     "progress_waiting": {"en": "Job {job_id} is waiting: {place_text}.", "zh": "任务 {job_id} 正在排队：{place_text}。"},
     "progress_generating": {"en": "Job {job_id}: generating now {bar}", "zh": "任务 {job_id}：正在生成 {bar}"},
-    "progress_console": {"en": "step {step}/{total}", "zh": "第 {step}/{total} 步"},
 }
 
 

@@ -218,3 +218,30 @@ def test_the_board_merges_fast_updates_into_one_edit_per_interval_and_stops_at_t
     assert surface.shown[-1][1] == "Job job1: generating now ▓▓▓▓▓▓▓▓▓▓ 20/20"  # the newest state won
     assert any(new for _, _, new in surface.shown)
     assert surface.removed == [ProgressMessage("chat", "m1", True)]
+
+
+def test_the_console_hears_its_place_while_it_waits_then_generating_now(world) -> None:  # type: ignore[no-untyped-def]
+    from core.delivery import JobWaiter
+
+    repo, service, clock = world
+    first, second = submit(service, clock), submit(service, clock)
+    waiter, heard = JobWaiter(repo, InMemoryEventBus(), poll_interval=0.01), []
+    assert waiter.wait(second.job_id, 0.05, on_place=heard.append) is None  # still queued: it keeps waiting
+    assert repo.start_job(first.job_id, clock.now()) is not None
+    assert waiter.wait(second.job_id, 0.05, on_place=heard.append) is None
+    assert repo.start_job(second.job_id, clock.now()) is not None
+    assert waiter.wait(second.job_id, 0.05, on_place=heard.append) is None
+    assert heard == [1, 0, None]  # each wait says where it stands once, and only a change again
+
+
+def test_the_console_line_says_the_place_then_the_steps() -> None:
+    from bots.console.bot import tty_progress
+
+    stream = io.StringIO()
+    progress = tty_progress(stream)("en")
+    progress.place(3)
+    assert "3 ahead of you" in stream.getvalue()
+    progress.place(None)
+    progress.step(10, 30)
+    progress.close()
+    assert "generating now" in stream.getvalue() and "10/30" in stream.getvalue()
