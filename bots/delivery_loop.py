@@ -2,7 +2,8 @@
 mark → moderators). An adapter writes only how to send: a :class:`Sender`.
 
 Finished jobs arrive by event (handed over from the worker's thread to the bot's event loop) and by a periodic sweep
-of the database; one failed send never stops the loop — it is logged and the next job goes out.
+of the database; one failed send never stops the loop — it is logged and the next job goes out. Progress events feed
+the :class:`ProgressBoard` (one progress message per job, taken down once the result is out).
 """
 
 from __future__ import annotations
@@ -12,21 +13,19 @@ import contextlib
 import logging
 from typing import Any, Protocol
 
+from bots.progress_board import ProgressBoard, ProgressMessage, ProgressSurface
 from core.app import Muralist
 from core.delivery import DeliveryTemplate, ModeratorPost, PublicChange, ResultMessage
 from core.events import FINISHED, PROGRESS
 from core.ports import EventBus
+from core.progress import ProgressEvent
 
 log = logging.getLogger(__name__)
 
 
-def progress_bar(step: int, total: int, width: int = 10) -> str:
-    done = round(width * step / max(total, 1))
-    return "▓" * done + "░" * (width - done) + f" {step}/{total}"
-
-
-class Sender(Protocol):
-    """How one platform sends. Message ids come back as text (the database keeps them to take posts down)."""
+class Sender(ProgressSurface, Protocol):
+    """How one platform sends (and shows progress). Message ids come back as text (the database keeps them to take
+    posts down)."""
 
     async def send_result(self, message: ResultMessage) -> list[str]: ...
     async def send_moderator_post(self, post: ModeratorPost) -> None: ...
@@ -34,7 +33,6 @@ class Sender(Protocol):
     async def change_public_post(self, change: PublicChange) -> None:
         """Take one picture out of a posted result, or show an approved one without its spoiler."""
         ...
-    async def show_progress(self, job_id: str, step: int, total: int) -> None: ...
     async def moderation_scope(self, chat_id: str) -> str | None:
         """Which moderators' channel a chat belongs to (a Discord guild); None: the platform's one global chat."""
         ...
@@ -52,14 +50,20 @@ class DeliveryLoop:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribe: list[Any] = []
         self._task: asyncio.Task[None] | None = None
-        self._background: set[asyncio.Task[None]] = set()
         self._failures: dict[str, int] = {}  # job id → failed sends in a row (this process's backoff)
+        self.progress = ProgressBoard(sender, app.queue_places)
+
+    def track(self, job_id: str, language: str, message: ProgressMessage, ahead: int | None) -> None:
+        """Show this accepted job's progress in ``message`` (see :meth:`ProgressBoard.track`). Only while this loop
+        delivers: the process that posts the result is the one that takes the progress message down."""
+        if self._task is not None and not self._task.done():
+            self.progress.track(job_id, language, message, ahead)
 
     def start(self) -> asyncio.Task[None]:
         self._loop = asyncio.get_running_loop()
         # Bus handlers run on the worker's thread: hand everything over to the bot's event loop.
         self._unsubscribe = [
-            self.bus.subscribe(FINISHED, lambda p: self._threadsafe(self.queue.put_nowait, str(p.get("job_id")))),
+            self.bus.subscribe(FINISHED, lambda p: self._threadsafe(self._finished, str(p.get("job_id")))),
             self.bus.subscribe(PROGRESS, lambda p: self._threadsafe(self._progress, p)),
         ]
         self._task = asyncio.create_task(self.run(), name=f"muralist-{self.platform}-delivery")
@@ -68,28 +72,31 @@ class DeliveryLoop:
     async def stop(self) -> None:
         for undo in self._unsubscribe:
             undo()
-        tasks = [t for t in (self._task, *self._background) if t is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
+        await self.progress.stop()
+        if self._task is not None:
+            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await self._task
 
     def _threadsafe(self, fn: Any, *args: Any) -> None:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(fn, *args)
 
+    def _finished(self, job_id: str) -> None:
+        self.queue.put_nowait(job_id)
+        self.progress.positions_moved()  # a cancelled queued job lets the ones behind it move up
+
     def _progress(self, payload: dict[str, Any]) -> None:
-        task = asyncio.create_task(self.sender.show_progress(str(payload.get("job_id")), int(payload["step"]),
-                                                             int(payload["total"])))
-        self._background.add(task)  # keep a reference until done: the loop holds tasks only weakly
-        task.add_done_callback(self._background.discard)
+        event = ProgressEvent.from_payload(payload)
+        if event is not None:
+            self.progress.heard(event)
 
     async def run(self) -> None:
         while True:
             try:
                 job_id = await asyncio.wait_for(self.queue.get(), self.sweep_interval)
             except TimeoutError:
+                self.progress.positions_moved()  # events are best effort: the sweep's beat catches up
                 for pending in await self._pending():
                     await self.deliver_safely(pending)
                 continue
@@ -126,6 +133,7 @@ class DeliveryLoop:
             raise
         self._failures.pop(job_id, None)
         await asyncio.to_thread(self.template.mark, job_id, sent)
+        await self.progress.finish(job_id)  # the result (or why there is none) is out: the progress message goes
         scope = await self.sender.moderation_scope(message.chat_id)
         for post in await asyncio.to_thread(self.template.review_posts, message.job, scope):
             await self.sender.send_moderator_post(post)

@@ -178,10 +178,17 @@ class Muralist:
     def history(self, who: Requester, limit: int = 10) -> list[Job]:
         return self._service.history(who, limit)
 
-    def wait(self, job_id: str, timeout: float,
-             on_progress: Callable[[int, int], None] | None = None) -> Job | None:
-        """Block until the job is finished (or ``timeout`` seconds pass: None) — the console's way to follow."""
-        return self._waiter.wait(job_id, timeout, on_progress)
+    def queue_places(self, job_ids: list[str]) -> dict[str, int | None]:
+        """Where each unfinished job stands: jobs ahead of it in its queue, or None while it is generating; finished
+        jobs are left out. For progress messages: not tied to who asks, because job ids are only known to the chat
+        that holds them and a position says nothing about anyone's job."""
+        return self._service.queue_places(job_ids)
+
+    def wait(self, job_id: str, timeout: float, on_progress: Callable[[int, int], None] | None = None,
+             on_place: Callable[[int | None], None] | None = None) -> Job | None:
+        """Block until the job is finished (or ``timeout`` seconds pass: None) — the console's way to follow: its
+        steps, and its place in the queue while it waits (jobs ahead; None once generating)."""
+        return self._waiter.wait(job_id, timeout, on_progress, on_place)
 
     def styles(self) -> list[tuple[str, str]]:
         return [(s.name, s.description) for s in load_styles().values()]

@@ -12,12 +12,12 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.pipelines import TextToImage, TextToImageOutput
+from core.progress import ProgressCallback
 from core.spec import JobSpec
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class _Request:
     spec: JobSpec
-    progress: Callable[[int, int], None] | None
+    progress: ProgressCallback | None
     future: Future[TextToImageOutput] = field(default_factory=Future)
 
     @property
@@ -50,7 +50,7 @@ class BatchingPipeline:
         return self.inner.device
 
     def __call__(self, spec: JobSpec,
-                 progress: Callable[[int, int], None] | None = None) -> TextToImageOutput:
+                 progress: ProgressCallback | None = None) -> TextToImageOutput:
         request = _Request(spec, progress)
         self._queue.put(request)
         return request.future.result()

@@ -19,8 +19,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Job {job_id} accepted ({position_text}).",
         "zh": "任务 {job_id} 已受理（{position_text}）。",
     },
-    "position_next": {"en": "you are next", "zh": "下一个就是你"},
-    "position": {"en": "position {position} in the queue", "zh": "排在第 {position} 位"},
     "posted_here": {"en": "The pictures will be posted in this chat.", "zh": "图片会发送到这里。"},
     "banned": {
         "en": "You are banned from making pictures {until_text}{reason_text}.",
@@ -138,7 +136,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "history_line": {"en": "{job_id}  {created}  {status}  {prompt}", "zh": "{job_id}  {created}  {status}  {prompt}"},
     "which_job": {"en": "Say which job: /{command} JOB.", "zh": "请说明是哪个任务：/{command} 任务编号。"},
     # --- results ---------------------------------------------------------------------------------------------------
-    "progress": {"en": "Job {job_id} generating: {bar}", "zh": "任务 {job_id} 生成中：{bar}"},
     "result": {
         "en": "{mention}{prompt} — seed {seed}, job {job_id}",
         "zh": "{mention}{prompt} — 种子 {seed}，任务 {job_id}",
@@ -432,6 +429,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Use /modhistory USER (@username or telegram:123), or reply to one of their messages with /modhistory.",
         "zh": "用法：/modhistory 用户（@用户名 或 telegram:123），或回复对方的消息发送 /modhistory。",
     },
+    # --- progress previews and queue position ---------------------------------------------------------------------
+    "queue_running": {"en": "generating now", "zh": "正在生成"},
+    "queue_next": {"en": "next in line", "zh": "下一个就轮到你"},
+    "queue_ahead": {"en": "{ahead} ahead of you", "zh": "前面还有 {ahead} 个任务"},
+    "progress_waiting": {"en": "Job {job_id} is waiting: {place_text}.", "zh": "任务 {job_id} 正在排队：{place_text}。"},
+    "progress_generating": {"en": "Job {job_id}: generating now {bar}", "zh": "任务 {job_id}：正在生成 {bar}"},
 }
 
 

@@ -27,8 +27,10 @@ class JobWaiter:
         self.bus = bus
         self.poll_interval = poll_interval
 
-    def wait(self, job_id: str, timeout: float, on_progress: Callable[[int, int], None] | None = None) -> Job | None:
-        """The finished job, or None if it did not finish within ``timeout`` seconds (it keeps running)."""
+    def wait(self, job_id: str, timeout: float, on_progress: Callable[[int, int], None] | None = None,
+             on_place: Callable[[int | None], None] | None = None) -> Job | None:
+        """The finished job, or None if it did not finish within ``timeout`` seconds (it keeps running).
+        ``on_place`` hears the job's place whenever it changes: jobs ahead of it, None once it is generating."""
         finished = threading.Event()
 
         def on_finished(payload: dict[str, Any]) -> None:
@@ -42,10 +44,13 @@ class JobWaiter:
         unsubscribe = [self.bus.subscribe(FINISHED, on_finished), self.bus.subscribe(PROGRESS, on_step)]
         try:
             waited = 0.0
+            place: tuple[int | None] | None = None
             while True:
                 job = self.repo.get_job(job_id)
                 if job is None or job.status in FINAL_STATUSES:
                     return job
+                if on_place is not None:
+                    place = self._tell_place(job_id, place, on_place)
                 if waited >= timeout:
                     return None
                 step = min(self.poll_interval, timeout - waited)
@@ -54,6 +59,14 @@ class JobWaiter:
         finally:
             for undo in unsubscribe:
                 undo()
+
+    def _tell_place(self, job_id: str, told: tuple[int | None] | None,
+                    on_place: Callable[[int | None], None]) -> tuple[int | None] | None:
+        places = self.repo.queue_places([job_id])
+        if job_id not in places or (places[job_id],) == told:
+            return told
+        on_place(places[job_id])
+        return (places[job_id],)
 
 
 @dataclass(frozen=True)

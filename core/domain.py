@@ -134,10 +134,17 @@ class Job:
 # --- outcomes: a code and its values, rendered by each adapter through core.catalogue ---------------------------
 
 
+def queue_place(ahead: int | None) -> tuple[str, dict[str, object]]:
+    """Where a job stands, as a catalogue message: generating now, next in line, or how many jobs are ahead."""
+    if ahead is None:
+        return "queue_running", {}
+    return ("queue_next", {}) if ahead == 0 else ("queue_ahead", {"ahead": ahead})
+
+
 @dataclass(frozen=True)
 class Accepted:
     job_id: str
-    position: int
+    ahead: int | None  # queued jobs ahead of this one in its model's queue; None: a worker is already on it
     params: GenerationParams
     # A catalogue message (code, values) said after the acceptance, e.g. that someone else's picture is charged to
     # whoever pressed its button.
@@ -146,8 +153,7 @@ class Accepted:
 
     @property
     def values(self) -> dict[str, object]:
-        place = ("position_next", {}) if self.position <= 1 else ("position", {"position": self.position})
-        return {"job_id": self.job_id, "position_code": place, "note_code": self.note}
+        return {"job_id": self.job_id, "position_code": queue_place(self.ahead), "note_code": self.note}
 
     @property
     def message(self) -> str:

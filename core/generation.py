@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -19,6 +19,7 @@ from core.domain import Decision, ImageRecord, Job, Verdict
 from core.events import FINISHED, PROGRESS
 from core.pipelines import JobCancelled, TextToImageOutput, gpu_memory
 from core.ports import Clock, EventBus, ImageStore, JobRepository
+from core.progress import PREVIEW_INTERVAL_S, PreviewSource, ProgressCallback, ProgressEvent
 from core.provenance import stamp
 from core.retrying import is_outage, with_retry
 from core.spec import JobSpec
@@ -27,8 +28,7 @@ log = logging.getLogger(__name__)
 
 
 class Pipeline(Protocol):
-    def __call__(self, spec: JobSpec,
-                 progress: Callable[[int, int], None] | None = None) -> TextToImageOutput: ...
+    def __call__(self, spec: JobSpec, progress: ProgressCallback | None = None) -> TextToImageOutput: ...
 
 
 class Checker(Protocol):
@@ -49,22 +49,45 @@ class RunResult(StrEnum):
 
 @dataclass
 class ProgressThrottle:
-    """Publish at most every ``interval`` seconds (and always the last step) so chat edits stay within rate limits."""
+    """Publish at most every ``interval`` seconds (and always the last step) so chat edits stay within rate limits;
+    a preview picture goes along at most every ``preview_interval`` seconds, the first one that long after the job
+    started (the first steps are noise), never with the last step (the pictures themselves come next)."""
 
     bus: EventBus
     job_id: str
     interval: float = 0.5
     cancelled: Callable[[str], bool] | None = None
-    _last: float = 0.0
+    preview_interval: float = PREVIEW_INTERVAL_S
+    allow_preview: Callable[[bytes], bool] | None = None  # the image check: None publishes no preview at all
+    monotonic: Callable[[], float] = time.monotonic
+    _last: float = float("-inf")
+    _last_preview: float = field(init=False)
 
-    def __call__(self, step: int, total: int) -> None:
-        now = time.monotonic()
+    def __post_init__(self) -> None:
+        self._last_preview = self.monotonic()
+
+    def __call__(self, step: int, total: int, preview: PreviewSource | None = None) -> None:
+        now = self.monotonic()
         if step == total or now - self._last >= self.interval:
             self._last = now
             # Checked at the same pace as progress: a cancelled job stops between steps, not after the last one.
             if self.cancelled is not None and self.cancelled(self.job_id):
                 raise JobCancelled(self.job_id)
-            self.bus.publish(PROGRESS, {"job_id": self.job_id, "step": step, "total": total})
+            self.bus.publish(PROGRESS, ProgressEvent(self.job_id, step, total,
+                                                     self._preview(step, total, preview, now)).payload())
+
+    def _preview(self, step: int, total: int, preview: PreviewSource | None, now: float) -> bytes | None:
+        if preview is None or self.allow_preview is None or step >= total \
+                or now - self._last_preview < self.preview_interval:
+            return None
+        self._last_preview = now
+        try:
+            picture = preview()
+            # A preview leaves the worker like any picture: only what the image check allows (fail closed).
+            return picture if picture is not None and self.allow_preview(picture) else None
+        except Exception:  # a preview is a nicety: it never fails the job
+            log.warning("could not make a preview of job %s", self.job_id, exc_info=True)
+            return None
 
 
 def _at_least_review(verdict: Verdict) -> Verdict:
@@ -139,7 +162,8 @@ class JobRunner:
             if pipeline is None:
                 raise RuntimeError(f"this worker does not serve the model {job.model}")
             started = time.perf_counter()
-            out = pipeline(job.spec, ProgressThrottle(self.bus, job.id, cancelled=self._cancelled))
+            out = pipeline(job.spec, ProgressThrottle(self.bus, job.id, cancelled=self._cancelled,
+                                                      allow_preview=self.preview_check(job)))
             metrics.job_generated(job.model, time.perf_counter() - started)
             metrics.gpu_memory(gpu_memory())
             # Fail closed: if the check raises, the job fails and no picture is stored.
@@ -189,6 +213,25 @@ class JobRunner:
                 raise
             log.warning("could not check whether job %s was cancelled (database unreachable)", job_id)
             return False
+
+    def preview_check(self, job: Job) -> Callable[[bytes], bool] | None:
+        """Previews pass the same image check as the pictures, in the job's context; only "allow" is shown (a
+        review-band preview could not go behind a spoiler the way a result does, so it is not shown at all). A job
+        whose prompt is under review shows none: its pictures go out behind a spoiler at best."""
+        if job.prompt_review:
+            return None
+        context = "nsfw" if job.nsfw_allowed else "default"
+
+        def allowed(jpeg: bytes) -> bool:
+            import io
+
+            from PIL import Image as PILImage
+
+            with PILImage.open(io.BytesIO(jpeg)) as picture:
+                (verdict,) = self.checker.check([picture.convert("RGB")], context)
+            return verdict.decision is Decision.ALLOW
+
+        return allowed
 
     def _input_is_acceptable(self, job: Job) -> bool:
         """Input pictures pass the image check too: a blocked input is refused before anything is generated."""

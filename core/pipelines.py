@@ -19,6 +19,7 @@ from typing import Any
 from PIL import Image
 
 from core.model_builders import MINIATURE_VERSION, build_miniature, build_sd15_random
+from core.progress import PreviewSource, ProgressCallback
 from core.spec import JobSpec, Kind
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,6 @@ def load_pipeline(source: str, models_dir: Path, device: str = "auto", low_memor
     return pipe
 
 
-ProgressCallback = Callable[[int, int], None]
 Result = TextToImageOutput | Exception  # per job: its pictures, or why it has none (JobCancelled)
 
 
@@ -170,6 +170,19 @@ def _seeds(spec: JobSpec) -> list[int]:
 def _input_picture(spec: JobSpec) -> Image.Image:
     with Image.open(spec.image or "") as source:
         return source.convert("RGB").resize((spec.width, spec.height), Image.Resampling.LANCZOS)
+
+
+def _preview_source(latents: Any, start: int, count: int) -> PreviewSource | None:
+    """The preview of one job's pictures at this step, made only if the progress throttle asks for it."""
+    if latents is None:
+        return None
+
+    def make() -> bytes | None:
+        from core.preview import preview_jpeg
+
+        return preview_jpeg(latents[start:start + count].detach().float().cpu().numpy())
+
+    return make
 
 
 class _Generation:
@@ -226,12 +239,14 @@ class _DiffusionTask:
             for key, value in self.inputs(spec).items():
                 extra[key] = [*extra.get(key, []), *value] if isinstance(value, list) else value
         cancelled: dict[int, JobCancelled] = {}
+        starts = [sum(s.count for s in specs[:n]) for n in range(len(specs))]  # each job's first picture
 
         def on_step_end(_pipe: Any, step: int, _t: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
             for n, progress in enumerate(progresses):
                 if progress is not None and n not in cancelled:
                     try:
-                        progress(step + 1, first.steps)
+                        progress(step + 1, first.steps,
+                                 _preview_source(kwargs.get("latents"), starts[n], specs[n].count))
                     except JobCancelled as exc:
                         cancelled[n] = exc
             if len(cancelled) == len(specs):

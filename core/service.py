@@ -180,7 +180,7 @@ class GenerationService:
             self.repo.fail_job(created, f"enqueue failed: {exc}", refund=True)
             return Rejected("unavailable")
         metrics.job_submitted(model.name)
-        return Accepted(created, self.repo.queue_position(created), request.params)
+        return Accepted(created, self.repo.queue_places([created]).get(created), request.params)
 
     def _rules(self, user_id: int | None, tiers: frozenset[str] = frozenset(),
                history: list[Event] | None = None) -> tuple[QuotaRules, str]:
@@ -257,3 +257,6 @@ class GenerationService:
     def history(self, requester: Requester, limit: int = 10) -> list[Job]:
         user_id = self.repo.find_user(requester.platform, requester.user_id)
         return [] if user_id is None else self.repo.history(user_id, limit)
+
+    def queue_places(self, job_ids: list[str]) -> dict[str, int | None]:
+        return self.repo.queue_places(job_ids)

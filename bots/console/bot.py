@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from core.app import Muralist
 from core.catalogue import render, text
 from core.command_syntax import parse_imagine_request, parse_report, parse_upscale, parse_variations
-from core.domain import Accepted, JobStatus, Notice, Outcome, Reply, Requester
+from core.domain import Accepted, JobStatus, Notice, Outcome, Reply, Requester, queue_place
 from core.params import InvalidParams
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class ConsoleBot:
     app: Muralist
     requester: Requester
     job_timeout: float = 600.0
-    progress_factory: Callable[[], Callable[[int, int], None]] | None = None
+    progress_factory: Callable[[str], TtyProgress] | None = None  # given the language, one per job
 
     def __post_init__(self) -> None:
         self.deliveries = self.app.deliveries(self.requester.platform, f"console:{os.getpid()}:{id(self)}")
@@ -193,8 +193,11 @@ class ConsoleBot:
         if not isinstance(outcome, Accepted):
             return self._say(outcome)
         say(render(outcome, self.lang))
-        progress = self.progress_factory() if self.progress_factory else None
-        job = self.app.wait(outcome.job_id, self.job_timeout, progress)
+        progress = self.progress_factory(self.lang) if self.progress_factory else None
+        job = self.app.wait(outcome.job_id, self.job_timeout, progress.step if progress else None,
+                            progress.place if progress else None)
+        if progress is not None:
+            progress.close()
         if job is None:
             return [text("still_running", self.lang, job_id=outcome.job_id)]
         message = self.deliveries.claim(job.id)
@@ -208,21 +211,32 @@ class ConsoleBot:
         return lines
 
 
-def tty_progress(stream: object = sys.stderr) -> Callable[[], Callable[[int, int], None]]:
-    """A tqdm bar per job on the terminal (stderr, so piped stdout stays one path per line)."""
-    from tqdm import tqdm
+class TtyProgress:
+    """One job on the terminal (stderr, so piped stdout stays one path per line): a tqdm bar whose label says the
+    job's place in the queue while it waits ("2 ahead of you"), then "step 10/30" as it generates."""
 
-    def factory() -> Callable[[int, int], None]:
-        bar: dict[str, tqdm] = {}
+    def __init__(self, stream: object, lang: str) -> None:
+        from tqdm import tqdm
 
-        def update(step: int, total: int) -> None:
-            if "bar" not in bar:
-                bar["bar"] = tqdm(total=total, desc="generating", unit="step", leave=False, file=stream)
-            bar["bar"].n = step
-            bar["bar"].refresh()
-            if step >= total:
-                bar["bar"].close()
+        self.lang = lang
+        self.bar = tqdm(total=0, desc=text("queue_next", lang), unit="step", leave=False, file=stream,
+                        bar_format="{desc}: {bar} {n_fmt}/{total_fmt}")
 
-        return update
+    def place(self, ahead: int | None) -> None:
+        code, values = queue_place(ahead)
+        self.bar.set_description_str(text(code, self.lang, **values))
 
-    return factory
+    def step(self, step: int, total: int) -> None:
+        if self.bar.total != total:
+            self.bar.reset(total=total)
+            self.bar.set_description_str(text("queue_running", self.lang))
+        self.bar.n = step
+        self.bar.refresh()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def tty_progress(stream: object = sys.stderr) -> Callable[[str], TtyProgress]:
+    """A progress line per job on the terminal."""
+    return lambda lang: TtyProgress(stream, lang)

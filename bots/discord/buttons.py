@@ -54,7 +54,7 @@ class MemberButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await interaction.response.defer(ephemeral=True, thinking=True)
         reply = await asyncio.to_thread(deps.app.act_on_result, member, self.action, self.job_id, self.idx)
         if isinstance(reply, Accepted):
-            deps.progress[reply.job_id] = interaction
+            deps.track(reply, interaction.channel_id)
         await interaction.edit_original_response(content=rendered(reply, member.language))
         if self.action == "report" and isinstance(reply, Notice) and deps.delivery is not None:
             await deps.delivery.post_to_moderators(self.job_id, self.idx or 0, "why_report",

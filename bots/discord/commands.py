@@ -55,7 +55,7 @@ async def imagine(interaction: discord.Interaction[Any], prompt: str, negative: 
         return
     outcome = await asyncio.to_thread(deps.app.imagine, member, params, model_name)
     if isinstance(outcome, Accepted):
-        deps.progress[outcome.job_id] = interaction
+        deps.track(outcome, interaction.channel_id)
     await interaction.edit_original_response(content=rendered(outcome, member.language))
 
 

@@ -10,8 +10,11 @@ import discord
 
 from bots.delivery_loop import DeliveryLoop
 from bots.discord.translate import requester, tiers_for
+from bots.progress_board import ProgressMessage
 from core.app import Muralist
-from core.domain import Requester
+from core.domain import Accepted, Requester
+
+PROGRESS_LANG = "en"  # the progress message is posted in the channel, read by everyone there (like the results)
 
 
 @dataclass
@@ -20,8 +23,12 @@ class DiscordDeps:
     mod_role_ids: frozenset[int] = frozenset()
     tier_roles: dict[str, str] = field(default_factory=dict)
     delivery: DeliveryLoop | None = None
-    # Job id → the interaction whose "accepted" reply shows its progress (best effort; lost on restart).
-    progress: dict[str, discord.Interaction[Any]] = field(default_factory=dict)
+
+    def track(self, accepted: Accepted, channel_id: int | None) -> None:
+        """Show an accepted job's progress in a message of its own in the channel (the member's "accepted" answer
+        is private and stays as it is). Best effort, kept in memory: after a restart the result still arrives."""
+        if self.delivery is not None and channel_id is not None:
+            self.delivery.track(accepted.job_id, PROGRESS_LANG, ProgressMessage(str(channel_id)), accepted.ahead)
 
 
 def deps_of(interaction: discord.Interaction[Any]) -> DiscordDeps:

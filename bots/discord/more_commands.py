@@ -20,7 +20,7 @@ from core.domain import Accepted, Notice, Outcome, Reply
 async def _submitted(interaction: discord.Interaction[Any], outcome: Outcome) -> None:
     """Answer a deferred submit; an accepted job's answer is the reply its progress is drawn into."""
     if isinstance(outcome, Accepted):
-        deps_of(interaction).progress[outcome.job_id] = interaction
+        deps_of(interaction).track(outcome, interaction.channel_id)
     await interaction.edit_original_response(content=rendered(outcome, who(interaction).language))
 
 

@@ -1,18 +1,21 @@
 """How Discord sends: finished jobs as new channel messages with the bot token (never through the 15-minute
-interaction webhook), moderator posts behind a spoiler, progress as edits of the member's private "accepted" reply.
-Claiming, rendering and marking are core's delivery template; this module only sends."""
+interaction webhook), moderator posts behind a spoiler, progress as one channel message per job (its place in the
+queue, then its steps and a preview picture), edited in place and deleted once the result is posted. Claiming,
+rendering, marking and the pace of progress edits are shared (core's delivery template, bots.progress_board); this
+module only sends."""
 
 from __future__ import annotations
 
 import contextlib
+import io
 from typing import Any
 
 import discord
 
-from bots.delivery_loop import progress_bar
 from bots.discord.buttons import MemberButton, ModButton
 from bots.discord.deps import DiscordDeps
-from core.catalogue import render, text
+from bots.progress_board import ProgressMessage, ProgressView
+from core.catalogue import render
 from core.delivery import ModeratorPost, PublicChange, ResultButton, ResultMessage
 
 LANG = "en"  # a channel message is read by the whole channel, not only the requester
@@ -41,7 +44,6 @@ class DiscordSender:
         return self.client.get_channel(int(channel_id)) or await self.client.fetch_channel(int(channel_id))
 
     async def send_result(self, message: ResultMessage) -> list[str]:
-        self.deps.progress.pop(message.job.id, None)
         channel = await self._channel(message.chat_id)
         mention = f"<@{message.mention}> " if message.mention else ""
         lines = [render(line, LANG) for line in message.lines]
@@ -88,14 +90,23 @@ class DiscordSender:
             with contextlib.suppress(discord.NotFound):
                 await channel.get_partial_message(int(message_id)).delete()
 
-    async def show_progress(self, job_id: str, step: int, total: int) -> None:
-        interaction = self.deps.progress.get(job_id)
-        if interaction is None:
-            return
-        # The webhook may have expired (15 min) or been deleted: progress is best effort.
-        with contextlib.suppress(discord.HTTPException):
-            await interaction.edit_original_response(
-                content=text("progress", LANG, job_id=job_id, bar=progress_bar(step, total)))
+    async def show_progress(self, view: ProgressView, message: ProgressMessage,
+                            new_picture: bool) -> ProgressMessage:
+        channel = await self._channel(message.chat_id)
+        picture = [discord.File(io.BytesIO(view.preview), filename=f"preview-{view.job_id}.jpg")] \
+            if view.preview is not None and (new_picture or message.message_id is None) else []
+        quiet = discord.AllowedMentions.none()
+        if message.message_id is None:
+            sent = await channel.send(view.line(), files=picture or discord.utils.MISSING, allowed_mentions=quiet)
+            return ProgressMessage(message.chat_id, str(sent.id), bool(picture))
+        partial = channel.get_partial_message(int(message.message_id))
+        # Only a new preview is uploaded again; a step count alone edits the text and keeps the picture there.
+        await partial.edit(content=view.line(), attachments=picture or discord.utils.MISSING, allowed_mentions=quiet)
+        return ProgressMessage(message.chat_id, message.message_id, message.has_picture or bool(picture))
+
+    async def remove_progress(self, message: ProgressMessage) -> None:
+        if message.message_id is not None:
+            await self.delete_messages(message.chat_id, [message.message_id])
 
     async def moderation_scope(self, chat_id: str) -> str | None:
         """A Discord channel's moderators' channel is chosen per guild (/mod setup)."""

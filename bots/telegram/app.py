@@ -127,14 +127,14 @@ async def _say(update: Update, reply: Reply) -> None:
 
 
 async def _submitted(update: Update, context: MuralistContext, outcome: Accepted | Rejected) -> None:
-    """Answer a submit; an accepted job's answer is the message its progress bar is drawn into."""
+    """Answer a submit; an accepted job's answer is the message its progress is shown in."""
     lang = _lang(update)
     if not isinstance(outcome, Accepted):
         await _reply(update, render(outcome, lang))
         return
     message = await _reply(update, f"{render(outcome, lang)} {text('posted_here', lang)}", code=[outcome.job_id])
     if message is not None:
-        context.deps.track(outcome.job_id, Progress(message.chat_id, message.message_id, lang))
+        context.deps.track(outcome.job_id, Progress(message.chat_id, message.message_id, lang, outcome.ahead))
 
 
 def _is_moderator(update: Update, context: MuralistContext) -> bool:
@@ -541,7 +541,7 @@ async def press_result_button(update: Update, context: MuralistContext) -> None:
                                                                          code=[job_id, *new_job]),
                                           parse_mode=PARSE_MODE)
     if isinstance(reply, Accepted):
-        deps.track(reply.job_id, Progress(sent.chat_id, sent.message_id, lang))
+        deps.track(reply.job_id, Progress(sent.chat_id, sent.message_id, lang, reply.ahead))
 
 
 async def press_mod_button(update: Update, context: MuralistContext) -> None:

@@ -5,6 +5,10 @@ has_spoiler; blocked ones never reach this module. Claiming, marking and the swe
 
 Results and moderator posts are written in English: core does not keep the requester's language with the job, and
 a group chat has no one language anyway. Progress edits know the member's language from their /imagine.
+
+Progress: the "accepted" answer is edited with the job's place in the queue; with the first preview picture it is
+replaced by a photo message (a text message cannot be given a picture), whose picture and caption are then edited
+(editMessageMedia); once the result is posted, the progress message is deleted. The pace is bots.progress_board's.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 from telegram import InputMediaPhoto
 from telegram.error import TelegramError
 
-from bots.delivery_loop import progress_bar
+from bots.progress_board import ProgressMessage, ProgressView
 from bots.telegram.deps import TelegramDeps
 from bots.telegram.formatting import PARSE_MODE, as_html
 from bots.telegram.translate import CAPTION_LIMIT, MESSAGE_LIMIT, lines_text, moderator_keyboard, result_keyboard
@@ -37,7 +41,6 @@ class TelegramSender:
 
     async def send_result(self, message: ResultMessage) -> list[str]:
         job, lang = message.job, DELIVERY_LANGUAGE
-        self.deps.progress.pop(job.id, None)
         chat_id = int(message.chat_id or 0)
         # The caption repeats the member's prompt: HTML-escaped, with the job id as code (a tap copies it).
         caption = as_html(lines_text(message.lines, lang), CAPTION_LIMIT, code=[job.id])
@@ -106,15 +109,33 @@ class TelegramSender:
             with contextlib.suppress(TelegramError):  # already deleted by a member or an admin: nothing to do
                 await self.bot.delete_message(int(chat_id), int(message_id))
 
-    async def show_progress(self, job_id: str, step: int, total: int) -> None:
-        target = self.deps.progress.get(job_id)
-        if target is None:
-            return
-        with contextlib.suppress(TelegramError):  # best effort: "message is not modified", rate limits
-            await self.bot.edit_message_text(
-                as_html(text("progress", target.language, job_id=job_id, bar=progress_bar(step, total)),
-                        MESSAGE_LIMIT, code=[job_id]),
-                chat_id=target.chat_id, message_id=target.message_id, parse_mode=PARSE_MODE)
+    async def show_progress(self, view: ProgressView, message: ProgressMessage,
+                            new_picture: bool) -> ProgressMessage:
+        chat_id, line = int(message.chat_id), view.line()[:1024]
+        if message.message_id is None or (view.preview is not None and not message.has_picture):
+            if view.preview is None:
+                sent = await self.bot.send_message(chat_id, line)
+                return ProgressMessage(message.chat_id, str(sent.message_id))
+            sent = await self.bot.send_photo(chat_id, view.preview, caption=line,
+                                             filename=f"preview-{view.job_id}.jpg")
+            if message.message_id is not None:  # the text it replaces
+                with contextlib.suppress(TelegramError):
+                    await self.bot.delete_message(chat_id, int(message.message_id))
+            return ProgressMessage(message.chat_id, str(sent.message_id), has_picture=True)
+        message_id = int(message.message_id)
+        if message.has_picture and new_picture and view.preview is not None:
+            await self.bot.edit_message_media(InputMediaPhoto(view.preview, caption=line,
+                                                              filename=f"preview-{view.job_id}.jpg"),
+                                              chat_id=chat_id, message_id=message_id)
+        elif message.has_picture:
+            await self.bot.edit_message_caption(chat_id=chat_id, message_id=message_id, caption=line)
+        else:
+            await self.bot.edit_message_text(line, chat_id=chat_id, message_id=message_id)
+        return message
+
+    async def remove_progress(self, message: ProgressMessage) -> None:
+        if message.message_id is not None:
+            await self.delete_messages(message.chat_id, [message.message_id])
 
     async def moderation_scope(self, chat_id: str) -> str | None:
         return None  # one moderators' chat for the whole bot (/modchat)

@@ -1,23 +1,24 @@
 """What the Telegram handlers and the Telegram sender share, in a module both import (so neither imports the
-other): the application facade, the bot's moderators, the delivery loop and the progress bars being drawn."""
+other): the application facade, the bot's moderators and the delivery loop (which shows each job's progress)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bots.delivery_loop import DeliveryLoop
+from bots.progress_board import ProgressMessage
 from core.app import Muralist
-
-MAX_TRACKED = 1000  # jobs whose progress bars are drawn (far more than are ever running at once)
 
 
 @dataclass(frozen=True)
 class Progress:
-    """The "Job … accepted" message that progress edits go to, and the language its member reads."""
+    """The "Job … accepted" message that becomes the job's progress message, the language its member reads, and
+    the place in the queue it said (None: already generating)."""
 
     chat_id: int
     message_id: int
     language: str
+    ahead: int | None = 0
 
 
 @dataclass
@@ -25,13 +26,11 @@ class TelegramDeps:
     app: Muralist
     admin_ids: frozenset[int]  # the bot's moderators (MURALIST_TELEGRAM_ADMIN_IDS)
     instance: str  # this process's name on delivery claims
-    # Kept in memory only: after a restart, progress simply stops showing; the result still arrives.
-    progress: dict[str, Progress] = field(default_factory=dict)
     delivery: DeliveryLoop | None = None  # set by build_application once the bot exists
 
     def track(self, job_id: str, progress: Progress) -> None:
-        """Draw this job's progress into ``progress``. A job can finish before its "accepted" message is sent, so
-        its entry is never popped by delivery: keep only the newest entries rather than leak."""
-        self.progress[job_id] = progress
-        while len(self.progress) > MAX_TRACKED:
-            self.progress.pop(next(iter(self.progress)))
+        """Show this job's progress in its "accepted" message (kept in memory only: after a restart, progress
+        simply stops showing; the result still arrives)."""
+        if self.delivery is not None:
+            self.delivery.track(job_id, progress.language,
+                                ProgressMessage(str(progress.chat_id), str(progress.message_id)), progress.ahead)

@@ -210,14 +210,22 @@ class SqlJobRepository:
                                  period=period, charged_at=now, created_at=now))
             return job.id
 
-    def queue_position(self, job_id: str) -> int:
+    def queue_places(self, job_ids: list[str]) -> dict[str, int | None]:
+        """Where each job stands: how many jobs are ahead of a queued one (queued in the same model queue before it;
+        running jobs are not ahead of anyone), None for a running one; finished and unknown jobs are left out."""
+        places: dict[str, int | None] = {}
         with self.sessions() as s:
-            job = s.get(JobRow, job_id)
-            if job is None or job.status != JobStatus.QUEUED.value:
-                return 0
-            return s.scalar(select(func.count()).select_from(JobRow).where(
-                JobRow.queue == job.queue, JobRow.status == JobStatus.QUEUED.value,
-                JobRow.created_at <= job.created_at)) or 1
+            for job in s.scalars(select(JobRow).where(JobRow.id.in_(job_ids[:1000]))):
+                if job.status == JobStatus.RUNNING.value:
+                    places[job.id] = None
+                elif job.status == JobStatus.QUEUED.value:
+                    # Created earlier, or at the same instant with a smaller id: a strict order, so no two queued
+                    # jobs ever hear the same number.
+                    earlier = (JobRow.created_at < job.created_at) | \
+                        ((JobRow.created_at == job.created_at) & (JobRow.id < job.id))
+                    places[job.id] = s.scalar(select(func.count()).select_from(JobRow).where(
+                        JobRow.queue == job.queue, JobRow.status == JobStatus.QUEUED.value, earlier)) or 0
+        return places
 
     def fail_job(self, job_id: str, error: str, *, refund: bool, status: JobStatus = JobStatus.FAILED,
                  user_id: int | None = None) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,13 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
+@dataclass(frozen=True)
+class Edit:
+    at: float  # time.monotonic() when the server got the edit
+    content: str
+    files: list[tuple[str, bytes]]  # newly uploaded attachments (none when only the text changed)
+
+
 @dataclass
 class SentMessage:
     id: int
@@ -45,7 +53,9 @@ class SentMessage:
     components: list[dict[str, Any]]
     deleted: bool = False
     attachment_ids: list[str] = field(default_factory=list)  # one per file, stable across edits
-    edits: int = 0
+    at: float = field(default_factory=time.monotonic)  # when the server got it
+    edits: list[Edit] = field(default_factory=list)  # every change, in order
+    deleted_at: float | None = None
 
     @property
     def custom_ids(self) -> list[str]:
@@ -99,6 +109,7 @@ class FakeDiscord:
         r.add_get("/api/v10/webhooks/{app}/{token}/messages/@original", self.get_original)
         r.add_post("/api/v10/webhooks/{app}/{token}", self.followup)
         r.add_post("/api/v10/channels/{cid}/messages", self.create_message)
+        r.add_patch("/api/v10/channels/{cid}/messages/{mid}", self.edit_message)
         r.add_delete("/api/v10/channels/{cid}/messages/{mid}", self.delete_message)
         r.add_get("/api/v10/channels/{cid}/messages/{mid}", self.get_message)
         r.add_patch("/api/v10/channels/{cid}/messages/{mid}", self.edit_message)
@@ -200,7 +211,7 @@ class FakeDiscord:
             new = [(str(next(self.ids)), f) for f in files]
             sent.attachment_ids = [aid for aid, _ in old + new]
             sent.files = [f for _, f in old + new]
-        sent.edits += 1
+        sent.edits.append(Edit(time.monotonic(), sent.content, files))
 
     async def edit_message(self, request: web.Request) -> web.Response:
         payload, files = await self._body(request)
@@ -213,7 +224,7 @@ class FakeDiscord:
     async def delete_message(self, request: web.Request) -> web.Response:
         for m in self.messages:
             if m.id == int(request.match_info["mid"]):
-                m.deleted = True
+                m.deleted, m.deleted_at = True, time.monotonic()
         return web.Response(status=204)
 
     async def attachment(self, request: web.Request) -> web.StreamResponse:

@@ -1,9 +1,9 @@
 """A fake Telegram Bot API on 127.0.0.1 for the real python-telegram-bot Application: getMe, getUpdates with
 scripted updates, sendMessage, sendPhoto (multipart), sendMediaGroup, editMessageText, editMessageCaption,
 editMessageMedia, editMessageReplyMarkup, answerCallbackQuery, deleteMessage, getChatMember, getFile. It records
-what the bot sent, so tests assert what a member would see — with ``parse_mode=HTML`` the text as Telegram shows it
-(tags applied, entities decoded), and a 400 "can't parse entities" for what Telegram would refuse (an unescaped
-``<`` or ``&``, a tag it does not know)."""
+what the bot sent and when (each message's edits with the server's clock), so tests assert what a member would see —
+with ``parse_mode=HTML`` the text as Telegram shows it (tags applied, entities decoded), and a 400 "can't parse
+entities" for what Telegram would refuse (an unescaped ``<`` or ``&``, a tag it does not know)."""
 
 from __future__ import annotations
 
@@ -68,6 +68,14 @@ def shown(source: str, parse_mode: str | None) -> str:
     return "".join(parser.parts)
 
 
+@dataclass(frozen=True)
+class Edit:
+    at: float  # time.monotonic() when the server got the edit
+    method: str
+    text: str
+    photo: bytes | None = None
+
+
 @dataclass
 class Sent:
     message_id: int
@@ -80,7 +88,13 @@ class Sent:
     deleted: bool = False
     source: str = ""  # as the bot sent it
     parse_mode: str | None = None
-    edits: list[str] = field(default_factory=list)  # the Bot API methods that changed it, in order
+    at: float = field(default_factory=time.monotonic)  # when the server got it
+    edits: list[Edit] = field(default_factory=list)  # every change, in order
+    deleted_at: float | None = None
+
+    @property
+    def shown(self) -> str:
+        return self.edits[-1].text if self.edits else self.text
 
     @property
     def buttons(self) -> list[str]:
@@ -219,38 +233,45 @@ class FakeTelegram:
                                     has_media_spoiler=spoiler))
         return out
 
+    def find(self, chat_id: int, message_id: int) -> Sent | None:
+        return next((s for s in self.sent if s.chat_id == chat_id and s.message_id == message_id), None)
+
+    def _edit(self, method: str, params: dict[str, Any], text: str, photo: bytes | None = None) -> dict[str, Any]:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        target = self.find(chat_id, message_id)
+        if target is not None:  # .shown is what it says now
+            target.edits.append(Edit(time.monotonic(), method, shown(text, params.get("parse_mode")), photo))
+            # As on Telegram: an edit without reply_markup removes the message's inline keyboard.
+            target.reply_markup = json.loads(params["reply_markup"]) if params.get("reply_markup") else None
+        message = self._message(chat_id, text=text) if photo is None else \
+            self._message(chat_id, photo=self._photo(), caption=text)
+        message["message_id"] = message_id
+        return message
+
     async def m_editMessageText(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
-        source = params.get("text", "")
+        source, mode = params.get("text", ""), params.get("parse_mode")
         self.edits.append(Sent(int(params["message_id"]), "editMessageText", int(params["chat_id"]),
-                               shown(source, params.get("parse_mode")), source=source,
-                               parse_mode=params.get("parse_mode")))
-        return self._message(int(params["chat_id"]), text=source)
-
-    def _sent(self, params: dict[str, Any]) -> Sent:
-        return next(m for m in self.sent if m.message_id == int(params["message_id"])
-                    and m.chat_id == int(params["chat_id"]))
-
-    def _edited(self, sent: Sent, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        # As on Telegram: an edit without reply_markup removes the message's inline keyboard.
-        sent.reply_markup = json.loads(params["reply_markup"]) if params.get("reply_markup") else None
-        sent.edits.append(method)
-        return {"message_id": sent.message_id, "date": int(time.time()), "from": BOT, "text": sent.text,
-                "chat": {"id": sent.chat_id, "type": "private" if sent.chat_id > 0 else "supergroup"}}
+                               shown(source, mode), source=source, parse_mode=mode))
+        return self._edit("editMessageText", params, source)
 
     async def m_editMessageCaption(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
-        sent = self._sent(params)
-        sent.text = params.get("caption", "")
-        return self._edited(sent, "editMessageCaption", params)
+        target = self.find(int(params["chat_id"]), int(params["message_id"]))
+        if target is not None:
+            target.text = shown(params.get("caption", ""), params.get("parse_mode"))
+        return self._edit("editMessageCaption", params, params.get("caption", ""))
 
     async def m_editMessageMedia(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
-        sent, media = self._sent(params), json.loads(params["media"])
-        sent.photos = [files.get(str(media["media"]).removeprefix("attach://"), b"")]
-        sent.spoilers = [bool(media.get("has_spoiler"))]
-        sent.text = media.get("caption", "")
-        return self._edited(sent, "editMessageMedia", params)
+        media = json.loads(params["media"])
+        photo = files.get(str(media["media"]).removeprefix("attach://"), b"")
+        target = self.find(int(params["chat_id"]), int(params["message_id"]))
+        if target is not None:
+            target.photos, target.spoilers = [photo], [bool(media.get("has_spoiler"))]
+            target.text = shown(media.get("caption", ""), media.get("parse_mode"))
+        return self._edit("editMessageMedia", params, media.get("caption", ""), photo)
 
     async def m_editMessageReplyMarkup(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
-        return self._edited(self._sent(params), "editMessageReplyMarkup", params)
+        target = self.find(int(params["chat_id"]), int(params["message_id"]))
+        return self._edit("editMessageReplyMarkup", params, target.text if target is not None else "")
 
     async def m_answerCallbackQuery(self, params: dict[str, Any], _: Any) -> bool:
         self.answers.append(params)
@@ -259,7 +280,7 @@ class FakeTelegram:
     async def m_deleteMessage(self, params: dict[str, Any], _: Any) -> bool:
         for sent in self.sent:
             if sent.message_id == int(params["message_id"]) and sent.chat_id == int(params["chat_id"]):
-                sent.deleted = True
+                sent.deleted, sent.deleted_at = True, time.monotonic()
         return True
 
     async def m_getChatMember(self, params: dict[str, Any], _: Any) -> dict[str, Any]:

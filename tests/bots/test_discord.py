@@ -419,7 +419,7 @@ def test_moderators_posts_say_who_did_what_and_change_only_their_picture(review_
         # The post itself is edited in answer to the press; the moderator is told privately, in a follow-up.
         await fake.wait_for(lambda: approved.followups == [f"Picture 1 of job {job} approved."])
         assert f"✅ Approved by member{MO} at" in first.content and first.custom_ids == []
-        await fake.wait_for(lambda: public.edits == 1)
+        await fake.wait_for(lambda: len(public.edits) == 1)
         assert sorted(name for name, _ in public.files) == [f"SPOILER_muralist-{job}-2.png", f"muralist-{job}-1.png"]
         # The report made a second post of picture 1: its Approve is harmless now, and brings that post up to date.
         (reported_post,) = [p for p in results(fake, MODS) if p not in (first, second)]
@@ -427,11 +427,12 @@ def test_moderators_posts_say_who_did_what_and_change_only_their_picture(review_
         twice = await fake.press(approve, MO, reported_post, moderator=True)
         await fake.wait_for(lambda: twice.followups == [f"Already approved by member{MO}."])
         assert f"✅ Approved by member{MO} at" in reported_post.content and reported_post.custom_ids == []
-        assert public.edits == 1  # nothing changed twice
+        assert len(public.edits) == 1  # nothing changed twice
 
         remove = next(c for c in second.custom_ids if c.startswith("muralist:mod_remove:"))
         removed = await fake.press(remove, MO, second, moderator=True)
-        await fake.wait_for(lambda: removed.followups == [f"Picture 2 of job {job} removed."] and public.edits == 2)
+        await fake.wait_for(lambda: removed.followups == [f"Picture 2 of job {job} removed."]
+                            and len(public.edits) == 2)
         assert [name for name, _ in public.files] == [f"muralist-{job}-1.png"] and not public.deleted
         assert not any(c.endswith(":1") for c in public.custom_ids)  # no buttons for the picture that is gone
         assert f"🗑 Removed by member{MO} at" in second.content

@@ -45,7 +45,7 @@ def test_incompatible_jobs_are_not_batched_together(miniature: TextToImage) -> N
 
 
 def test_a_job_cancelled_inside_a_batch_stops_alone(miniature: TextToImage) -> None:
-    def cancel(step: int, total: int) -> None:
+    def cancel(step: int, total: int, _preview: object = None) -> None:
         if step == 2:
             raise JobCancelled("gone")
 

@@ -27,8 +27,9 @@ def test_platform_language_tags_pick_a_catalogue_language() -> None:
 
 
 @pytest.mark.parametrize("outcome", [
-    Accepted("k3v9q2mx7a", 1, GenerationParams("a fox")),
+    Accepted("k3v9q2mx7a", 0, GenerationParams("a fox")),
     Accepted("k3v9q2mx7a", 4, GenerationParams("a fox")),
+    Accepted("k3v9q2mx7a", None, GenerationParams("a fox")),
     Rejected("quota", {"asked_code": ("asked_many", {"count": 3}), "left": 1, "total": 25,
                        "resets_code": ("resets_day", {"wait": "3h 05m"})}),
     Rejected("prompt", {"categories": "sexual × minors", "suspended": {"until": "2026-01-02 12:00", "reason": "3"}}),
@@ -47,4 +48,4 @@ def test_outcomes_render_in_every_language(outcome: object, lang: str) -> None:
 def test_chinese_members_read_chinese() -> None:
     refused = Rejected("licence", {"licence": "CreativeML Open RAIL-M"})
     assert "/license" in render(refused, "zh") and "许可协议" in render(refused, "zh")
-    assert text("accepted", "zh", job_id="abc", position_text="下一个就是你").startswith("任务 abc")
+    assert text("accepted", "zh", job_id="abc", position_text="下一个就轮到你").startswith("任务 abc")

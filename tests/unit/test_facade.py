@@ -116,6 +116,7 @@ def test_a_failed_send_is_retried_within_seconds_and_never_stops_delivery(runtim
     import time
 
     from bots.delivery_loop import DeliveryLoop
+    from bots.progress_board import ProgressMessage, ProgressView
     from core.delivery import ModeratorPost, ResultMessage
 
     flaky = _finished(runtime, runtime.app.imagine(BOB_SAME_CHAT, GenerationParams("a flaky kite", seed=1)))
@@ -133,7 +134,11 @@ def test_a_failed_send_is_retried_within_seconds_and_never_stops_delivery(runtim
 
         async def send_moderator_post(self, post: ModeratorPost) -> None: ...
         async def delete_messages(self, chat_id: str, message_ids: list[str]) -> None: ...
-        async def show_progress(self, job_id: str, step: int, total: int) -> None: ...
+        async def show_progress(self, view: ProgressView, message: ProgressMessage,
+                                new_picture: bool) -> ProgressMessage:
+            return message
+
+        async def remove_progress(self, message: ProgressMessage) -> None: ...
         async def moderation_scope(self, chat_id: str) -> str | None:
             return None
 

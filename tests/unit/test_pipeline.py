@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from core.pipelines import JobCancelled, TextToImage, load_pipeline
 from core.spec import JobSpec
@@ -33,10 +36,19 @@ def test_pictures_have_the_asked_size_and_progress_is_reported(miniature: TextTo
     steps: list[tuple[int, int]] = []
     spec = JobSpec(prompt="a lighthouse", negative_prompt="fog", seed=1, steps=3, width=128, height=64, cfg=5.0,
                    count=2)
-    out = miniature(spec, lambda s, t: steps.append((s, t)))
+    previews: list[Any] = []
+
+    def progress(step: int, total: int, preview: Any = None) -> None:
+        steps.append((step, total))
+        previews.append(preview() if preview is not None else None)  # made from this step's latents, or never
+
+    out = miniature(spec, progress)
     assert [im.size for im in out.images] == [(128, 64), (128, 64)]
     assert out.seeds == [1, 2]
     assert steps == [(1, 3), (2, 3), (3, 3)]
+    # Every step offers a preview of the job's two pictures side by side: a JPEG, each fitting in 128 px.
+    assert all(p is not None and p[:2] == b"\xff\xd8" for p in previews)
+    assert Image.open(io.BytesIO(previews[-1])).size == (256, 64) and len(set(previews)) == 3
     assert not np.array_equal(np.asarray(out.images[0]), np.asarray(out.images[1]))
 
 
@@ -48,7 +60,7 @@ def test_any_unicode_prompt_encodes(miniature: TextToImage) -> None:
 def test_a_cancelled_job_stops_between_steps(miniature: TextToImage) -> None:
     seen: list[int] = []
 
-    def cancel_at_two(step: int, total: int) -> None:
+    def cancel_at_two(step: int, total: int, _preview: object = None) -> None:
         seen.append(step)
         if step == 2:
             raise JobCancelled("gone")

@@ -122,7 +122,7 @@ def test_accepted_job_reserves_quota_and_is_enqueued(service: GenerationService,
                                                      dispatcher: FakeDispatcher) -> None:
     service.accept_licence(ALICE)
     outcome = imagine(service, count=2)
-    assert isinstance(outcome, Accepted) and outcome.position == 1
+    assert isinstance(outcome, Accepted) and outcome.ahead == 0
     assert dispatcher.sent == [(outcome.job_id, "muralist.miniature")]
     assert charged(engine) == 2
 

@@ -59,7 +59,7 @@ def test_language_follows_the_member() -> None:
 def test_refusals_are_said_in_the_members_language() -> None:
     blocked = Rejected("prompt", {"categories": "sexual"})
     assert "内容规则" in render(blocked, "zh") and "sexual" in render(blocked, "zh")
-    assert "排在第 3 位" in render(Accepted("abc", 3, GenerationParams("x")), "zh")
+    assert "前面还有 3 个任务" in render(Accepted("abc", 3, GenerationParams("x")), "zh")
     assert render(Rejected("moderators_only"), "en") == "Only moderators can do that."
 
 
