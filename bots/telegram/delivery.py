@@ -111,12 +111,12 @@ class TelegramSender:
 
     async def show_progress(self, view: ProgressView, message: ProgressMessage,
                             new_picture: bool) -> ProgressMessage:
-        chat_id, line = int(message.chat_id), view.line()[:1024]
+        chat_id, line = int(message.chat_id), as_html(view.line(), CAPTION_LIMIT, code=[view.job_id])
         if message.message_id is None or (view.preview is not None and not message.has_picture):
             if view.preview is None:
-                sent = await self.bot.send_message(chat_id, line)
+                sent = await self.bot.send_message(chat_id, line, parse_mode=PARSE_MODE)
                 return ProgressMessage(message.chat_id, str(sent.message_id))
-            sent = await self.bot.send_photo(chat_id, view.preview, caption=line,
+            sent = await self.bot.send_photo(chat_id, view.preview, caption=line, parse_mode=PARSE_MODE,
                                              filename=f"preview-{view.job_id}.jpg")
             if message.message_id is not None:  # the text it replaces
                 with contextlib.suppress(TelegramError):
@@ -124,13 +124,14 @@ class TelegramSender:
             return ProgressMessage(message.chat_id, str(sent.message_id), has_picture=True)
         message_id = int(message.message_id)
         if message.has_picture and new_picture and view.preview is not None:
-            await self.bot.edit_message_media(InputMediaPhoto(view.preview, caption=line,
+            await self.bot.edit_message_media(InputMediaPhoto(view.preview, caption=line, parse_mode=PARSE_MODE,
                                                               filename=f"preview-{view.job_id}.jpg"),
                                               chat_id=chat_id, message_id=message_id)
         elif message.has_picture:
-            await self.bot.edit_message_caption(chat_id=chat_id, message_id=message_id, caption=line)
+            await self.bot.edit_message_caption(chat_id=chat_id, message_id=message_id, caption=line,
+                                                parse_mode=PARSE_MODE)
         else:
-            await self.bot.edit_message_text(line, chat_id=chat_id, message_id=message_id)
+            await self.bot.edit_message_text(line, chat_id=chat_id, message_id=message_id, parse_mode=PARSE_MODE)
         return message
 
     async def remove_progress(self, message: ProgressMessage) -> None:

@@ -112,7 +112,6 @@ class FakeDiscord:
         r.add_patch("/api/v10/channels/{cid}/messages/{mid}", self.edit_message)
         r.add_delete("/api/v10/channels/{cid}/messages/{mid}", self.delete_message)
         r.add_get("/api/v10/channels/{cid}/messages/{mid}", self.get_message)
-        r.add_patch("/api/v10/channels/{cid}/messages/{mid}", self.edit_message)
         r.add_get("/api/v10/channels/{cid}", self.get_channel)
         r.add_get("/gateway", self.gateway)
         r.add_get("/attachments/{aid}", self.attachment)

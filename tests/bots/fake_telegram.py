@@ -267,7 +267,8 @@ class FakeTelegram:
         if target is not None:
             target.photos, target.spoilers = [photo], [bool(media.get("has_spoiler"))]
             target.text = shown(media.get("caption", ""), media.get("parse_mode"))
-        return self._edit("editMessageMedia", params, media.get("caption", ""), photo)
+        return self._edit("editMessageMedia", {**params, "parse_mode": media.get("parse_mode")},
+                          media.get("caption", ""), photo)
 
     async def m_editMessageReplyMarkup(self, params: dict[str, Any], _: Any) -> dict[str, Any]:
         target = self.find(int(params["chat_id"]), int(params["message_id"]))

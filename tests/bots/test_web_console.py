@@ -71,8 +71,16 @@ def shot(page: Page, name: str) -> None:
 
 
 def events(web: Console, job_id: str) -> list[tuple[str, str]]:
-    return [(e.action, e.actor) for e in web.runtime.app.member_history("telegram:501")  # type: ignore[union-attr]
-            if e.target_job_id == job_id]
+    """The moderation log's entries about one job, oldest first: (action, actor)."""
+    from sqlalchemy import select
+
+    from core.storage.models import ModerationEventRow
+
+    with web.runtime.engine.connect() as conn:
+        rows = conn.execute(select(ModerationEventRow.action, ModerationEventRow.actor)
+                            .where(ModerationEventRow.target_job_id == job_id)
+                            .order_by(ModerationEventRow.id)).tuples().all()
+    return [(action, actor) for action, actor in rows]
 
 
 def test_the_link_from_admin_web_login_signs_in_once_with_a_strict_http_only_cookie(web: Console, page: Page,
