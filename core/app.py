@@ -78,6 +78,9 @@ class WebLinks(Protocol):
     def link_url(self, token: str) -> str: ...
 
 
+# The "photo to cartoon" preset: enough strength to redraw the picture in flat colours and outlines, little enough
+# that the people and the layout stay recognisable.
+CARTOON_STYLE, CARTOON_STRENGTH, CARTOON_PROMPT = "cartoon", 0.65, "the same picture"
 BAN_FOR_PICTURE = "picture removed by a moderator"  # the reason a member banned from a picture's post reads
 
 
@@ -166,6 +169,16 @@ class Muralist:
     def upscale(self, who: Requester, picture: str, factor: int = 2) -> Outcome:
         return self._for_someone_elses(who, picture, lambda: self.imagine(
             who, GenerationParams("", image=picture, upscale=factor)))
+
+    @_busy_when_storage_is_down
+    def cartoon(self, who: Requester, picture: str, prompt: str = "") -> Outcome:
+        """The "photo to cartoon" preset: image-to-image of one picture (an upload id, ``JOB[:N]``, or a file for
+        the local operator) in the ``cartoon`` style. A job's picture keeps its own prompt unless one is given; an
+        upload without words is described generically (the style's words do the work)."""
+        ref = picture.strip()
+        words = prompt.strip() or ("" if JOB_REF.fullmatch(ref) else CARTOON_PROMPT)
+        return self._for_someone_elses(who, ref, lambda: self.imagine(
+            who, GenerationParams(words, image=ref, style=CARTOON_STYLE, strength=CARTOON_STRENGTH)))
 
     @_busy_when_storage_is_down
     def cancel(self, who: Requester, job_id: str) -> Reply:

@@ -432,6 +432,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Use /modhistory USER (@username or telegram:123), or reply to one of their messages with /modhistory.",
         "zh": "用法：/modhistory 用户（@用户名 或 telegram:123），或回复对方的消息发送 /modhistory。",
     },
+
+    # --- faces: the "photo to cartoon" preset and face restoration ------------------------------------------------
+    "cartoon_usage": {
+        "en": "Use /cartoon JOB[:N] [what it shows], or send a picture with the caption /cartoon.",
+        "zh": "用法：/cartoon 任务[:N] [画面内容]，或发送一张图片并附上说明 /cartoon。",
+    },
+    "help_cartoon": {
+        "en": "/cartoon JOB[:N] (or a picture captioned /cartoon) — the picture as a cartoon",
+        "zh": "/cartoon 任务[:N]（或附上说明 /cartoon 的图片）— 把图片变成卡通图像",
+    },
 }
 
 

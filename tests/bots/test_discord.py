@@ -460,3 +460,25 @@ def test_moderators_posts_say_who_did_what_and_change_only_their_picture(review_
         assert "discord:" not in history.last_text
 
     run(review_runtime, scenario)
+
+
+def test_cartoon_takes_an_attachment_or_a_job(runtime: Runtime) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buf = BytesIO()
+    Image.new("RGB", (128, 64), (200, 120, 40)).save(buf, format="PNG")
+
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, ADA)
+        await fake.slash("cartoon", ADA, picture=("attachment", buf.getvalue()), prompt="my cat")
+        (message,) = await fake.wait_for(lambda: [m for m in results(fake) if "a cartoon of my cat" in m.content])
+        assert Image.open(BytesIO(message.files[0][1])).size == (128, 64)
+        neither = await fake.slash("cartoon", ADA)
+        await fake.wait_for(lambda: "Use /cartoon JOB[:N]" in neither.last_text)
+        job_id = message.content.split("job ")[-1].split()[0]
+        again = await fake.slash("cartoon", ADA, job=f"{job_id}:1")
+        await fake.wait_for(lambda: "accepted" in again.last_text)
+
+    run(runtime, scenario)

@@ -593,3 +593,27 @@ def test_moderators_posts_say_who_did_what_and_change_only_their_picture(review_
         await fake.wait_for(lambda: any("Only moderators" in x for x in fake.texts(-4004)))
 
     run(runtime, scenario)
+
+
+def test_a_picture_captioned_cartoon_comes_back_as_a_cartoon(runtime: Runtime) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buf = BytesIO()
+    Image.new("RGB", (96, 64), (30, 90, 200)).save(buf, format="JPEG")
+
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, BOB)
+        fake.send_photo(BOB, buf.getvalue(), "/cartoon my dog")
+        (photo,) = await fake.wait_for(lambda: [p for p in fake.photos(BOB) if "a cartoon of my dog" in p.text])
+        assert Image.open(BytesIO(photo.photos[0])).size == (96, 64)  # the photo's own size
+        job_id = photo.text.split("job ")[-1].split()[0]
+        job = runtime.repo.get_job(job_id)
+        assert job is not None and (job.spec.kind, job.spec.style) == ("img2img", "cartoon")
+        fake.say(BOB, "/cartoon")
+        await fake.wait_for(lambda: any("Use /cartoon JOB[:N]" in x for x in fake.texts(BOB)))
+        fake.say(BOB, f"/cartoon {job_id}:1 a puppy")
+        await fake.wait_for(lambda: [p for p in fake.photos(BOB) if "a cartoon of a puppy" in p.text])
+
+    run(runtime, scenario)
