@@ -106,11 +106,12 @@ def _busy_when_storage_is_down(method: Callable[P, R]) -> Callable[P, R | Reject
 class Muralist:
     def __init__(self, service: GenerationService, moderation: Moderation, chat_settings: ChatSettings,
                  waiter: JobWaiter, verifier: Verifier, transcriber: Transcriber | None = None,
-                 web_links: WebLinks | None = None) -> None:
+                 web_links: WebLinks | None = None, faces_configured: bool = False) -> None:
         self._service = service
         self._verifier = verifier
         self._transcriber = transcriber or Transcriber()  # loads its model on first use only
         self._web_links = web_links
+        self._faces_configured = faces_configured  # MURALIST_FACE_RESTORER is set (its workers load the model)
         self._moderation = moderation
         self._chat_settings = chat_settings
         self._waiter = waiter
@@ -149,6 +150,8 @@ class Muralist:
             return self.variations(who, picture)
         if action == "upscale":
             return self.upscale(who, picture)
+        if action == "restore":
+            return self.restore(who, picture)
         if action == "report":
             return self.report(who, job_id, idx or 0)
         return Rejected("gone")
@@ -179,6 +182,19 @@ class Muralist:
         words = prompt.strip() or ("" if JOB_REF.fullmatch(ref) else CARTOON_PROMPT)
         return self._for_someone_elses(who, ref, lambda: self.imagine(
             who, GenerationParams(words, image=ref, style=CARTOON_STYLE, strength=CARTOON_STRENGTH)))
+
+    def restore_available(self) -> bool:
+        """Whether /restore can run here (the operator configured a face model)."""
+        return self._faces_configured
+
+    @_busy_when_storage_is_down
+    def restore(self, who: Requester, picture: str) -> Outcome:
+        """Restore the faces in one picture with the operator's face model (a job like an upscale: same gates, one
+        picture charged). Without a model configured, one sentence says so and nothing is charged."""
+        if not self._faces_configured:
+            return Rejected("restore_unconfigured")
+        return self._for_someone_elses(who, picture.strip(), lambda: self.imagine(
+            who, GenerationParams("", image=picture.strip(), restore=True)))
 
     @_busy_when_storage_is_down
     def cancel(self, who: Requester, job_id: str) -> Reply:

@@ -438,9 +438,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Use /cartoon JOB[:N] [what it shows], or send a picture with the caption /cartoon.",
         "zh": "用法：/cartoon 任务[:N] [画面内容]，或发送一张图片并附上说明 /cartoon。",
     },
+    "restore_unconfigured": {
+        "en": "Face restoration is not available here: the operator has not configured a face model.",
+        "zh": "这里不能修复人脸：运营者没有配置人脸修复模型。",
+    },
+    "restore_usage": {
+        "en": "Use /restore JOB[:N], or send a picture with the caption /restore.",
+        "zh": "用法：/restore 任务[:N]，或发送一张图片并附上说明 /restore。",
+    },
     "help_cartoon": {
-        "en": "/cartoon JOB[:N] (or a picture captioned /cartoon) — the picture as a cartoon",
-        "zh": "/cartoon 任务[:N]（或附上说明 /cartoon 的图片）— 把图片变成卡通图像",
+        "en": "/cartoon JOB[:N] (or a picture captioned /cartoon) — the picture as a cartoon\n"
+              "/restore JOB[:N] (or a picture captioned /restore) — restore the faces in a picture",
+        "zh": "/cartoon 任务[:N]（或附上说明 /cartoon 的图片）— 把图片变成卡通图像\n"
+              "/restore 任务[:N]（或附上说明 /restore 的图片）— 修复图片中的人脸",
     },
 }
 

@@ -45,6 +45,7 @@ Commands:
                            enlarge a picture
   /cartoon PATH|JOB [what it shows]
                            the picture as a cartoon (image-to-image, style "cartoon")
+  /restore PATH|JOB        restore the faces in a picture (needs the operator's face model)
   /cancel JOB              stop a job of yours (refunded)
   /styles                  the style presets for --style
   /models                  the models for --model
@@ -106,7 +107,7 @@ class ConsoleBot:
                 "/accept": self.accept, "/imagine": self.imagine, "/quota": self.quota, "/history": self.history,
                 "/report": self.report, "/appeal": self.appeal, "/link": self.link, "/unlink": self.unlink,
                 "/reroll": self.reroll, "/variations": self.variations, "/upscale": self.upscale,
-                "/cartoon": self.cartoon,
+                "/cartoon": self.cartoon, "/restore": self.restore,
                 "/cancel": self.cancel, "/styles": self.styles, "/models": self.models,
                 "/verify": self.verify}
 
@@ -182,6 +183,11 @@ class ConsoleBot:
         except InvalidParams:
             return ["Use /cartoon PATH|JOB [what it shows]."]
         return self._follow(self.app.cartoon(self.requester, ref, prompt), say)
+
+    def restore(self, rest: str, say: Callable[[str], None]) -> list[str]:
+        if not rest.strip():
+            return ["Use /restore PATH|JOB."]
+        return self._follow(self.app.restore(self.requester, rest.split()[0]), say)
 
     def imagine(self, rest: str, say: Callable[[str], None]) -> list[str]:
         voice = _VOICE.search(rest)

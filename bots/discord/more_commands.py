@@ -91,6 +91,28 @@ async def cartoon(interaction: discord.Interaction[Any], picture: discord.Attach
     await _submitted(interaction, await asyncio.to_thread(deps.app.cartoon, member, ref, prompt))
 
 
+@app_commands.command(name="restore", description="Restore the faces in a picture")
+@app_commands.describe(picture="A picture whose faces to restore", job="Or a picture made here: JOB or JOB:N")
+async def restore(interaction: discord.Interaction[Any], picture: discord.Attachment | None = None,
+                  job: str | None = None) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    deps, member = deps_of(interaction), who(interaction)
+    if not deps.app.restore_available():
+        await interaction.edit_original_response(content=text("restore_unconfigured", member.language))
+        return
+    if (picture is None) == (not (job or "").strip()):
+        await interaction.edit_original_response(content=text("restore_usage", member.language))
+        return
+    ref = (job or "").strip()
+    if picture is not None:
+        upload_id, refusal = await upload_attachment(picture, member.language, deps.app.upload)
+        if upload_id is None:
+            await interaction.edit_original_response(content=refusal)
+            return
+        ref = upload_id
+    await _submitted(interaction, await asyncio.to_thread(deps.app.restore, member, ref))
+
+
 @app_commands.command(name="report", description="Report a picture to the moderators")
 @app_commands.describe(job="The job id (in the picture's caption)", number="Which picture of the job (1)",
                        reason="Why")
@@ -150,4 +172,5 @@ async def settings(interaction: discord.Interaction[Any],
 
 
 MORE_COMMANDS: tuple[app_commands.Command[Any, Any, Any], ...] = (
-    show_help, show_styles, show_models, reroll, variations, upscale, cartoon, report, appeal, link, unlink, settings)
+    show_help, show_styles, show_models, reroll, variations, upscale, cartoon, restore, report, appeal, link, unlink,
+    settings)

@@ -371,6 +371,16 @@ async def cartoon(update: Update, context: MuralistContext) -> None:
     await _submitted(update, context, await asyncio.to_thread(context.deps.app.cartoon, _who(update), picture, prompt))
 
 
+async def restore(update: Update, context: MuralistContext) -> None:
+    """``/restore JOB[:N]``: the operator's face model over a picture made here (a picture the member sends goes
+    through :func:`preset_from_picture`, the caption /restore)."""
+    picture = _argument(update).split()
+    if not picture:
+        await _reply(update, text("restore_usage", _lang(update)))
+        return
+    await _submitted(update, context, await asyncio.to_thread(context.deps.app.restore, _who(update), picture[0]))
+
+
 async def report(update: Update, context: MuralistContext) -> None:
     """A typed report reaches the moderators' chat like the Report button's."""
     picture, deps = parse_report(_argument(update)), context.deps
@@ -445,10 +455,15 @@ async def imagine_from_picture(update: Update, context: MuralistContext) -> None
     await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model))
 
 
-async def cartoon_from_picture(update: Update, context: MuralistContext) -> None:
-    """A picture captioned ``/cartoon [what it shows]``: the "photo to cartoon" preset on it (every gate applies)."""
+async def preset_from_picture(update: Update, context: MuralistContext) -> None:
+    """A picture captioned ``/cartoon [what it shows]`` (the "photo to cartoon" preset) or ``/restore`` (its faces
+    restored): every gate applies, as to a typed command."""
     message = update.effective_message
     assert message is not None
+    caption = (message.caption or "").strip()
+    if caption.startswith("/restore") and not context.deps.app.restore_available():
+        await _say(update, Rejected("restore_unconfigured"))  # before the download: it could never be used
+        return
     data = await _download_picture(update, context, message)
     if data is None:
         return
@@ -456,8 +471,11 @@ async def cartoon_from_picture(update: Update, context: MuralistContext) -> None
     if isinstance(upload, Rejected):
         await _say(update, upload)
         return
-    prompt = command_argument(message.caption or "")
-    await _submitted(update, context, await asyncio.to_thread(context.deps.app.cartoon, _who(update), upload, prompt))
+    if caption.startswith("/restore"):
+        outcome = await asyncio.to_thread(context.deps.app.restore, _who(update), upload)
+    else:
+        outcome = await asyncio.to_thread(context.deps.app.cartoon, _who(update), upload, command_argument(caption))
+    await _submitted(update, context, outcome)
 
 
 async def _download_picture(update: Update, context: MuralistContext, message: Message) -> bytes | None:
@@ -643,7 +661,7 @@ COMMANDS = {"start": start, "license": show_licence, "licence": show_licence, "a
             "mod": mod_command, "verify": verify_picture,
             "styles": show_styles, "models": show_models, "reroll": reroll, "variations": variations,
             "upscale": upscale, "report": report, "appeal": appeal, "unlink": unlink, "settings": chat_settings,
-            "modhistory": show_member_history, "cartoon": cartoon}
+            "modhistory": show_member_history, "cartoon": cartoon, "restore": restore}
 
 
 def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids: frozenset[int],
@@ -686,8 +704,8 @@ def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids:
     app.add_handler(CallbackQueryHandler(press_stale_button))
     pictures = filters.PHOTO | filters.Document.IMAGE
     app.add_handler(MessageHandler(fresh & pictures & filters.CaptionRegex(r"^/verify(@\w+)?(\s|$)"), verify_picture))
-    app.add_handler(MessageHandler(fresh & pictures & filters.CaptionRegex(r"^/cartoon(@\w+)?(\s|$)"),
-                                   cartoon_from_picture))
+    app.add_handler(MessageHandler(fresh & pictures & filters.CaptionRegex(r"^/(cartoon|restore)(@\w+)?(\s|$)"),
+                                   preset_from_picture))
     app.add_handler(MessageHandler(fresh & pictures, imagine_from_picture))
     app.add_handler(MessageHandler(fresh & (filters.VOICE | filters.AUDIO), imagine_from_voice))
     app.add_handler(MessageHandler(fresh & filters.COMMAND, refuse_unknown_command))

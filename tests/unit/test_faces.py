@@ -92,3 +92,73 @@ def test_a_model_of_the_wrong_shape_or_no_model_is_refused(tmp_path: Path) -> No
     junk.write_bytes(b"not a model")
     with pytest.raises(RestorerUnavailable, match="not an ONNX model"):
         FaceRestorer(junk)
+
+
+# --- /restore through the facade and the console, on the embedded stack ---------------------------------------------
+
+
+def _png(rgb: np.ndarray) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_restore_is_a_job_that_changes_the_face_only(tmp_path: Path, models_dir: Path) -> None:
+    from bots.console.bot import ConsoleBot
+    from core.config import Settings
+    from core.domain import Accepted, JobStatus, Requester
+    from core.runtime import build_runtime
+
+    model = build_negating_model(tmp_path / "restorer.onnx")
+    runtime = build_runtime(Settings(data_dir=tmp_path / "data", models_dir=models_dir, face_restorer=model))
+    try:
+        ada = Requester("telegram", "1", chat_id="100", display_name="ada")
+        runtime.app.accept_licence(ada)
+        before = drawn_face()
+        upload = runtime.app.upload(_png(before))
+        assert isinstance(upload, str)
+        outcome = runtime.app.restore(ada, upload)
+        assert isinstance(outcome, Accepted), outcome
+        job = runtime.app.wait(outcome.job_id, 120)
+        assert job is not None and job.status is JobStatus.DONE and job.spec.kind == "restore"
+        delivered = runtime.app.deliveries("telegram", "test").claim(job.id)
+        assert delivered is not None
+        after = np.asarray(Image.open(delivered.pictures[0].path).convert("RGB")).astype(int)
+        (box,) = find_faces(before)
+        x, y, w, h = box
+        centre = (slice(y + h // 3, y + 2 * h // 3), slice(x + w // 3, x + 2 * w // 3))
+        # The delivered picture also carries the invisible provenance mark: compare within a few levels.
+        assert np.median(np.abs(after[centre] - (255 - before[centre].astype(int)))) <= 3
+        corner = (slice(0, 60), slice(0, 60))
+        assert np.median(np.abs(after[corner] - before[corner].astype(int))) <= 3
+        console = ConsoleBot(runtime.app, Requester("console", "op", chat_id="console", local=True), job_timeout=120)
+        console.handle("/accept")
+        assert console.handle("/restore") == ["Use /restore PATH|JOB."]
+        out = console.handle(f"/restore {job.id}")
+        assert len([line for line in out if line.endswith(".png")]) == 1, out
+    finally:
+        runtime.close()
+
+
+def test_without_a_face_model_restore_is_one_sentence_and_free(tmp_path: Path, models_dir: Path) -> None:
+    from core.catalogue import render
+    from core.config import Settings
+    from core.domain import Rejected, Requester
+    from core.runtime import build_runtime
+
+    runtime = build_runtime(Settings(data_dir=tmp_path / "data", models_dir=models_dir))
+    try:
+        ada = Requester("telegram", "1", chat_id="100", display_name="ada")
+        runtime.app.accept_licence(ada)
+        upload = runtime.app.upload(_png(drawn_face()))
+        assert isinstance(upload, str)
+        refused = runtime.app.restore(ada, upload)
+        assert isinstance(refused, Rejected)
+        assert render(refused) == ("Face restoration is not available here: the operator has not configured a face "
+                                   "model.")
+        assert "人脸" in render(refused, "zh")
+        assert runtime.app.history(ada) == [] and runtime.app.quota(ada).values["used"] == 0
+    finally:
+        runtime.close()
