@@ -482,3 +482,12 @@ def test_cartoon_takes_an_attachment_or_a_job(runtime: Runtime) -> None:
         await fake.wait_for(lambda: "accepted" in again.last_text)
 
     run(runtime, scenario)
+
+
+def test_restore_without_a_face_model_is_one_sentence(runtime: Runtime) -> None:
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, ADA)
+        refused = await fake.slash("restore", ADA, job="abcdefghjk")
+        await fake.wait_for(lambda: "not configured a face model" in refused.last_text)
+
+    run(runtime, scenario)

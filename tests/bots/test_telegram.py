@@ -617,3 +617,20 @@ def test_a_picture_captioned_cartoon_comes_back_as_a_cartoon(runtime: Runtime) -
         await fake.wait_for(lambda: [p for p in fake.photos(BOB) if "a cartoon of a puppy" in p.text])
 
     run(runtime, scenario)
+
+
+def test_restore_without_a_face_model_says_so_before_any_download(runtime: Runtime) -> None:
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, BOB)
+        made = jobs(runtime)
+        fake.say(BOB, "/restore")
+        await fake.wait_for(lambda: any("Use /restore JOB[:N]" in x for x in fake.texts(BOB)))
+        fake.say(BOB, "/restore abcdefghjk")
+        await fake.wait_for(lambda: any("not configured a face model" in x for x in fake.texts(BOB)))
+        # An endless "photo": answered at once, so nothing was read from it.
+        fake.send_photo(BOB, None, "/restore")
+        await fake.wait_for(lambda: len([x for x in fake.texts(BOB) if "not configured a face model" in x]) == 2)
+        assert not any("larger than 20 MB" in x for x in fake.texts(BOB))
+        assert jobs(runtime) == made
+
+    run(runtime, scenario)

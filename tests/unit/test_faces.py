@@ -107,6 +107,7 @@ def _png(rgb: np.ndarray) -> bytes:
 
 def test_restore_is_a_job_that_changes_the_face_only(tmp_path: Path, models_dir: Path) -> None:
     from bots.console.bot import ConsoleBot
+    from core.catalogue import render
     from core.config import Settings
     from core.domain import Accepted, JobStatus, Requester
     from core.runtime import build_runtime
@@ -125,6 +126,7 @@ def test_restore_is_a_job_that_changes_the_face_only(tmp_path: Path, models_dir:
         assert job is not None and job.status is JobStatus.DONE and job.spec.kind == "restore"
         delivered = runtime.app.deliveries("telegram", "test").claim(job.id)
         assert delivered is not None
+        assert any(render(line) == "Made with face restorer (1 face)." for line in delivered.lines), delivered.lines
         after = np.asarray(Image.open(delivered.pictures[0].path).convert("RGB")).astype(int)
         (box,) = find_faces(before)
         x, y, w, h = box
