@@ -78,6 +78,9 @@ class WebLinks(Protocol):
     def link_url(self, token: str) -> str: ...
 
 
+# The "photo to cartoon" preset: enough strength to redraw the picture in flat colours and outlines, little enough
+# that the people and the layout stay recognisable.
+CARTOON_STYLE, CARTOON_STRENGTH, CARTOON_PROMPT = "cartoon", 0.65, "the same picture"
 BAN_FOR_PICTURE = "picture removed by a moderator"  # the reason a member banned from a picture's post reads
 
 
@@ -103,11 +106,12 @@ def _busy_when_storage_is_down(method: Callable[P, R]) -> Callable[P, R | Reject
 class Muralist:
     def __init__(self, service: GenerationService, moderation: Moderation, chat_settings: ChatSettings,
                  waiter: JobWaiter, verifier: Verifier, transcriber: Transcriber | None = None,
-                 web_links: WebLinks | None = None) -> None:
+                 web_links: WebLinks | None = None, faces_configured: bool = False) -> None:
         self._service = service
         self._verifier = verifier
         self._transcriber = transcriber or Transcriber()  # loads its model on first use only
         self._web_links = web_links
+        self._faces_configured = faces_configured  # MURALIST_FACE_RESTORER is set (its workers load the model)
         self._moderation = moderation
         self._chat_settings = chat_settings
         self._waiter = waiter
@@ -146,6 +150,8 @@ class Muralist:
             return self.variations(who, picture)
         if action == "upscale":
             return self.upscale(who, picture)
+        if action == "restore":
+            return self.restore(who, picture)
         if action == "report":
             return self.report(who, job_id, idx or 0)
         return Rejected("gone")
@@ -166,6 +172,29 @@ class Muralist:
     def upscale(self, who: Requester, picture: str, factor: int = 2) -> Outcome:
         return self._for_someone_elses(who, picture, lambda: self.imagine(
             who, GenerationParams("", image=picture, upscale=factor)))
+
+    @_busy_when_storage_is_down
+    def cartoon(self, who: Requester, picture: str, prompt: str = "") -> Outcome:
+        """The "photo to cartoon" preset: image-to-image of one picture (an upload id, ``JOB[:N]``, or a file for
+        the local operator) in the ``cartoon`` style. A job's picture keeps its own prompt unless one is given; an
+        upload without words is described generically (the style's words do the work)."""
+        ref = picture.strip()
+        words = prompt.strip() or ("" if JOB_REF.fullmatch(ref) else CARTOON_PROMPT)
+        return self._for_someone_elses(who, ref, lambda: self.imagine(
+            who, GenerationParams(words, image=ref, style=CARTOON_STYLE, strength=CARTOON_STRENGTH)))
+
+    def restore_available(self) -> bool:
+        """Whether /restore can run here (the operator configured a face model)."""
+        return self._faces_configured
+
+    @_busy_when_storage_is_down
+    def restore(self, who: Requester, picture: str) -> Outcome:
+        """Restore the faces in one picture with the operator's face model (a job like an upscale: same gates, one
+        picture charged). Without a model configured, one sentence says so and nothing is charged."""
+        if not self._faces_configured:
+            return Rejected("restore_unconfigured")
+        return self._for_someone_elses(who, picture.strip(), lambda: self.imagine(
+            who, GenerationParams("", image=picture.strip(), restore=True)))
 
     @_busy_when_storage_is_down
     def cancel(self, who: Requester, job_id: str) -> Reply:

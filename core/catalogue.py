@@ -435,6 +435,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     "queue_ahead": {"en": "{ahead} ahead of you", "zh": "前面还有 {ahead} 个任务"},
     "progress_waiting": {"en": "Job {job_id} is waiting: {place_text}.", "zh": "任务 {job_id} 正在排队：{place_text}。"},
     "progress_generating": {"en": "Job {job_id}: generating now {bar}", "zh": "任务 {job_id}：正在生成 {bar}"},
+
+    # --- faces: the "photo to cartoon" preset and face restoration ------------------------------------------------
+    "cartoon_usage": {
+        "en": "Use /cartoon JOB[:N] [what it shows], or send a picture with the caption /cartoon.",
+        "zh": "用法：/cartoon 任务[:N] [画面内容]，或发送一张图片并附上说明 /cartoon。",
+    },
+    "restore_unconfigured": {
+        "en": "Face restoration is not available here: the operator has not configured a face model.",
+        "zh": "这里不能修复人脸：运营者没有配置人脸修复模型。",
+    },
+    "restore_usage": {
+        "en": "Use /restore JOB[:N], or send a picture with the caption /restore.",
+        "zh": "用法：/restore 任务[:N]，或发送一张图片并附上说明 /restore。",
+    },
+    "help_cartoon": {
+        "en": "/cartoon JOB[:N] (or a picture captioned /cartoon) — the picture as a cartoon\n"
+              "/restore JOB[:N] (or a picture captioned /restore) — restore the faces in a picture",
+        "zh": "/cartoon 任务[:N]（或附上说明 /cartoon 的图片）— 把图片变成卡通图像\n"
+              "/restore 任务[:N]（或附上说明 /restore 的图片）— 修复图片中的人脸",
+    },
 }
 
 

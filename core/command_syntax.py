@@ -133,3 +133,12 @@ def parse_upscale(text: str) -> tuple[str, int]:
     if not ref.strip():
         raise InvalidParams("Say which picture.")
     return ref.strip(), _as_int("factor", values["factor"]) if "factor" in values else 2
+
+
+def parse_cartoon(text: str) -> tuple[str, str]:
+    """``/cartoon PICTURE [what it shows]`` → (picture, prompt); the prompt may be empty (a job's picture keeps its
+    own prompt). Raises :class:`InvalidParams` when no picture is named."""
+    parts = text.strip().split(maxsplit=1)
+    if not parts:
+        raise InvalidParams("Say which picture.")
+    return parts[0], parts[1].strip() if len(parts) > 1 else ""

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     worker_models: list[str] = Field(default_factory=list)  # the models this worker loads (default: MURALIST_MODEL)
     inpaint_model: str | None = None  # an inpainting checkpoint ("miniature", a folder or a hub id)
     upscaler: str | None = None  # a ×4 diffusion upscaler ("miniature", a folder or a hub id); else Lanczos
+    # A GFPGAN-style ONNX face model the operator supplies (1×3×512×512 in [-1, 1], the same out); unset: no /restore
+    face_restorer: Path | None = None
     low_memory: bool = False  # GPUs under ~10 GB: attention slicing and model CPU offload
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
     licence_text_path: Path | None = None

@@ -182,8 +182,8 @@ def result_buttons(job: Job, pictures: tuple[ResultPicture, ...]) -> tuple[Resul
 
 
 def method_used(job: Job) -> str | None:
-    """For upscaling and inpainting, which method ran (the worker wrote it into the picture's metadata)."""
-    if job.kind not in ("upscale", "inpaint"):
+    """For upscaling, inpainting and face restoration, which method ran (the worker wrote it into the metadata)."""
+    if job.kind not in ("upscale", "inpaint", "restore"):
         return None
     from PIL import Image
 

@@ -67,6 +67,8 @@ def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars:
             raise InvalidParams(f"The {name} contains broken text (not valid Unicode); retype it and try again.")
     if params.upscale is not None:
         return _check_upscale(params, spec, input_size)
+    if params.restore:
+        return _check_restore(params, input_size)
     style = None
     if params.style is not None:
         styles = load_styles()
@@ -147,3 +149,12 @@ def _check_upscale(params: GenerationParams, spec: ModelSpec, input_size: tuple[
     return JobSpec(prompt=params.prompt.strip() or "(upscale)", negative_prompt="", seed=params.seed or 0, steps=1,
                    width=width, height=height, cfg=0.0, count=1, kind="upscale", image=params.image,
                    upscale=params.upscale)
+
+
+def _check_restore(params: GenerationParams, input_size: tuple[int, int] | None) -> JobSpec:
+    """Face restoration keeps the picture's size; the face model's cost is bounded by core.faces.MAX_FACES."""
+    if params.image is None or input_size is None:
+        raise InvalidParams("Say which picture's faces to restore: a job id or a PNG/JPEG/WebP file.")
+    return JobSpec(prompt=params.prompt.strip() or "(restore faces)", negative_prompt="", seed=params.seed or 0,
+                   steps=1, width=input_size[0], height=input_size[1], cfg=0.0, count=1, kind="restore",
+                   image=params.image)

@@ -341,13 +341,33 @@ class UpscalingTask:
         return TextToImageOutput([big], seeds, str(self.upscaler.device), note)
 
 
+class FaceRestoringTask:
+    """The operator's face model (:mod:`core.faces`) over every face found in the input picture; the rest of the
+    picture is returned untouched. Without a configured model the job fails with the reason (the front doors refuse
+    /restore before that: :meth:`core.app.Muralist.restore`)."""
+
+    def __init__(self, restorer: Any) -> None:
+        self.restorer = restorer
+
+    def run(self, specs: list[JobSpec], progresses: list[ProgressCallback | None]) -> list[Result]:
+        return [self._one(spec) for spec in specs]
+
+    def _one(self, spec: JobSpec) -> TextToImageOutput | Exception:
+        if self.restorer is None:
+            return RuntimeError("no face restorer is configured (MURALIST_FACE_RESTORER)")
+        with Image.open(spec.image or "") as source:
+            restored = self.restorer(source.convert("RGB"))
+        faces = "no face found" if restored.faces == 0 else f"{restored.faces} face{'s' * (restored.faces > 1)}"
+        return TextToImageOutput([restored.image], _seeds(spec), "cpu", f"face restorer ({faces})")
+
+
 class TextToImage:
     """One loaded model per worker process and the four tasks it runs, sharing its modules and one generation
     thread: image-to-image (and inpainting without a checkpoint) are the same weights behind another diffusers
     pipeline, made with ``from_pipe``."""
 
     def __init__(self, pipe: Any, cpu_threads: int | None = None, inpainter: Any = None,
-                 upscaler: Any = None) -> None:
+                 upscaler: Any = None, face_restorer: Any = None) -> None:
         from diffusers import StableDiffusionImg2ImgPipeline, StableDiffusionInpaintPipeline
 
         self.pipe = pipe
@@ -359,21 +379,30 @@ class TextToImage:
             variant.set_progress_bar_config(disable=True)
             return variant
 
-        self.tasks: dict[Kind, TextToImageTask | ImageToImageTask | InpaintingTask | UpscalingTask] = {
+        self.tasks: dict[Kind, TextToImageTask | ImageToImageTask | InpaintingTask | UpscalingTask
+                         | FaceRestoringTask] = {
             "txt2img": TextToImageTask(pipe, generation),
             "img2img": ImageToImageTask(shared(StableDiffusionImg2ImgPipeline), generation),
             "inpaint": InpaintingTask(inpainter or shared(StableDiffusionInpaintPipeline), generation,
                                       checkpoint=inpainter is not None),
             "upscale": UpscalingTask(upscaler, generation),
+            "restore": FaceRestoringTask(face_restorer),
         }
 
     @classmethod
     def load(cls, source: str, models_dir: Path, device: str = "auto", cpu_threads: int | None = None,
              low_memory: bool = False, inpaint_source: str | None = None,
-             upscaler_source: str | None = None) -> TextToImage:
+             upscaler_source: str | None = None, face_restorer: Path | None = None) -> TextToImage:
+        from core.faces import FaceRestorer, RestorerUnavailable
+
+        try:
+            restorer = FaceRestorer(face_restorer, cpu_threads) if face_restorer else None
+        except RestorerUnavailable as exc:
+            raise ModelLoadError(f"the face restorer (MURALIST_FACE_RESTORER): {exc}") from None
         return cls(load_pipeline(source, models_dir, device, low_memory), cpu_threads,
                    load_helper("inpaint", inpaint_source, models_dir, device) if inpaint_source else None,
-                   load_helper("upscale", upscaler_source, models_dir, device) if upscaler_source else None)
+                   load_helper("upscale", upscaler_source, models_dir, device) if upscaler_source else None,
+                   restorer)
 
     @property
     def device(self) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-Kind = Literal["txt2img", "img2img", "inpaint", "upscale"]
+Kind = Literal["txt2img", "img2img", "inpaint", "upscale", "restore"]
 Box = tuple[int, int, int, int]  # x, y, width, height in pixels
 
 
@@ -29,6 +29,7 @@ class GenerationParams:
     mask: str | None = None  # or a mask picture (path or JOB[:N]): white is repainted
     upscale: int | None = None  # 2 or 4: enlarge the input picture instead of generating
     aspect: tuple[int, int] | None = None  # --ar W:H: the model's default area in this shape (no explicit size)
+    restore: bool = False  # restore the faces of the input picture (the operator's face model) instead of generating
 
 
 @dataclass(frozen=True)
@@ -68,4 +69,4 @@ class JobSpec:
             sampler=None if self.sampler == "default" else self.sampler,
             # No style: its words are already in the prompts, and naming it would add them a second time.
             image=self.image, strength=self.strength, box=",".join(map(str, self.box)) if self.box else None,
-            mask=self.mask, upscale=self.upscale)
+            mask=self.mask, upscale=self.upscale, restore=self.kind == "restore")

@@ -14,7 +14,13 @@ from dataclasses import dataclass, replace
 
 from core.app import Muralist
 from core.catalogue import render, text
-from core.command_syntax import parse_imagine_request, parse_report, parse_upscale, parse_variations
+from core.command_syntax import (
+    parse_cartoon,
+    parse_imagine_request,
+    parse_report,
+    parse_upscale,
+    parse_variations,
+)
 from core.domain import Accepted, JobStatus, Notice, Outcome, Reply, Requester, queue_place
 from core.params import InvalidParams
 
@@ -37,6 +43,9 @@ Commands:
                            new pictures close to one picture
   /upscale PATH|JOB [--factor 2|4]
                            enlarge a picture
+  /cartoon PATH|JOB [what it shows]
+                           the picture as a cartoon (image-to-image, style "cartoon")
+  /restore PATH|JOB        restore the faces in a picture (needs the operator's face model)
   /cancel JOB              stop a job of yours (refunded)
   /styles                  the style presets for --style
   /models                  the models for --model
@@ -98,6 +107,7 @@ class ConsoleBot:
                 "/accept": self.accept, "/imagine": self.imagine, "/quota": self.quota, "/history": self.history,
                 "/report": self.report, "/appeal": self.appeal, "/link": self.link, "/unlink": self.unlink,
                 "/reroll": self.reroll, "/variations": self.variations, "/upscale": self.upscale,
+                "/cartoon": self.cartoon, "/restore": self.restore,
                 "/cancel": self.cancel, "/styles": self.styles, "/models": self.models,
                 "/verify": self.verify}
 
@@ -166,6 +176,18 @@ class ConsoleBot:
         except InvalidParams:
             return ["Use /upscale PATH|JOB [--factor 2|4]."]
         return self._follow(self.app.upscale(self.requester, ref, factor), say)
+
+    def cartoon(self, rest: str, say: Callable[[str], None]) -> list[str]:
+        try:
+            ref, prompt = parse_cartoon(rest)
+        except InvalidParams:
+            return ["Use /cartoon PATH|JOB [what it shows]."]
+        return self._follow(self.app.cartoon(self.requester, ref, prompt), say)
+
+    def restore(self, rest: str, say: Callable[[str], None]) -> list[str]:
+        if not rest.strip():
+            return ["Use /restore PATH|JOB."]
+        return self._follow(self.app.restore(self.requester, rest.split()[0]), say)
 
     def imagine(self, rest: str, say: Callable[[str], None]) -> list[str]:
         voice = _VOICE.search(rest)

@@ -43,7 +43,7 @@ async def imagine(interaction: discord.Interaction[Any], prompt: str, negative: 
                                   "seed": seed, "count": count, "cfg": cfg, "strength": strength, "model": model,
                                   "style": style, "sampler": sampler.value if sampler else None}
     if image is not None:
-        upload_id, refusal = await _upload(image, member.language, deps.app.upload)
+        upload_id, refusal = await upload_attachment(image, member.language, deps.app.upload)
         if upload_id is None:
             await interaction.edit_original_response(content=refusal)
             return
@@ -74,7 +74,7 @@ async def model_names(interaction: discord.Interaction[Any], current: str) -> li
     return [app_commands.Choice(name=m.name, value=m.name) for m in models if current.lower() in m.name.lower()][:25]
 
 
-async def _upload(image: discord.Attachment, lang: str,
+async def upload_attachment(image: discord.Attachment, lang: str,
                   upload: Callable[[bytes], str | Rejected]) -> tuple[str | None, str]:
     """(upload id, or None and the sentence saying why)."""
     data, refusal = await _read(image, lang)

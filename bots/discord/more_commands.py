@@ -11,9 +11,10 @@ import discord
 from discord import app_commands
 
 from bots.discord.buttons import rendered
+from bots.discord.commands import upload_attachment
 from bots.discord.deps import deps_of, is_moderator, say, who
 from bots.listings import help_text, models_text, styles_text
-from core.catalogue import render
+from core.catalogue import render, text
 from core.domain import Accepted, Notice, Outcome, Reply
 
 
@@ -67,6 +68,49 @@ async def upscale(interaction: discord.Interaction[Any], picture: str,
     outcome = await asyncio.to_thread(deps_of(interaction).app.upscale, who(interaction), picture.strip(),
                                       factor.value if factor else 2)
     await _submitted(interaction, outcome)
+
+
+@app_commands.command(name="cartoon", description="A picture as a cartoon (卡通)")
+@app_commands.describe(picture="A picture to turn into a cartoon", job="Or a picture made here: JOB or JOB:N",
+                       prompt="What it shows (optional)")
+async def cartoon(interaction: discord.Interaction[Any], picture: discord.Attachment | None = None,
+                  job: str | None = None, prompt: str = "") -> None:
+    """The "photo to cartoon" preset: an attachment crosses to core only as an upload id."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    deps, member = deps_of(interaction), who(interaction)
+    if (picture is None) == (not (job or "").strip()):  # exactly one of the two
+        await interaction.edit_original_response(content=text("cartoon_usage", member.language))
+        return
+    ref = (job or "").strip()
+    if picture is not None:
+        upload_id, refusal = await upload_attachment(picture, member.language, deps.app.upload)
+        if upload_id is None:
+            await interaction.edit_original_response(content=refusal)
+            return
+        ref = upload_id
+    await _submitted(interaction, await asyncio.to_thread(deps.app.cartoon, member, ref, prompt))
+
+
+@app_commands.command(name="restore", description="Restore the faces in a picture")
+@app_commands.describe(picture="A picture whose faces to restore", job="Or a picture made here: JOB or JOB:N")
+async def restore(interaction: discord.Interaction[Any], picture: discord.Attachment | None = None,
+                  job: str | None = None) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    deps, member = deps_of(interaction), who(interaction)
+    if not deps.app.restore_available():
+        await interaction.edit_original_response(content=text("restore_unconfigured", member.language))
+        return
+    if (picture is None) == (not (job or "").strip()):
+        await interaction.edit_original_response(content=text("restore_usage", member.language))
+        return
+    ref = (job or "").strip()
+    if picture is not None:
+        upload_id, refusal = await upload_attachment(picture, member.language, deps.app.upload)
+        if upload_id is None:
+            await interaction.edit_original_response(content=refusal)
+            return
+        ref = upload_id
+    await _submitted(interaction, await asyncio.to_thread(deps.app.restore, member, ref))
 
 
 @app_commands.command(name="report", description="Report a picture to the moderators")
@@ -128,4 +172,5 @@ async def settings(interaction: discord.Interaction[Any],
 
 
 MORE_COMMANDS: tuple[app_commands.Command[Any, Any, Any], ...] = (
-    show_help, show_styles, show_models, reroll, variations, upscale, report, appeal, link, unlink, settings)
+    show_help, show_styles, show_models, reroll, variations, upscale, cartoon, restore, report, appeal, link, unlink,
+    settings)

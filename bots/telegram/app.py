@@ -56,7 +56,7 @@ from bots.telegram.translate import (
 )
 from core.catalogue import language, render, text
 from core.chat_settings import GLOBAL_SCOPE, MOD_CHANNEL, NSFW_ALLOWED
-from core.command_syntax import parse_report, parse_upscale, parse_variations
+from core.command_syntax import parse_cartoon, parse_report, parse_upscale, parse_variations
 from core.domain import Accepted, GenerationParams, Notice, Rejected, Reply, Requester
 from core.params import InvalidParams
 from core.runtime import Runtime
@@ -360,6 +360,27 @@ async def upscale(update: Update, context: MuralistContext) -> None:
     await _submitted(update, context, outcome)
 
 
+async def cartoon(update: Update, context: MuralistContext) -> None:
+    """``/cartoon JOB[:N] [what it shows]``: the "photo to cartoon" preset on a picture made here. A picture the
+    member sends goes through :func:`cartoon_from_picture` (the caption /cartoon)."""
+    try:
+        picture, prompt = parse_cartoon(_argument(update))
+    except InvalidParams:
+        await _reply(update, text("cartoon_usage", _lang(update)))
+        return
+    await _submitted(update, context, await asyncio.to_thread(context.deps.app.cartoon, _who(update), picture, prompt))
+
+
+async def restore(update: Update, context: MuralistContext) -> None:
+    """``/restore JOB[:N]``: the operator's face model over a picture made here (a picture the member sends goes
+    through :func:`preset_from_picture`, the caption /restore)."""
+    picture = _argument(update).split()
+    if not picture:
+        await _reply(update, text("restore_usage", _lang(update)))
+        return
+    await _submitted(update, context, await asyncio.to_thread(context.deps.app.restore, _who(update), picture[0]))
+
+
 async def report(update: Update, context: MuralistContext) -> None:
     """A typed report reaches the moderators' chat like the Report button's."""
     picture, deps = parse_report(_argument(update)), context.deps
@@ -432,6 +453,29 @@ async def imagine_from_picture(update: Update, context: MuralistContext) -> None
         return
     params = replace(params, image=upload)
     await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model))
+
+
+async def preset_from_picture(update: Update, context: MuralistContext) -> None:
+    """A picture captioned ``/cartoon [what it shows]`` (the "photo to cartoon" preset) or ``/restore`` (its faces
+    restored): every gate applies, as to a typed command."""
+    message = update.effective_message
+    assert message is not None
+    caption = (message.caption or "").strip()
+    if caption.startswith("/restore") and not context.deps.app.restore_available():
+        await _say(update, Rejected("restore_unconfigured"))  # before the download: it could never be used
+        return
+    data = await _download_picture(update, context, message)
+    if data is None:
+        return
+    upload = await asyncio.to_thread(context.deps.app.upload, data)
+    if isinstance(upload, Rejected):
+        await _say(update, upload)
+        return
+    if caption.startswith("/restore"):
+        outcome = await asyncio.to_thread(context.deps.app.restore, _who(update), upload)
+    else:
+        outcome = await asyncio.to_thread(context.deps.app.cartoon, _who(update), upload, command_argument(caption))
+    await _submitted(update, context, outcome)
 
 
 async def _download_picture(update: Update, context: MuralistContext, message: Message) -> bytes | None:
@@ -617,7 +661,7 @@ COMMANDS = {"start": start, "license": show_licence, "licence": show_licence, "a
             "mod": mod_command, "verify": verify_picture,
             "styles": show_styles, "models": show_models, "reroll": reroll, "variations": variations,
             "upscale": upscale, "report": report, "appeal": appeal, "unlink": unlink, "settings": chat_settings,
-            "modhistory": show_member_history}
+            "modhistory": show_member_history, "cartoon": cartoon, "restore": restore}
 
 
 def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids: frozenset[int],
@@ -660,6 +704,8 @@ def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids:
     app.add_handler(CallbackQueryHandler(press_stale_button))
     pictures = filters.PHOTO | filters.Document.IMAGE
     app.add_handler(MessageHandler(fresh & pictures & filters.CaptionRegex(r"^/verify(@\w+)?(\s|$)"), verify_picture))
+    app.add_handler(MessageHandler(fresh & pictures & filters.CaptionRegex(r"^/(cartoon|restore)(@\w+)?(\s|$)"),
+                                   preset_from_picture))
     app.add_handler(MessageHandler(fresh & pictures, imagine_from_picture))
     app.add_handler(MessageHandler(fresh & (filters.VOICE | filters.AUDIO), imagine_from_voice))
     app.add_handler(MessageHandler(fresh & filters.COMMAND, refuse_unknown_command))

@@ -21,6 +21,7 @@ from tests.bots.fake_discord import GENERAL, GUILD_ID, MODS, FakeDiscord, SentMe
 from tests.bots.waiting import finished_unannounced
 
 ADA, BOB, MO = 11, 12, 13
+CARTOONIST = 14
 
 
 @pytest.fixture(scope="module")
@@ -461,3 +462,43 @@ def test_moderators_posts_say_who_did_what_and_change_only_their_picture(review_
         assert "discord:" not in history.last_text
 
     run(review_runtime, scenario)
+
+
+@pytest.fixture
+def fresh_runtime(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A stack of its own: by the end of this module the shared runtime's embedded worker has been stopped."""
+    rt = build_runtime(Settings(data_dir=tmp_path, rate_limit_jobs=1000, max_queued_jobs_per_user=50))
+    yield rt
+    rt.close()
+
+
+def test_cartoon_takes_an_attachment_or_a_job(fresh_runtime: Runtime) -> None:
+    runtime = fresh_runtime
+    from io import BytesIO
+
+    from PIL import Image
+
+    buf = BytesIO()
+    Image.new("RGB", (128, 64), (200, 120, 40)).save(buf, format="PNG")
+
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:  # its own member: the others' quota is spent
+        await accepted(fake, CARTOONIST)
+        await fake.slash("cartoon", CARTOONIST, picture=("attachment", buf.getvalue()), prompt="my cat")
+        (message,) = await fake.wait_for(lambda: [m for m in results(fake) if "a cartoon of my cat" in m.content])
+        assert Image.open(BytesIO(message.files[0][1])).size == (128, 64)
+        neither = await fake.slash("cartoon", CARTOONIST)
+        await fake.wait_for(lambda: "Use /cartoon JOB[:N]" in neither.last_text)
+        job_id = message.content.split("job ")[-1].split()[0]
+        again = await fake.slash("cartoon", CARTOONIST, job=f"{job_id}:1")
+        await fake.wait_for(lambda: "accepted" in again.last_text)
+
+    run(runtime, scenario)
+
+
+def test_restore_without_a_face_model_is_one_sentence(runtime: Runtime) -> None:
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, ADA)
+        refused = await fake.slash("restore", ADA, job="abcdefghjk")
+        await fake.wait_for(lambda: "not configured a face model" in refused.last_text)
+
+    run(runtime, scenario)

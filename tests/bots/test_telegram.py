@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from tests.bots.fake_telegram import TOKEN, FakeTelegram
 from tests.bots.waiting import finished_unannounced
 
 ADA, BOB, MO, ZHANG = 21, 22, 23, 24
+CARTOONIST = 25
 MOD_CHAT = -1001
 
 
@@ -592,5 +594,55 @@ def test_moderators_posts_say_who_did_what_and_change_only_their_picture(review_
         fake.admins.discard(BOB)
         fake.say(BOB, "/unban @member21", chat_id=-4004)  # an admin elsewhere is no moderator
         await fake.wait_for(lambda: any("Only moderators" in x for x in fake.texts(-4004)))
+
+    run(runtime, scenario)
+
+
+@pytest.fixture
+def fresh_runtime(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A stack of its own: by the end of this module the shared runtime's embedded worker has been stopped."""
+    rt = build_runtime(Settings(data_dir=tmp_path, rate_limit_jobs=1000, max_queued_jobs_per_user=50))
+    yield rt
+    rt.close()
+
+
+def test_a_picture_captioned_cartoon_comes_back_as_a_cartoon(fresh_runtime: Runtime) -> None:
+    runtime = fresh_runtime
+    from io import BytesIO
+
+    from PIL import Image
+
+    buf = BytesIO()
+    Image.new("RGB", (96, 64), (30, 90, 200)).save(buf, format="JPEG")
+
+    async def scenario(fake: FakeTelegram) -> None:  # a member of its own: the module's others spent their quota
+        await accept(fake, CARTOONIST)
+        fake.send_photo(CARTOONIST, buf.getvalue(), "/cartoon my dog")
+        (photo,) = await fake.wait_for(lambda: [p for p in fake.photos(CARTOONIST) if "a cartoon of my dog" in p.text])
+        assert Image.open(BytesIO(photo.photos[0])).size == (96, 64)  # the photo's own size
+        job_id = photo.text.split("job ")[-1].split()[0]
+        job = runtime.repo.get_job(job_id)
+        assert job is not None and (job.spec.kind, job.spec.style) == ("img2img", "cartoon")
+        fake.say(CARTOONIST, "/cartoon")
+        await fake.wait_for(lambda: any("Use /cartoon JOB[:N]" in x for x in fake.texts(CARTOONIST)))
+        fake.say(CARTOONIST, f"/cartoon {job_id}:1 a puppy")
+        await fake.wait_for(lambda: [p for p in fake.photos(CARTOONIST) if "a cartoon of a puppy" in p.text])
+
+    run(runtime, scenario)
+
+
+def test_restore_without_a_face_model_says_so_before_any_download(runtime: Runtime) -> None:
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, BOB)
+        made = jobs(runtime)
+        fake.say(BOB, "/restore")
+        await fake.wait_for(lambda: any("Use /restore JOB[:N]" in x for x in fake.texts(BOB)))
+        fake.say(BOB, "/restore abcdefghjk")
+        await fake.wait_for(lambda: any("not configured a face model" in x for x in fake.texts(BOB)))
+        # An endless "photo": answered at once, so nothing was read from it.
+        fake.send_photo(BOB, None, "/restore")
+        await fake.wait_for(lambda: len([x for x in fake.texts(BOB) if "not configured a face model" in x]) == 2)
+        assert not any("larger than 20 MB" in x for x in fake.texts(BOB))
+        assert jobs(runtime) == made
 
     run(runtime, scenario)

@@ -15,8 +15,9 @@ from core.config import Settings
 from core.domain import Requester
 from core.runtime import Runtime, build_runtime
 
-COMMANDS = ["/help", "/license", "/accept", "/imagine", "/reroll", "/variations", "/upscale", "/cancel", "/styles",
-            "/models", "/quota", "/history", "/report", "/appeal", "/link", "/unlink", "/nope", "imagine", ""]
+COMMANDS = ["/help", "/license", "/accept", "/imagine", "/reroll", "/variations", "/upscale", "/cartoon", "/cancel",
+            "/styles", "/models", "/quota", "/history", "/report", "/appeal", "/link", "/unlink", "/nope", "imagine",
+            ""]
 NASTY = ["99999999999999999999999", "-1", "0", "1e20", "nan", "inf", "strike", "strike 9999999999999999999999",
          "--seed", "--seed 99999999999999999999", "--size 99999x99999", "--steps -5", "--count 1000", "--cfg nan",
          "--image /etc/passwd", "--image /dev/zero", "--mask x", "--box 1,2", "\x00", "\ud800", "—seed 5", "img:x",
