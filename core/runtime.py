@@ -245,7 +245,7 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
             names = served_models(settings)
             runtime.worker = EmbeddedWorker(celery, [specs[n].queue + suffix for n in names],
                                             settings.worker_pool or "threads",
-                                            max(settings.worker_concurrency, settings.batch_max))
+                                            max(settings.worker_concurrency, settings.batch_max), key=suffix)
             runtime.worker.start()
             runtime._stops.append(registry.start_heartbeat(name, names, HEARTBEAT_S))
             # What a previous process left (its in-memory queue died with it, its running job has no worker) is

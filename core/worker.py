@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 GENERATE = "muralist.generate"
 
 
+# Embedded runtimes' job runners by their queue suffix (see ``generate``).
+_EMBEDDED_RUNNERS: dict[str, JobRunner] = {}
+
+
 class MuralistCelery(Celery):
     """A Celery app that carries this process's job runner (built once by the composition root: the heavy part)."""
 
@@ -62,12 +66,15 @@ def create_celery_app(settings: Settings, default_queue: str) -> MuralistCelery:
     )
 
     @app.task(name=GENERATE, shared=False)  # this app only
-    def generate(job_id: str) -> str:
-        # The runner of *this* app (closed over: a task's own ``app`` attribute may resolve to the default app).
-        if app.runner is None:
+    def generate(job_id: str, runtime: str | None = None) -> str:
+        # The runner of *this* app (closed over: a task's own ``app`` attribute may resolve to the default app) —
+        # or, for an embedded runtime's message, that runtime's: Celery traces tasks through process-wide state,
+        # so with two embedded runtimes in one process (the tests) one's worker can run the other's task function.
+        runner = _EMBEDDED_RUNNERS.get(runtime) if runtime else app.runner
+        if runner is None:
             raise RuntimeError("worker started without a job runner (use `muralist worker`)")
         try:
-            result = app.runner.run(job_id)
+            result = runner.run(job_id)
         except StorageUnavailable as exc:
             # Never acknowledge a job that could not be recorded: the message goes back to the queue (and the
             # reconciler re-sends the job anyway if the broker loses it).
@@ -105,7 +112,9 @@ class CeleryDispatcher:
         self.queue_suffix = queue_suffix
 
     def enqueue(self, job_id: str, queue: str) -> None:
-        self.app.send_task(GENERATE, args=[job_id], queue=queue + self.queue_suffix)
+        # An embedded runtime's messages name it (its queue suffix), so its own runner makes them.
+        kwargs = {"runtime": self.queue_suffix} if self.queue_suffix else None
+        self.app.send_task(GENERATE, args=[job_id], kwargs=kwargs, queue=queue + self.queue_suffix)
 
 
 class _ReadyWorkController(WorkController):
@@ -120,18 +129,28 @@ class _ReadyWorkController(WorkController):
 class EmbeddedWorker:
     """A Celery worker running in a thread of this process (the embedded default: in-memory transport)."""
 
-    def __init__(self, app: Celery, queues: list[str], pool: str = "threads", concurrency: int = 2) -> None:
+    def __init__(self, app: Celery, queues: list[str], pool: str = "threads", concurrency: int = 2,
+                 key: str = "") -> None:
         self.app = app
+        self.key = key  # the runtime's queue suffix, which its messages carry
         self.queues = queues
         self.pool = pool
         self.concurrency = concurrency if pool != "solo" else 1
         self._controller: _ReadyWorkController | None = None
         self._thread: threading.Thread | None = None
+        self._previous_apps: tuple[Celery | None, Celery | None] = (None, None)
 
     def start(self, timeout: float = 30.0) -> None:
         self.app.finalize()
+        runner = getattr(self.app, "runner", None)
+        if self.key and runner is not None:
+            _EMBEDDED_RUNNERS[self.key] = runner
         # The threads pool traces a task in the *default* app of its worker threads (Celery passes no app along):
-        # make this runtime's app that default. One embedded worker runs per process at a time.
+        # make this runtime's app that default. One embedded worker runs per process at a time; a process that
+        # starts a second (the tests do) gets the first one's default back when the second stops.
+        from celery import _state
+
+        self._previous_apps = (_state.default_app, _state.get_current_app())
         self.app.set_current()
         self.app.set_default()
         self._controller = _ReadyWorkController(
@@ -156,5 +175,11 @@ class EmbeddedWorker:
 
         state.should_terminate = 0
         self._thread.join(min(timeout, 2.0))
+        _EMBEDDED_RUNNERS.pop(self.key, None)
+        default, current = self._previous_apps
+        if default is not None:
+            default.set_default()
+        if current is not None and current is not self.app:
+            current.set_current()
         state.should_terminate = None
         self._controller = None
