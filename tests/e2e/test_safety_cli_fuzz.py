@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,15 @@ MURALIST = Path(sys.executable).with_name("muralist")
 PER_RUN_S = 60
 FUZZ = settings(max_examples=4, deadline=None, database=None, suppress_health_check=[
     HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _in_a_scratch_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fuzzed arguments name files ("x", "#1", an export path): they land in a scratch folder, not the checkout."""
+    before = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    yield
+    os.chdir(before)
 
 
 def muralist(*args: str, stdin: bytes | int = b"") -> tuple[int, str, str, float]:
