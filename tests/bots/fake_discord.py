@@ -1,6 +1,6 @@
 """A fake Discord on 127.0.0.1 for driving the real discord.py client: the REST routes the bot uses and a gateway
-websocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats, INTERACTION_CREATE: commands, buttons, forms). It records what the bot sent so
-tests can assert what a member would see."""
+websocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats, INTERACTION_CREATE: commands, buttons, forms). It
+records what the bot sent so tests can assert what a member would see."""
 
 from __future__ import annotations
 

@@ -214,7 +214,7 @@ def test_a_bad_setting_gets_the_usage_and_changes_nothing(runtime: Runtime) -> N
     assert runtime.app.chat_settings(ADA_IN_GROUP).values == {"nsfw": "off", "others_buttons": "anyone"}
 
 
-# --- the result buttons 📋 info, 🖋 edit, ❌ delete ---------------------------------------------------------------------
+# --- the result buttons 📋 info, 🖋 edit, ❌ delete -------------------------------------------------------------------
 
 
 def _pixels(path: str) -> list[int]:

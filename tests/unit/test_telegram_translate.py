@@ -77,7 +77,8 @@ def test_callback_data_stays_within_telegrams_64_bytes_and_each_pattern_matches_
     for stray in ("mr:mod_remove:k3v9q2mx7a:3", "mr:accept", "mr:frobnicate:k3v9q2mx7a", "something else",
                   "mr:edit:k3v9q2mx7a", "mr:delete:k3v9q2mx7a:0"):
         assert MEMBER_BUTTON.match(stray) is None
-    edit, delete = EDIT_BUTTON.match("mr:edit:k3v9q2mx7a"), DELETE_BUTTON.match(callback_data("delete", "k3v9q2mx7a", 3))
+    edit = EDIT_BUTTON.match("mr:edit:k3v9q2mx7a")
+    delete = DELETE_BUTTON.match(callback_data("delete", "k3v9q2mx7a", 3))
     assert edit is not None and pressed(edit) == ("edit", "k3v9q2mx7a", None)
     assert delete is not None and pressed(delete) == ("delete", "k3v9q2mx7a", 3)
     assert DELETE_BUTTON.match("mr:delete:k3v9q2mx7a") is None and EDIT_BUTTON.match("mr:edit:k3v9q2mx7a:1") is None
