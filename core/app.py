@@ -220,8 +220,7 @@ class Muralist:
         image = m.review.picture(job_id, idx) if 0 <= idx < 100 else None
         if image is None:
             return Rejected("gone")
-        me = self._service.repo.find_user(who.platform, who.user_id)
-        owner = me is not None and me == image.user_id
+        owner = self._made_by(who, image.user_id)
         if not owner and not moderator:
             return Rejected("delete_not_yours")
         values: dict[str, object] = {"job_id": image.job_id, "number": idx + 1}
@@ -522,6 +521,13 @@ class Muralist:
         if job.prompt == PURGED:
             return Rejected("purged")
         return job
+
+    def _made_by(self, who: Requester, user_id: int) -> bool:
+        """Whether ``who`` is the member ``user_id``: an account of theirs now (linked accounts share one user), or
+        the very account that made the job before it was linked to another member's user."""
+        records = self._moderation.records
+        account = records.account(who.platform, who.user_id)
+        return account is not None and user_id in (account.user_id, records.original_user(account.id))
 
     def _user(self, who: Requester) -> int:
         return self._service.repo.ensure_user(who)

@@ -318,3 +318,16 @@ def test_delete_is_for_the_author_or_a_moderator_is_logged_and_pressing_again_is
     info = runtime.app.picture_info(ADA, job_id)
     assert isinstance(info, Notice) and info.values["seeds"] == "10"  # only picture 3 is left to describe
     assert isinstance(runtime.app.delete_picture(ADA, job_id, 99), Rejected)
+
+
+def test_the_author_may_still_delete_after_linking_their_account_to_another(runtime: Runtime) -> None:
+    from core.delivery import PictureDeleted
+
+    kim, kim_on_discord = Requester("telegram", "7", chat_id="100", display_name="kim"), Requester("discord", "70")
+    runtime.app.accept_licence(kim)
+    job_id = _finished(runtime, runtime.app.imagine(kim, GenerationParams("a felt hat", seed=3)))
+    code = str(runtime.app.link(kim_on_discord).values["detail"]).split()[4].rstrip(".")
+    linked = runtime.app.link(kim, code)  # the Telegram account joins the Discord account's user
+    assert isinstance(linked, Notice) and "Linked" in linked.message, linked
+    deleted = runtime.app.delete_picture(kim, job_id, 0)
+    assert isinstance(deleted, PictureDeleted) and "is deleted" in deleted.reply.message
