@@ -23,8 +23,10 @@ from core.chat_settings import (
     OTHERS_BUTTONS_VALUES,
     ChatSettings,
 )
-from core.delivery import DeliveryTemplate, JobWaiter, ModeratorOutcome
+from core.command_syntax import imagine_line
+from core.delivery import DeliveryTemplate, JobWaiter, ModeratorOutcome, PictureDeleted
 from core.domain import (
+    PURGED,
     Accepted,
     Decision,
     GenerationParams,
@@ -154,7 +156,93 @@ class Muralist:
             return self.restore(who, picture)
         if action == "report":
             return self.report(who, job_id, idx or 0)
+        if action == "info":
+            return self.picture_info(who, job_id, idx)
+        if action == "edit":
+            return self.edit_prompt(who, job_id)
         return Rejected("gone")
+
+    # --- the result buttons that read or change one job: 📋 info, 🖋 edit, ❌ delete ----------------------------------
+
+    @_busy_when_storage_is_down
+    def picture_info(self, who: Requester, job_id: str, idx: int | None = None) -> Reply:
+        """Every parameter of a job — of picture ``idx`` when given (its own seed) — and the ``/imagine`` line that
+        makes it again. For its owner, or anyone in the chat it was posted in."""
+        job = self._readable_job(who, job_id)
+        if isinstance(job, Rejected):
+            return job
+        shown = [image for image in job.images if image.path is not None]
+        if idx is not None:
+            shown = [image for image in shown if image.index == idx]
+            if not shown:
+                return Rejected("input_no_picture", {"job_id": job.id, "number": idx + 1})
+        seed, count = (shown[0].seed, 1) if idx is not None else (job.seed, job.count)
+        seeds = ", ".join(f"{image.index + 1}: {image.seed}" for image in shown) if len(shown) > 1 else str(
+            shown[0].seed if shown else seed)
+        spec = job.spec
+        return Notice("picture_info", {
+            "job_id": job.id, "kind": spec.kind, "model": job.model, "prompt": spec.prompt,
+            "negative": spec.negative_prompt or "—", "seeds": seeds, "steps": spec.steps, "cfg": f"{spec.cfg:g}",
+            "width": spec.width, "height": spec.height, "sampler": spec.sampler, "style": spec.style or "—",
+            "strength_code": ("info_strength", {"strength": f"{spec.strength:g}"}) if spec.strength is not None
+            else None,
+            "command": imagine_line(spec, job.model, seed, count),
+            "input_code": ("info_input", {}) if spec.image is not None else None})
+
+    @_busy_when_storage_is_down
+    def edit_prompt(self, who: Requester, job_id: str) -> Reply:
+        """🖋 pressed: may this member edit the job's prompt? ``Notice("edit_prompt_ask", {"job_id", "prompt"})`` —
+        the adapter opens its form with the prompt in it — or one sentence why not. Nothing is charged yet."""
+        job = self._readable_job(who, job_id)
+        if isinstance(job, Rejected):
+            return job
+        if job.kind != "txt2img":
+            return Rejected("edit_txt2img_only")
+        return Notice("edit_prompt_ask", {"job_id": job.id, "prompt": job.prompt})
+
+    @_busy_when_storage_is_down
+    def edit_and_rerun(self, who: Requester, job_id: str, prompt: str) -> Outcome:
+        """A new job with ``prompt`` and every other parameter of ``job_id`` (its seed too, so only the words
+        change), charged to ``who`` through every gate; someone else's job follows the chat's ``others_buttons``."""
+        job = self._readable_job(who, job_id)
+        if isinstance(job, Rejected):
+            return job
+        if job.kind != "txt2img":
+            return Rejected("edit_txt2img_only")
+        if not prompt.strip():
+            return Rejected("edit_empty")
+        params = replace(job.spec.as_request(seed=job.seed), prompt=prompt.strip())
+        return self._for_someone_elses(who, job.id, lambda: self._service.submit(GenerationRequest(
+            who, params, job.model, self._nsfw(who), who.tiers)))
+
+    @_busy_when_storage_is_down
+    def delete_picture(self, who: Requester, job_id: str, idx: int, *,
+                       moderator: bool = False) -> PictureDeleted | Rejected:
+        """❌ under a result: its author (any linked account) or a moderator (``moderator``: the adapter checked the
+        platform's permission) takes picture ``idx`` down from the public post; anyone else is told so and nothing
+        changes. Pressing again says it is already gone. The moderation log records ``delete_own`` for the author
+        and a ``remove`` for a moderator."""
+        m = self._moderation
+        image = m.review.picture(job_id, idx) if 0 <= idx < 100 else None
+        if image is None:
+            return Rejected("gone")
+        owner = self._made_by(who, image.user_id)
+        if not owner and not moderator:
+            return Rejected("delete_not_yours")
+        values: dict[str, object] = {"job_id": image.job_id, "number": idx + 1}
+        desk = self.deliveries(who.platform, "members")
+        if image.path is None:  # deleted, removed or blocked already: the post is brought up to date all the same
+            return PictureDeleted(Notice("delete_already", values), desk.public_change(job_id, idx, "remove"))
+        name = f"{who.platform}:{who.user_id}"
+        try:
+            if owner:
+                m.review.delete_own(image, name, self._user(who))
+            else:
+                m.review.decide(f"img:{job_id}:{idx + 1}", "remove", name, self._user(who),
+                                "deleted from the public post")
+        except ModerationError as exc:
+            return _refused(exc)
+        return PictureDeleted(Notice("delete_done", values), desk.public_change(job_id, idx, "remove"))
 
     @_busy_when_storage_is_down
     def reroll(self, who: Requester, job_id: str) -> Outcome:
@@ -455,6 +543,27 @@ class Muralist:
             return replace(outcome, note=("others_charged", {"owner": owner}) if owner else
                            ("others_charged_unnamed", {}))
         return outcome
+
+    def _readable_job(self, who: Requester, job_id: str) -> Job | Rejected:
+        """A job whose parameters ``who`` may read and reuse: their own (any linked account), or one posted in the
+        chat they are in — the rule for naming a picture (core/inputs.py). Purged prompts say so."""
+        job = self._service.repo.get_job(job_id[:16])
+        if job is None:
+            return Rejected("input_job_gone", {"job_id": job_id[:16]})
+        mine = self._service.repo.find_user(who.platform, who.user_id) == job.user_id
+        if not (mine or who.local or (job.platform == who.platform and job.chat_id is not None
+                                      and job.chat_id == who.chat_id)):
+            return Rejected("input_job_not_yours", {"job_id": job.id})
+        if job.prompt == PURGED:
+            return Rejected("purged")
+        return job
+
+    def _made_by(self, who: Requester, user_id: int) -> bool:
+        """Whether ``who`` is the member ``user_id``: an account of theirs now (linked accounts share one user), or
+        the very account that made the job before it was linked to another member's user."""
+        records = self._moderation.records
+        account = records.account(who.platform, who.user_id)
+        return account is not None and user_id in (account.user_id, records.original_user(account.id))
 
     def _user(self, who: Requester) -> int:
         return self._service.repo.ensure_user(who)

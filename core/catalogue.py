@@ -455,6 +455,44 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "/cartoon 任务[:N]（或附上说明 /cartoon 的图片）— 把图片变成卡通图像\n"
               "/restore 任务[:N]（或附上说明 /restore 的图片）— 修复图片中的人脸",
     },
+    # --- result buttons: 📋 info, 🖋 edit and run again, ❌ delete my picture ----------------------------------------
+    "button_info": {"en": "📋 Info", "zh": "📋 参数"},
+    "button_edit": {"en": "🖋 Edit", "zh": "🖋 改写"},
+    "button_delete": {"en": "❌ Delete", "zh": "❌ 删除"},
+    "button_delete_short": {"en": "❌{number}", "zh": "❌{number}"},
+    "picture_info": {
+        "en": "Job {job_id} ({kind}, model {model})\nPrompt: {prompt}\nNegative: {negative}\nSeed: {seeds}\n"
+              "Steps {steps}, CFG {cfg}, size {width}x{height}, sampler {sampler}, style {style}{strength_text}\n"
+              "To make it again: {command}{input_text}",
+        "zh": "任务 {job_id}（{kind}，模型 {model}）\n提示词：{prompt}\n反向提示词：{negative}\n种子：{seeds}\n"
+              "步数 {steps}，CFG {cfg}，尺寸 {width}x{height}，采样器 {sampler}，风格 {style}{strength_text}\n"
+              "再次生成：{command}{input_text}",
+    },
+    "info_strength": {"en": ", strength {strength}", "zh": "，强度 {strength}"},
+    "info_input": {
+        "en": " (send it with the same input picture: a picture is never named by its place on the server)",
+        "zh": "（请附上同一张输入图片：服务器上的图片位置不会公开）",
+    },
+    "edit_prompt_ask": {
+        "en": "Send the new prompt for job {job_id} as a reply to this message; everything else stays the same.",
+        "zh": "请回复这条消息，发送任务 {job_id} 的新提示词；其他参数保持不变。",
+    },
+    "edit_modal_title": {"en": "Edit the prompt and run again", "zh": "修改提示词并重新生成"},
+    "edit_modal_label": {"en": "Prompt", "zh": "提示词"},
+    "edit_empty": {"en": "The new prompt is empty: nothing was made.", "zh": "新的提示词是空的，没有生成任何图片。"},
+    "edit_txt2img_only": {
+        "en": "Only a picture made from words alone can be edited and made again.",
+        "zh": "只有纯文字生成的图片才能修改提示词后重新生成。",
+    },
+    "delete_done": {"en": "Picture {number} of job {job_id} is deleted.", "zh": "任务 {job_id} 的第 {number} 张图片已删除。"},
+    "delete_already": {
+        "en": "Picture {number} of job {job_id} was already deleted.",
+        "zh": "任务 {job_id} 的第 {number} 张图片已经删除了。",
+    },
+    "delete_not_yours": {
+        "en": "Only the member who made this picture, or a moderator, can delete it.",
+        "zh": "只有生成这张图片的成员或管理员才能删除它。",
+    },
 }
 
 

@@ -10,6 +10,7 @@ import re
 
 from core.domain import GenerationParams
 from core.params import InvalidParams
+from core.spec import JobSpec
 
 FLAGS = ("negative", "no", "seed", "steps", "size", "ar", "cfg", "count", "style", "sampler", "image", "strength",
          "box", "mask", "model")
@@ -142,3 +143,20 @@ def parse_cartoon(text: str) -> tuple[str, str]:
     if not parts:
         raise InvalidParams("Say which picture.")
     return parts[0], parts[1].strip() if len(parts) > 1 else ""
+
+
+def imagine_line(spec: JobSpec, model: str, seed: int, count: int) -> str:
+    """The ``/imagine`` line that asks for ``spec`` again with ``seed`` and ``count`` (every front door parses it
+    with :func:`parse_imagine`). No ``--style``: a style's words are already in the stored prompts, and naming it
+    would add them a second time. No ``--image``: an input picture is never named by its place on the server."""
+    flags = [f"--seed {seed}", f"--steps {spec.steps}", f"--size {spec.width}x{spec.height}", f"--cfg {spec.cfg:g}"]
+    if spec.negative_prompt:
+        flags.insert(0, f"--negative {spec.negative_prompt}")
+    if spec.sampler != "default":
+        flags.append(f"--sampler {spec.sampler}")
+    if spec.strength is not None:
+        flags.append(f"--strength {spec.strength:g}")
+    if count != 1:
+        flags.append(f"--count {count}")
+    flags.append(f"--model {model}")
+    return " ".join(["/imagine", spec.prompt, *flags])

@@ -79,9 +79,11 @@ class ResultPicture:
 
 @dataclass(frozen=True)
 class ResultButton:
-    action: str  # "reroll", "variations", "upscale" or "report" (core/app.py:Muralist.act_on_result)
+    # "reroll", "edit", "info", "variations", "upscale", "report" (core/app.py:Muralist.act_on_result) or "delete"
+    # (Muralist.delete_picture)
+    action: str
     job_id: str
-    idx: int | None  # None: the whole job (reroll)
+    idx: int | None  # None: the whole job (reroll, edit, info)
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,15 @@ class ModeratorOutcome:
     public: PublicChange | None = None
 
 
+@dataclass(frozen=True)
+class PictureDeleted:
+    """The answer to a ❌ press by the picture's author or a moderator: the sentence for them, and the change to
+    make in the public post (None when the post no longer shows the picture)."""
+
+    reply: Notice
+    public: PublicChange | None
+
+
 def result_pictures(job: Job) -> tuple[ResultPicture, ...]:
     """Pictures that may leave: review-band (and unchecked) ones as SPOILER_ files, blocked ones not at all."""
     out = []
@@ -170,11 +181,15 @@ def result_lines(job: Job, mention: str = "") -> tuple[Notice, ...]:
 
 
 def result_buttons(job: Job, pictures: tuple[ResultPicture, ...]) -> tuple[ResultButton, ...]:
-    """Reroll for the job; Upscale, Variations and Report for each picture that was posted."""
+    """Reroll, Edit (text-to-image only: another kind's input picture cannot be named again from a chat) and Info
+    for the job; Upscale, Variations, Report and Delete for each picture that was posted."""
     if not pictures:
         return ()
     buttons = [ResultButton("reroll", job.id, None)]
-    for action in ("upscale", "variations", "report"):
+    if job.kind == "txt2img":
+        buttons.append(ResultButton("edit", job.id, None))
+    buttons.append(ResultButton("info", job.id, None))
+    for action in ("upscale", "variations", "report", "delete"):
         if action != "report" and job.kind == "upscale":
             continue  # an enlarged picture is not enlarged or varied again
         buttons += [ResultButton(action, job.id, p.index) for p in pictures]

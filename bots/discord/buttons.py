@@ -14,11 +14,15 @@ from bots.discord.deps import deps_of, is_moderator, say, who
 from bots.discord.translate import custom_id
 from core.catalogue import render, text
 from core.domain import Accepted, Notice, Rejected, Reply
+from core.params import MAX_PROMPT_CHARS
 
 LANG = "en"  # a moderators' post is read by every moderator, not only the one who pressed
 BAN_CHOICES = {"1d": "1 day", "7d": "7 days", "30d": "30 days", "permanent": "Permanent"}
 _MEMBER_LABELS = {"reroll": ("button_reroll", ""), "upscale": ("button_upscale", "U"),
-                  "variations": ("button_variations", "V"), "report": ("button_report", "Report ")}
+                  "variations": ("button_variations", "V"), "report": ("button_report", "Report "),
+                  "edit": ("button_edit", ""), "info": ("button_info", ""), "delete": ("button_delete", "❌")}
+# A modal's text box holds at most 4000 characters (Discord's limit); the prompt limit is checked in core.
+PROMPT_BOX_LIMIT = min(4000, MAX_PROMPT_CHARS)
 
 
 def rendered(reply: Reply, lang: str) -> str:
@@ -29,7 +33,7 @@ def rendered(reply: Reply, lang: str) -> str:
 
 
 class MemberButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                   template=r"^muralist:(?P<action>reroll|variations|upscale|report):(?P<job>[a-z0-9]{1,16})"
+                   template=r"^muralist:(?P<action>reroll|variations|upscale|report|info|edit|delete):(?P<job>[a-z0-9]{1,16})"
                             r"(?::(?P<idx>\d{1,2}))?$"):
     def __init__(self, action: str, job_id: str, idx: int | None = None, label: str | None = None,
                  row: int | None = None) -> None:
@@ -51,14 +55,67 @@ class MemberButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         deps, member = deps_of(interaction), who(interaction)
+        if self.action == "edit":
+            await self._edit(interaction)
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
+        if self.action == "delete":
+            await self._delete(interaction)
+            return
+        # Info is answered privately like every other member button: only the presser reads it.
         reply = await asyncio.to_thread(deps.app.act_on_result, member, self.action, self.job_id, self.idx)
         if isinstance(reply, Accepted):
             deps.track(reply, interaction.channel_id)
-        await interaction.edit_original_response(content=rendered(reply, member.language))
+        # Info repeats the prompt in its /imagine line: a long prompt would pass Discord's 2000 characters.
+        await interaction.edit_original_response(content=rendered(reply, member.language)[:1900])
         if self.action == "report" and isinstance(reply, Notice) and deps.delivery is not None:
             await deps.delivery.post_to_moderators(self.job_id, self.idx or 0, "why_report",
                                                    str(interaction.channel_id))
+
+
+    async def _edit(self, interaction: discord.Interaction[Any]) -> None:
+        """🖋: a form with the job's prompt in it; nothing is made (or charged) until it is sent."""
+        member = who(interaction)
+        asked = await asyncio.to_thread(deps_of(interaction).app.edit_prompt, member, self.job_id)
+        if not isinstance(asked, Notice):
+            await say(interaction, render(asked, member.language))
+            return
+        await interaction.response.send_modal(EditPromptModal(self.job_id, str(asked.values["prompt"]),
+                                                              member.language))
+
+    async def _delete(self, interaction: discord.Interaction[Any]) -> None:
+        """❌: the picture's author or a moderator takes it out of the result message; anyone else is told so."""
+        deps, member = deps_of(interaction), who(interaction)
+        outcome = await asyncio.to_thread(deps.app.delete_picture, member, self.job_id, self.idx or 0,
+                                          moderator=is_moderator(interaction))
+        if isinstance(outcome, Rejected):
+            await interaction.edit_original_response(content=render(outcome, member.language))
+            return
+        await interaction.edit_original_response(content=render(outcome.reply, member.language))
+        if outcome.public is not None and deps.delivery is not None:
+            await deps.delivery.change_public_post(outcome.public)
+
+
+class EditPromptModal(discord.ui.Modal):
+    """The 🖋 form: the prompt, ready to edit. Sending it makes a new job with every other parameter of the old one,
+    charged to whoever sent it. A modal lives in this process only: after a restart the member presses 🖋 again."""
+
+    def __init__(self, job_id: str, prompt: str, lang: str) -> None:
+        super().__init__(title=text("edit_modal_title", lang)[:45], timeout=900,
+                         custom_id=f"muralist:edit_modal:{job_id}")
+        self.job_id = job_id
+        self.prompt: discord.ui.TextInput[EditPromptModal] = discord.ui.TextInput(
+            label=text("edit_modal_label", lang)[:45], style=discord.TextStyle.paragraph, custom_id="prompt",
+            default=prompt[:PROMPT_BOX_LIMIT], max_length=PROMPT_BOX_LIMIT, required=True)
+        self.add_item(self.prompt)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
+        deps, member = deps_of(interaction), who(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reply = await asyncio.to_thread(deps.app.edit_and_rerun, member, self.job_id, self.prompt.value)
+        if isinstance(reply, Accepted):
+            deps.track(reply, interaction.channel_id)
+        await interaction.edit_original_response(content=rendered(reply, member.language))
 
 
 class AcceptButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"^muralist:accept:(?P<user>\d{1,20})$"):

@@ -22,13 +22,15 @@ LANG = "en"  # a channel message is read by the whole channel, not only the requ
 
 
 def result_view(message: ResultMessage) -> discord.ui.View:
-    """Reroll for the job; Upscale, Variations and Report for each picture that was posted (one row each)."""
+    """Reroll, Edit and Info for the job; Upscale, Variations, Report and Delete for each picture that was posted
+    (one row each)."""
     return buttons_view(message.buttons, len(message.pictures) == 1)
 
 
 def buttons_view(buttons: tuple[ResultButton, ...], single: bool) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    rows = {"reroll": 0, "upscale": 1, "variations": 2, "report": 3}
+    # Five rows of at most five: the job's own buttons, then one row per picture action (at most four pictures).
+    rows = {"reroll": 0, "edit": 0, "info": 0, "upscale": 1, "variations": 2, "report": 3, "delete": 4}
     for button in buttons:
         view.add_item(MemberButton.labelled(button.action, button.job_id, button.idx, single, LANG,
                                             rows[button.action]))

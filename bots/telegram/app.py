@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 import aiohttp
-from telegram import Message, Update
+from telegram import ForceReply, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -42,11 +42,14 @@ from bots.telegram.translate import (
     ACCEPT_BUTTON,
     ANSWER_LIMIT,
     CAPTION_LIMIT,
+    DELETE_BUTTON,
+    EDIT_BUTTON,
     MEMBER_BUTTON,
     MESSAGE_LIMIT,
     MOD_BUTTON,
     PLATFORM,
     command_argument,
+    edited_job,
     imagine_params,
     licence_keyboard,
     moderator_buttons,
@@ -65,6 +68,18 @@ from core.voice import MAX_SECONDS as VOICE_MAX_SECONDS
 
 log = logging.getLogger(__name__)
 MAX_DOWNLOAD_MB = 20  # the Bot API's getFile limit
+
+
+class _RepliesToEditQuestion(filters.MessageFilter):
+    """A reply to one of the bot's "send the new prompt for job X" questions (routes it to edit_from_reply)."""
+
+    def filter(self, message: Message) -> bool:
+        asked = message.reply_to_message
+        return bool(asked is not None and asked.from_user is not None and asked.from_user.is_bot
+                    and edited_job(asked.text or ""))
+
+
+_REPLIES_TO_EDIT = _RepliesToEditQuestion()
 
 
 class MuralistContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -565,7 +580,7 @@ async def press_accept(update: Update, context: MuralistContext) -> None:
 
 
 async def press_result_button(update: Update, context: MuralistContext) -> None:
-    """Reroll, Variations, Upscale and Report under a result: core's one dispatcher decides, with the presser's
+    """Reroll, Variations, Upscale, Report and Info under a result: core's one dispatcher decides, with the presser's
     tiers and this chat's NSFW setting, charged to the presser."""
     query, deps, lang = update.callback_query, context.deps, _lang(update)
     assert query is not None and context.matches
@@ -581,11 +596,61 @@ async def press_result_button(update: Update, context: MuralistContext) -> None:
         return
     await query.answer()
     new_job = [reply.job_id] if isinstance(reply, Accepted) else []
+    # 📋 Info answers the result it was pressed under, so the chat sees which picture it is about.
+    under = query.message.message_id if action == "info" and query.message is not None else None
     sent = await context.bot.send_message(int(who.chat_id or 0), as_html(render(reply, lang), MESSAGE_LIMIT,
                                                                          code=[job_id, *new_job]),
-                                          parse_mode=PARSE_MODE)
+                                          parse_mode=PARSE_MODE, reply_to_message_id=under)
     if isinstance(reply, Accepted):
         deps.track(reply.job_id, Progress(sent.chat_id, sent.message_id, lang, reply.ahead))
+
+
+async def press_edit_button(update: Update, context: MuralistContext) -> None:
+    """🖋 under a result: a question the member answers by replying with the new prompt (a ForceReply opens the
+    reply at once). The question names the job, which is how the reply finds it again."""
+    query, lang = update.callback_query, _lang(update)
+    assert query is not None and context.matches
+    _, job_id, _ = pressed(context.matches[0])
+    asked = await asyncio.to_thread(context.deps.app.edit_prompt, _who(update), job_id)
+    if not isinstance(asked, Notice):
+        await query.answer(render(asked, lang)[:ANSWER_LIMIT], show_alert=True)
+        return
+    await query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(
+        chat.id, as_html(render(asked, lang), MESSAGE_LIMIT, code=[job_id]), parse_mode=PARSE_MODE,
+        reply_markup=ForceReply(selective=True, input_field_placeholder=str(asked.values["prompt"])[:64]))
+
+
+async def edit_from_reply(update: Update, context: MuralistContext) -> None:
+    """A reply to the bot's "send the new prompt for job X": a new job with that prompt, charged to whoever
+    replied. Only the job id is read from the replied-to message, and only when the bot itself wrote it."""
+    message = update.effective_message
+    assert message is not None and message.reply_to_message is not None
+    asked = message.reply_to_message
+    job_id = edited_job(asked.text or "")
+    if asked.from_user is None or asked.from_user.id != context.bot.id or job_id is None:
+        await refuse_non_text(update, context)
+        return
+    outcome = await asyncio.to_thread(context.deps.app.edit_and_rerun, _who(update), job_id, message.text or "")
+    await _submitted(update, context, outcome)
+
+
+async def press_delete_button(update: Update, context: MuralistContext) -> None:
+    """❌ under a result: its author or a moderator takes that picture down; anyone else reads one sentence."""
+    query, deps, lang = update.callback_query, context.deps, _lang(update)
+    assert query is not None and context.matches
+    _, job_id, idx = pressed(context.matches[0])
+    moderator = await _may_moderate(update, context)
+    outcome = await asyncio.to_thread(deps.app.delete_picture, _who(update), job_id, idx or 0, moderator=moderator)
+    if isinstance(outcome, Rejected):
+        await query.answer(render(outcome, lang)[:ANSWER_LIMIT], show_alert=True)
+        return
+    await query.answer(render(outcome.reply, lang)[:ANSWER_LIMIT])
+    if outcome.public is not None and deps.delivery is not None:
+        context.application.create_task(deps.delivery.change_public_post(outcome.public), update=update,
+                                        name=f"delete {job_id}:{idx}")
 
 
 async def press_mod_button(update: Update, context: MuralistContext) -> None:
@@ -700,6 +765,8 @@ def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids:
         app.add_handler(CommandHandler(name, handler, filters=fresh))
     app.add_handler(CallbackQueryHandler(press_accept, pattern=ACCEPT_BUTTON))
     app.add_handler(CallbackQueryHandler(press_result_button, pattern=MEMBER_BUTTON))
+    app.add_handler(CallbackQueryHandler(press_edit_button, pattern=EDIT_BUTTON))
+    app.add_handler(CallbackQueryHandler(press_delete_button, pattern=DELETE_BUTTON))
     app.add_handler(CallbackQueryHandler(press_mod_button, pattern=MOD_BUTTON))
     app.add_handler(CallbackQueryHandler(press_stale_button))
     pictures = filters.PHOTO | filters.Document.IMAGE
@@ -708,6 +775,8 @@ def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids:
                                    preset_from_picture))
     app.add_handler(MessageHandler(fresh & pictures, imagine_from_picture))
     app.add_handler(MessageHandler(fresh & (filters.VOICE | filters.AUDIO), imagine_from_voice))
+    app.add_handler(MessageHandler(fresh & filters.REPLY & filters.TEXT & ~filters.COMMAND & _REPLIES_TO_EDIT,
+                                   edit_from_reply))
     app.add_handler(MessageHandler(fresh & filters.COMMAND, refuse_unknown_command))
     app.add_handler(MessageHandler(fresh & ~filters.COMMAND & ~filters.StatusUpdate.ALL, refuse_non_text))
     app.add_error_handler(report_error)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from core.catalogue import render, text
+from core.catalogue import LANGUAGES, render, text
 from core.command_syntax import parse_imagine_request
 from core.delivery import ModeratorPost, ResultButton
 from core.domain import GenerationParams, Notice, Requester
@@ -22,7 +22,9 @@ MESSAGE_LIMIT = 4096
 # One pattern per kind of button, so the Application routes each to its own handler (CallbackQueryHandler(pattern=)).
 _JOB = r"(?P<job>[a-z0-9]{1,16})"
 ACCEPT_BUTTON = re.compile(r"^mr:accept$")
-MEMBER_BUTTON = re.compile(rf"^mr:(?P<action>reroll|variations|upscale|report):{_JOB}(?::(?P<idx>\d{{1,2}}))?$")
+MEMBER_BUTTON = re.compile(rf"^mr:(?P<action>reroll|variations|upscale|report|info):{_JOB}(?::(?P<idx>\d{{1,2}}))?$")
+EDIT_BUTTON = re.compile(rf"^mr:(?P<action>edit):{_JOB}(?P<idx>)$")
+DELETE_BUTTON = re.compile(rf"^mr:(?P<action>delete):{_JOB}:(?P<idx>\d{{1,2}})$")
 MOD_BUTTON = re.compile(rf"^mr:mod_(?P<action>approve|remove|ban_7d):{_JOB}:(?P<idx>\d{{1,2}})$")
 # A moderator post's "ban" is a fixed seven days here: Telegram has no follow-up menu as light as Discord's select.
 _MOD_ACTIONS = {"approve": ("mod_approve", "button_approve"), "remove": ("mod_remove", "button_remove"),
@@ -72,16 +74,28 @@ def result_keyboard(buttons: Iterable[ResultButton], lang: str) -> InlineKeyboar
     """One row per action, in core's order. With one picture the buttons say what they do; with several, a short
     label and the picture's number (a row of four full labels would be cut off on a phone)."""
     rows: dict[str, list[ResultButton]] = {}
-    for button in buttons:
-        rows.setdefault(button.action, []).append(button)
+    for button in buttons:  # the job's own buttons (Reroll, Edit, Info) share the first row
+        rows.setdefault("job" if button.idx is None else button.action, []).append(button)
     keyboard = []
-    for action, row in rows.items():
+    for row in rows.values():
         single = len(row) == 1
         keyboard.append([InlineKeyboardButton(
-            text(f"button_{action}", lang) if single or b.idx is None
-            else text(f"button_{action}_short", lang, number=b.idx + 1),
+            text(f"button_{b.action}", lang) if single or b.idx is None
+            else text(f"button_{b.action}_short", lang, number=b.idx + 1),
             callback_data=callback_data(b.action, b.job_id, b.idx)) for b in row])
     return InlineKeyboardMarkup(keyboard)
+
+
+# "Send the new prompt for job X …" in every language: a reply to it names the job it edits. The bot's own words
+# are the only thing read from the replied-to message (the handler checks that the bot wrote it).
+_EDIT_ASKS = [re.compile("^" + r"(?P<job>[a-z0-9]{1,16})".join(map(re.escape, text("edit_prompt_ask", lang, job_id="\0")
+                                                                    .split("\0"))) + "$")
+              for lang in LANGUAGES]
+
+
+def edited_job(asked: str) -> str | None:
+    """The job id in the text of an "edit prompt" question the bot sent, or None when it is not one."""
+    return next((match["job"] for pattern in _EDIT_ASKS if (match := pattern.match(asked.strip()))), None)
 
 
 def moderator_keyboard(post: ModeratorPost, lang: str) -> InlineKeyboardMarkup:

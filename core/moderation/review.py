@@ -103,6 +103,27 @@ class ReviewQueue:
             return f"Appeal #{event.id} upheld: the picture's quota is refunded."
         return f"Appeal #{event.id} denied."
 
+    def delete_own(self, image: ReviewImage, actor: str, actor_user_id: int) -> None:
+        """The member who made a picture takes it down from its public post (the ❌ button). Out of circulation
+        like a removed picture — no one can vary or upscale it any more — and quarantined, not erased: a report
+        made before the delete can still be judged. Recorded as ``delete_own``; the caller checked the owner."""
+        details: dict[str, object] = {"nsfw_score": image.nsfw_score, "automatic": image.decision}
+        if image.path:
+            details["quarantined"] = self._quarantine(image)
+        self.log.add_event("delete_own", actor, now=self.clock.now(), actor_user_id=actor_user_id,
+                           target_user_id=image.user_id, target_job_id=image.job_id,
+                           target_image_idx=image.image_idx, details=details)
+
+    def _quarantine(self, image: ReviewImage) -> str:
+        """Taken out of circulation but kept for the moderation export (training better classifiers)."""
+        assert image.path is not None
+        self.quarantine_dir.mkdir(parents=True, exist_ok=True)
+        kept = self.quarantine_dir / Path(image.path).name
+        if Path(image.path).exists():
+            shutil.move(image.path, kept)
+        self.pictures.set_image_path(image.job_id, image.image_idx, None)
+        return str(kept)
+
     def _image(self, job_id: str, idx: int) -> ReviewImage:
         image = self.pictures.image(job_id, idx)
         if image is None:
@@ -122,13 +143,7 @@ class ReviewQueue:
                                   f"{earlier.action}d (by {earlier.actor}).")
         details: dict[str, object] = {"nsfw_score": image.nsfw_score, "automatic": image.decision}
         if decision == "remove" and image.path:
-            # Taken out of circulation but kept for the moderation export (training better classifiers).
-            self.quarantine_dir.mkdir(parents=True, exist_ok=True)
-            kept = self.quarantine_dir / Path(image.path).name
-            if Path(image.path).exists():
-                shutil.move(image.path, kept)
-            details["quarantined"] = str(kept)
-            self.pictures.set_image_path(image.job_id, image.image_idx, None)
+            details["quarantined"] = self._quarantine(image)
         self.log.add_event(decision, actor, now=now, actor_user_id=actor_user_id, target_user_id=image.user_id,
                            target_job_id=image.job_id, target_image_idx=image.image_idx, related_event_id=report_id,
                            reason=note or None, details=details)

@@ -1,6 +1,6 @@
 """A fake Discord on 127.0.0.1 for driving the real discord.py client: the REST routes the bot uses and a gateway
-websocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats, INTERACTION_CREATE). It records what the bot sent so
-tests can assert what a member would see."""
+websocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats, INTERACTION_CREATE: commands, buttons, forms). It
+records what the bot sent so tests can assert what a member would see."""
 
 from __future__ import annotations
 
@@ -390,6 +390,14 @@ class FakeDiscord:
         msg = self.message(message.id, message.channel_id, message.content, message.components)
         return await self._interact(3, {"custom_id": custom_id, "component_type": 2}, uid, message.channel_id,
                                     moderator, msg)
+
+    async def submit_modal(self, custom_id: str, values: dict[str, str], uid: int, channel: int = GENERAL,
+                           moderator: bool = False) -> Interaction:
+        """A member sends a form (a modal the bot opened with a callback of type 9): MODAL_SUBMIT, type 5, with the
+        text each box holds."""
+        rows = [{"type": 1, "components": [{"type": 4, "custom_id": box, "value": value}]}
+                for box, value in values.items()]
+        return await self._interact(5, {"custom_id": custom_id, "components": rows}, uid, channel, moderator)
 
     async def wait_for(self, predicate: Any, timeout: float = 30.0) -> Any:
         return await wait_for(predicate, timeout)

@@ -328,8 +328,11 @@ class FakeTelegram:
         self.new_update.set()
 
     def say(self, uid: int, text: str, chat_id: int | None = None, lang: str = "en", *, edited: bool = False,
-            reply_to_bot: bool = False, reply_to_photo: bytes | None = None, reply_to: int | None = None) -> None:
-        """``reply_to``: the message answers one written by that member (how a moderator names someone)."""
+            reply_to_bot: bool = False, reply_to_photo: bytes | None = None, reply_to: int | None = None,
+            reply_to_sent: Sent | None = None, forged_by: int | None = None) -> None:
+        """``reply_to``: the message answers one written by that member (how a moderator names someone).
+        ``reply_to_sent``: it answers that message the bot sent (its text as members see it) — or, with
+        ``forged_by``, a message with the same text written by that member."""
         chat = chat_id if chat_id is not None else uid
         message: dict[str, Any] = {"message_id": next(self.message_ids), "date": int(time.time()),
                                    "chat": {"id": chat, "type": "private" if chat > 0 else "supergroup"},
@@ -346,6 +349,10 @@ class FakeTelegram:
                                            "chat": message["chat"], "from": self.user(uid + 1000),
                                            "photo": [{"file_id": file_id, "file_unique_id": file_id, "width": 96,
                                                       "height": 64, "file_size": len(reply_to_photo)}]}
+        elif reply_to_sent is not None:
+            message["reply_to_message"] = {"message_id": reply_to_sent.message_id, "date": int(time.time()),
+                                           "chat": message["chat"], "text": reply_to_sent.text,
+                                           "from": BOT if forged_by is None else self.user(forged_by)}
         elif reply_to is not None:
             message["reply_to_message"] = {"message_id": next(self.message_ids), "date": int(time.time()),
                                            "chat": message["chat"], "from": self.user(reply_to), "text": "hi all"}

@@ -115,8 +115,9 @@ def test_count_sends_a_media_group_then_the_buttons(runtime: Runtime) -> None:
         assert len(group) == 2
         buttons = await fake.wait_for(lambda: [s for s in fake.sent if s.chat_id == BOB and s.buttons
                                                and s.method == "sendMessage" and s.text.startswith("Job")])
-        assert [b.split(":")[1] for b in buttons[0].buttons] == ["reroll", "upscale", "upscale", "variations",
-                                                                  "variations", "report", "report"]
+        assert [b.split(":")[1] for b in buttons[0].buttons] == ["reroll", "edit", "info", "upscale", "upscale",
+                                                                  "variations", "variations", "report", "report",
+                                                                  "delete", "delete"]
 
     run(runtime, scenario)
 
@@ -646,3 +647,74 @@ def test_restore_without_a_face_model_says_so_before_any_download(runtime: Runti
         assert jobs(runtime) == made
 
     run(runtime, scenario)
+
+
+# --- result buttons: 📋 info, 🖋 edit and run again, ❌ delete ------------------------------------------------------
+
+
+NIA = 27  # a member of these tests only: the module's earlier tests spend ADA's daily quota
+
+
+def test_info_answers_under_the_result_and_edit_asks_for_a_prompt_by_force_reply(runtime: Runtime) -> None:
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, NIA)
+        fake.say(NIA, "/imagine a clay teapot --seed 12 --steps 3 --no steam")
+        await fake.wait_for(lambda: any("accepted" in x for x in fake.texts(NIA)[-1:]))
+        # The module's earlier tests may leave jobs in the one embedded worker's queue: allow for them.
+        (photo,) = await fake.wait_for(lambda: [p for p in fake.photos(NIA) if "a clay teapot" in p.text], 180)
+        job_id = next(b for b in photo.buttons if b.startswith("mr:info:")).split(":")[2]
+        assert photo.reply_markup is not None
+        assert [b["text"] for b in photo.reply_markup["inline_keyboard"][0]] == ["Reroll", "🖋 Edit", "📋 Info"]
+
+        fake.press(NIA, f"mr:info:{job_id}", photo)
+        (info,) = await fake.wait_for(lambda: [x for x in fake.texts(NIA) if x.startswith(f"Job {job_id} (txt2img")])
+        assert "Negative: steam" in info and "Seed: 12" in info and "Steps 3" in info
+        assert "/imagine a clay teapot --negative steam --seed 12 --steps 3" in info
+
+        fake.press(NIA, f"mr:edit:{job_id}", photo)
+        (asked,) = await fake.wait_for(lambda: [s for s in fake.sent if s.chat_id == NIA
+                                                 and s.text.startswith("Send the new prompt")])
+        assert job_id in asked.text and asked.reply_markup is not None
+        assert asked.reply_markup["force_reply"] is True
+        assert asked.reply_markup["input_field_placeholder"] == "a clay teapot"
+
+        # A member's own message that copies the question is not the bot's question: nothing is made.
+        before = jobs(runtime)
+        fake.say(NIA, "a stolen prompt", reply_to_sent=asked, forged_by=BOB)
+        await fake.wait_for(lambda: fake.texts(NIA)[-1].startswith("I can only read text here"))
+        assert jobs(runtime) == before
+
+        fake.say(NIA, "a glass teapot", reply_to_sent=asked)
+        (again,) = await fake.wait_for(lambda: [p for p in fake.photos(NIA) if "a glass teapot" in p.text], 180)
+        assert "seed 12" in again.text  # only the words changed
+        new_job = runtime.repo.get_job(next(b for b in again.buttons if b.startswith("mr:info:")).split(":")[2])
+        assert new_job is not None and (new_job.negative_prompt, new_job.steps) == ("steam", 3)
+
+    run(runtime, scenario)
+
+
+def test_delete_takes_the_picture_down_for_its_author_only(runtime: Runtime) -> None:
+    group = -4005
+
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, NIA)
+        fake.say(NIA, "/imagine@muralist_bot a sand castle", chat_id=group)
+        await fake.wait_for(lambda: any("accepted" in x for x in fake.texts(group)[-1:]))
+        (photo,) = await fake.wait_for(lambda: [p for p in fake.photos(group) if "a sand castle" in p.text], 180)
+        delete = next(b for b in photo.buttons if b.startswith("mr:delete:"))
+        assert delete.endswith(":0")
+        fake.press(BOB, delete, photo)
+        await fake.wait_for(lambda: any(a.get("text") == "Only the member who made this picture, or a moderator, "
+                                        "can delete it." for a in fake.answers))
+        assert not photo.deleted
+        fake.press(NIA, delete, photo)
+        await fake.wait_for(lambda: photo.deleted)
+        assert any("is deleted" in a.get("text", "") for a in fake.answers)
+        fake.press(NIA, delete, photo)  # a second press (the message was still on their screen)
+        await fake.wait_for(lambda: any("already deleted" in a.get("text", "") for a in fake.answers))
+
+    run(runtime, scenario)
+    with runtime.engine.connect() as conn:
+        own = conn.execute(select(func.count()).select_from(ModerationEventRow)
+                           .where(ModerationEventRow.action == "delete_own")).scalar_one()
+    assert own == 1

@@ -33,7 +33,8 @@ def test_custom_ids_round_trip_and_strangers_match_no_button() -> None:
     moderator = ModButton.__discord_ui_compiled_template__  # type: ignore[attr-defined]
     assert member.match(custom_id("reroll", "k3v9q2mx7a"))["job"] == "k3v9q2mx7a"
     assert member.match(custom_id("report", "abc", 2))["idx"] == "2"
-    for bad in ("muralist:delete:abc", "other:reroll:abc", "muralist:reroll:ABC!", "muralist:reroll:" + "a" * 40,
+    assert member.match(custom_id("delete", "abc", 3))["action"] == "delete"
+    for bad in ("muralist:destroy:abc", "other:reroll:abc", "muralist:reroll:ABC!", "muralist:reroll:" + "a" * 40,
                 "muralist:mod_approve:abc:1"):
         assert member.match(bad) is None
     assert moderator.match("muralist:mod_approve:abc:1") and not moderator.match("muralist:mod_delete:abc:1")

@@ -87,7 +87,9 @@ def test_delivery_is_claimed_once_and_rendered_with_buttons(runtime: Runtime) ->
     message = first.claim(job_id)
     assert message is not None and second.claim(job_id) is None  # exactly once across processes
     assert message.chat_id == "100" and message.mention == "1" and len(message.pictures) == 2
-    assert [(b.action, b.idx) for b in message.buttons][:3] == [("reroll", None), ("upscale", 0), ("upscale", 1)]
+    assert [(b.action, b.idx) for b in message.buttons][:5] == [("reroll", None), ("edit", None), ("info", None),
+                                                                 ("upscale", 0), ("upscale", 1)]
+    assert [(b.action, b.idx) for b in message.buttons][-2:] == [("delete", 0), ("delete", 1)]
     assert "seed 9" in message.lines[0].message
     first.mark(job_id, ["m1", "m2"])
     assert job_id not in first.pending()
@@ -238,3 +240,122 @@ def test_two_embedded_runtimes_in_one_process_each_make_their_own_jobs(runtime: 
     assert isinstance(outcome, Accepted)
     job = runtime.app.wait(outcome.job_id, 120)
     assert job is not None and job.status is JobStatus.DONE  # the first still works after the second stopped
+
+
+# --- the result buttons 📋 info, 🖋 edit, ❌ delete -------------------------------------------------------------------
+
+
+def _pixels(path: str) -> list[int]:
+    with Image.open(path) as picture:
+        return list(picture.convert("RGB").tobytes())
+
+
+def test_info_tells_every_parameter_and_its_line_makes_the_same_picture_again(runtime: Runtime) -> None:
+    from core.command_syntax import parse_imagine_request
+
+    job_id = _finished(runtime, runtime.app.imagine(ADA, GenerationParams(
+        "a copper kettle", negative_prompt="blurry", seed=41, steps=3, cfg=6.5, count=2, sampler="ddim")))
+    job = runtime.repo.get_job(job_id)
+    assert job is not None
+    info = runtime.app.act_on_result(BOB_SAME_CHAT, "info", job_id)  # anyone in the chat it was posted in
+    assert isinstance(info, Notice) and info.code == "picture_info"
+    said = info.message
+    for part in ("a copper kettle", "Negative: blurry", "Seed: 1: 41, 2: 42", "Steps 3", "CFG 6.5", "sampler ddim",
+                 f"model {job.model}", "(txt2img,", f"size {job.width}x{job.height}"):
+        assert part in said, (part, said)
+    assert "种子：1: 41, 2: 42" in render(info, "zh")
+    # The line for picture 2 alone, typed as /imagine, makes picture 2 again (same pixels, bar the invisible mark).
+    second = runtime.app.picture_info(ADA, job_id, 1)
+    assert isinstance(second, Notice)
+    line = str(second.values["command"])
+    assert "--seed 42" in line and "--count" not in line and "/data" not in line and str(job.images[1].path) not in line
+    params, model = parse_imagine_request(line.removeprefix("/imagine "))
+    assert (params.prompt, params.negative_prompt, params.steps, params.cfg, params.sampler, model) == (
+        "a copper kettle", "blurry", 3, 6.5, "ddim", job.model)
+    again = runtime.repo.get_job(_finished(runtime, runtime.app.imagine(ADA, params, model)))
+    assert again is not None and again.images[0].seed == 42
+    before, after = _pixels(str(job.images[1].path)), _pixels(str(again.images[0].path))
+    assert sum(abs(a - b) for a, b in zip(before, after, strict=True)) / len(before) < 2.0
+    refused = runtime.app.picture_info(EVE_ELSEWHERE, job_id)
+    assert isinstance(refused, Rejected) and "not one you can use here" in refused.message
+    assert isinstance(runtime.app.picture_info(ADA, "nosuchjob9"), Rejected)
+
+
+def test_edit_makes_a_new_job_with_the_new_prompt_and_every_other_parameter_charged_to_the_sender(
+        runtime: Runtime) -> None:
+    job_id = _finished(runtime, runtime.app.imagine(ADA, GenerationParams(
+        "a brass lamp", negative_prompt="text", seed=77, steps=4, cfg=5.0)))
+    asked = runtime.app.act_on_result(BOB_SAME_CHAT, "edit", job_id)
+    assert isinstance(asked, Notice) and asked.values["prompt"] == "a brass lamp" and job_id in asked.message
+    bob, ada = _used(runtime, BOB_SAME_CHAT), _used(runtime, ADA)
+    made = runtime.app.edit_and_rerun(BOB_SAME_CHAT, job_id, "  a silver lamp  ")
+    assert isinstance(made, Accepted), made
+    assert made.message.endswith("This was ada's picture; the new job is charged to you.")
+    old, new = runtime.repo.get_job(job_id), runtime.repo.get_job(made.job_id)
+    assert old is not None and new is not None and new.prompt == "a silver lamp"
+    assert (new.negative_prompt, new.seed, new.steps, new.cfg, new.width, new.model) == (
+        old.negative_prompt, old.seed, old.steps, old.cfg, old.width, old.model)
+    assert _used(runtime, BOB_SAME_CHAT) == bob + 1 and _used(runtime, ADA) == ada
+    empty = runtime.app.edit_and_rerun(ADA, job_id, "   ")
+    assert isinstance(empty, Rejected) and empty.code == "edit_empty"
+    blocked = runtime.app.edit_and_rerun(ADA, job_id, "a n.u.d.e woman")  # every gate still applies
+    assert isinstance(blocked, Rejected) and blocked.code == "prompt"
+    for refused in (runtime.app.edit_prompt(EVE_ELSEWHERE, job_id),
+                    runtime.app.edit_and_rerun(EVE_ELSEWHERE, job_id, "mine now")):
+        assert isinstance(refused, Rejected) and "not one you can use here" in refused.message
+    assert _used(runtime, ADA) == ada
+
+
+def test_delete_is_for_the_author_or_a_moderator_is_logged_and_pressing_again_is_harmless(runtime: Runtime) -> None:
+    from sqlalchemy import select
+
+    from core.delivery import PictureDeleted
+    from core.storage.models import ModerationEventRow
+
+    job_id = _finished(runtime, runtime.app.imagine(ADA, GenerationParams("three pebbles", count=3, seed=8)))
+    desk = runtime.app.deliveries("telegram", "delete-test")
+    assert desk.claim(job_id) is not None
+    desk.mark(job_id, ["p1", "p2", "p3", "buttons"])
+    job = runtime.repo.get_job(job_id)
+    assert job is not None
+    first = str(job.images[0].path)
+
+    refused = runtime.app.delete_picture(BOB_SAME_CHAT, job_id, 0)
+    assert isinstance(refused, Rejected) and refused.message == (
+        "Only the member who made this picture, or a moderator, can delete it.")
+    assert Path(first).exists()
+
+    deleted = runtime.app.delete_picture(ADA, job_id, 0)
+    assert isinstance(deleted, PictureDeleted) and deleted.reply.message == f"Picture 1 of job {job_id} is deleted."
+    assert deleted.public is not None and deleted.public.kind == "remove" and deleted.public.position == 0
+    assert deleted.public.still_shown == (1, 2)
+    assert not any(b.idx == 0 for b in deleted.public.buttons)  # no button for the picture that is gone
+    assert not Path(first).exists()
+    assert isinstance(runtime.app.variations(BOB_SAME_CHAT, f"{job_id}:1"), Rejected)  # out of circulation
+
+    again = runtime.app.delete_picture(ADA, job_id, 0)
+    assert isinstance(again, PictureDeleted) and "already deleted" in again.reply.message
+
+    moderated = runtime.app.delete_picture(BOB_SAME_CHAT, job_id, 1, moderator=True)
+    assert isinstance(moderated, PictureDeleted) and "is deleted" in moderated.reply.message
+    with runtime.engine.connect() as conn:
+        actions = conn.execute(select(ModerationEventRow.action, ModerationEventRow.target_image_idx,
+                                      ModerationEventRow.actor).where(ModerationEventRow.target_job_id == job_id)
+                               .order_by(ModerationEventRow.id)).tuples().all()
+    assert actions == [("delete_own", 0, "telegram:1"), ("remove", 1, "telegram:2")]
+    info = runtime.app.picture_info(ADA, job_id)
+    assert isinstance(info, Notice) and info.values["seeds"] == "10"  # only picture 3 is left to describe
+    assert isinstance(runtime.app.delete_picture(ADA, job_id, 99), Rejected)
+
+
+def test_the_author_may_still_delete_after_linking_their_account_to_another(runtime: Runtime) -> None:
+    from core.delivery import PictureDeleted
+
+    kim, kim_on_discord = Requester("telegram", "7", chat_id="100", display_name="kim"), Requester("discord", "70")
+    runtime.app.accept_licence(kim)
+    job_id = _finished(runtime, runtime.app.imagine(kim, GenerationParams("a felt hat", seed=3)))
+    code = str(runtime.app.link(kim_on_discord).values["detail"]).split()[4].rstrip(".")
+    linked = runtime.app.link(kim, code)  # the Telegram account joins the Discord account's user
+    assert isinstance(linked, Notice) and "Linked" in linked.message, linked
+    deleted = runtime.app.delete_picture(kim, job_id, 0)
+    assert isinstance(deleted, PictureDeleted) and "is deleted" in deleted.reply.message

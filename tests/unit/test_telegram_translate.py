@@ -7,10 +7,13 @@ import pytest
 from bots.telegram.translate import (
     ACCEPT_BUTTON,
     CAPTION_LIMIT,
+    DELETE_BUTTON,
+    EDIT_BUTTON,
     MEMBER_BUTTON,
     MOD_BUTTON,
     callback_data,
     command_argument,
+    edited_job,
     imagine_params,
     licence_keyboard,
     lines_text,
@@ -19,7 +22,7 @@ from bots.telegram.translate import (
     requester,
     result_keyboard,
 )
-from core.catalogue import language, render
+from core.catalogue import language, render, text
 from core.delivery import ModeratorPost, ResultButton
 from core.domain import Accepted, GenerationParams, Notice, Rejected
 from core.params import InvalidParams
@@ -71,8 +74,22 @@ def test_callback_data_stays_within_telegrams_64_bytes_and_each_pattern_matches_
     member = MEMBER_BUTTON.match(callback_data("reroll", "k3v9q2mx7a"))
     assert member is not None and pressed(member) == ("reroll", "k3v9q2mx7a", None)
     assert ACCEPT_BUTTON.match(callback_data("accept"))
-    for stray in ("mr:mod_remove:k3v9q2mx7a:3", "mr:accept", "mr:frobnicate:k3v9q2mx7a", "something else"):
+    for stray in ("mr:mod_remove:k3v9q2mx7a:3", "mr:accept", "mr:frobnicate:k3v9q2mx7a", "something else",
+                  "mr:edit:k3v9q2mx7a", "mr:delete:k3v9q2mx7a:0"):
         assert MEMBER_BUTTON.match(stray) is None
+    edit = EDIT_BUTTON.match("mr:edit:k3v9q2mx7a")
+    delete = DELETE_BUTTON.match(callback_data("delete", "k3v9q2mx7a", 3))
+    assert edit is not None and pressed(edit) == ("edit", "k3v9q2mx7a", None)
+    assert delete is not None and pressed(delete) == ("delete", "k3v9q2mx7a", 3)
+    assert DELETE_BUTTON.match("mr:delete:k3v9q2mx7a") is None and EDIT_BUTTON.match("mr:edit:k3v9q2mx7a:1") is None
+
+
+def test_a_reply_to_the_edit_question_names_its_job_in_every_language() -> None:
+    for lang in ("en", "zh"):
+        assert edited_job(text("edit_prompt_ask", lang, job_id="k3v9q2mx7a")) == "k3v9q2mx7a"
+    for other in ("Job k3v9q2mx7a accepted (you are next).", "k3v9q2mx7a", "",
+                  text("edit_prompt_ask", "en", job_id="k3v9q2mx7a") + " and more"):
+        assert edited_job(other) is None
     assert MOD_BUTTON.match("mr:report:k3v9q2mx7a:0") is None and ACCEPT_BUTTON.match("mr:accept:x") is None
 
 
@@ -81,12 +98,15 @@ def _labels_and_data(markup):  # type: ignore[no-untyped-def]
 
 
 def test_result_buttons_are_one_row_per_action_with_short_labels_for_several_pictures() -> None:
-    buttons = [ResultButton("reroll", "job1", None), ResultButton("upscale", "job1", 0),
-               ResultButton("upscale", "job1", 1), ResultButton("report", "job1", 0), ResultButton("report", "job1", 1)]
+    buttons = [ResultButton("reroll", "job1", None), ResultButton("edit", "job1", None),
+               ResultButton("info", "job1", None), ResultButton("upscale", "job1", 0),
+               ResultButton("upscale", "job1", 1), ResultButton("report", "job1", 0), ResultButton("report", "job1", 1),
+               ResultButton("delete", "job1", 0), ResultButton("delete", "job1", 1)]
     assert _labels_and_data(result_keyboard(buttons, "en")) == [
-        [("Reroll", "mr:reroll:job1")],
+        [("Reroll", "mr:reroll:job1"), ("🖋 Edit", "mr:edit:job1"), ("📋 Info", "mr:info:job1")],
         [("U1", "mr:upscale:job1:0"), ("U2", "mr:upscale:job1:1")],
         [("Report 1", "mr:report:job1:0"), ("Report 2", "mr:report:job1:1")],
+        [("❌1", "mr:delete:job1:0"), ("❌2", "mr:delete:job1:1")],
     ]
     one = [ResultButton("reroll", "job1", None), ResultButton("variations", "job1", 0)]
     assert _labels_and_data(result_keyboard(one, "zh")) == [[("重新生成", "mr:reroll:job1")],
