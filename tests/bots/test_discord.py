@@ -510,7 +510,8 @@ def test_restore_without_a_face_model_is_one_sentence(runtime: Runtime) -> None:
 NIA = 16  # a member of this test only: the module's earlier tests spend ADA's daily quota
 
 
-def test_info_is_private_edit_opens_a_form_and_delete_is_for_the_author_or_a_moderator(runtime: Runtime) -> None:
+def test_info_is_private_edit_opens_a_form_and_delete_is_for_the_author_or_a_moderator(fresh_runtime: Runtime) -> None:
+    runtime = fresh_runtime  # a stack of its own: what earlier tests queued does not delay it
     async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
         await accepted(fake, NIA)
         await accepted(fake, BOB)

@@ -655,7 +655,8 @@ def test_restore_without_a_face_model_says_so_before_any_download(runtime: Runti
 NIA = 27  # a member of these tests only: the module's earlier tests spend ADA's daily quota
 
 
-def test_info_answers_under_the_result_and_edit_asks_for_a_prompt_by_force_reply(runtime: Runtime) -> None:
+def test_info_answers_under_the_result_and_edit_asks_for_a_prompt_by_force_reply(fresh_runtime: Runtime) -> None:
+    runtime = fresh_runtime  # a stack of its own: what earlier tests queued does not delay it
     async def scenario(fake: FakeTelegram) -> None:
         await accept(fake, NIA)
         fake.say(NIA, "/imagine a clay teapot --seed 12 --steps 3 --no steam")
@@ -693,7 +694,8 @@ def test_info_answers_under_the_result_and_edit_asks_for_a_prompt_by_force_reply
     run(runtime, scenario)
 
 
-def test_delete_takes_the_picture_down_for_its_author_only(runtime: Runtime) -> None:
+def test_delete_takes_the_picture_down_for_its_author_only(fresh_runtime: Runtime) -> None:
+    runtime = fresh_runtime  # a stack of its own: what earlier tests queued does not delay it
     group = -4005
 
     async def scenario(fake: FakeTelegram) -> None:
