@@ -219,29 +219,6 @@ def test_a_bad_setting_gets_the_usage_and_changes_nothing(runtime: Runtime) -> N
     assert runtime.app.chat_settings(ADA_IN_GROUP).values == {"nsfw": "off", "others_buttons": "anyone"}
 
 
-def test_two_embedded_runtimes_in_one_process_each_make_their_own_jobs(runtime: Runtime, tmp_path: Path) -> None:
-    """Celery traces tasks through process-wide state: a second embedded runtime must not take over the first's
-    jobs (it did, and they waited forever) — each message names its runtime."""
-    (tmp_path / "second").mkdir()
-    (tmp_path / "second" / "models").symlink_to(runtime.settings.models_dir)  # the miniature already built
-    second = build_runtime(Settings(data_dir=tmp_path / "second"))
-    try:
-        for rt, who in ((runtime, Requester("console", "first-of-two")), (second, Requester("console", "second"))):
-            rt.app.accept_licence(who)
-            outcome = rt.app.imagine(who, GenerationParams("a lighthouse", seed=3, steps=4, width=64, height=64))
-            assert isinstance(outcome, Accepted), outcome
-            job = rt.app.wait(outcome.job_id, 120)
-            assert job is not None and job.status is JobStatus.DONE
-    finally:
-        second.close()
-    who = Requester("console", "first-after")
-    runtime.app.accept_licence(who)
-    outcome = runtime.app.imagine(who, GenerationParams("a harbour", seed=4, steps=4, width=64, height=64))
-    assert isinstance(outcome, Accepted)
-    job = runtime.app.wait(outcome.job_id, 120)
-    assert job is not None and job.status is JobStatus.DONE  # the first still works after the second stopped
-
-
 # --- the result buttons 📋 info, 🖋 edit, ❌ delete -------------------------------------------------------------------
 
 
