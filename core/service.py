@@ -167,9 +167,7 @@ class GenerationService:
                      prompt_review=verdict.decision is Decision.REVIEW)
         rules, _tier = self._rules(user_id, request.tiers, history)
         with metrics.stage("submit_db"):
-            created = self.repo.create_job(new, rules=rules, now=now)
-            if not isinstance(created, QuotaRefusal):
-                self.repo.record_prompt_verdict(user_id, verdict, params.prompt, created)
+            created = self.repo.create_job(new, rules=rules, now=now, verdict=(verdict, params.prompt))
         if isinstance(created, QuotaRefusal):
             return self._quota_refusal(created, params.count, rules, now)
         try:
