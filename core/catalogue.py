@@ -333,7 +333,8 @@ MESSAGES: dict[str, dict[str, str]] = {
               "/report JOB [N] [why] — report a picture to the moderators\n"
               "/appeal JOB [N] | /appeal strike ID — ask for a second look (once)\n"
               "/unlink — give this account its own quota again\n"
-              "/settings — this chat's settings (admins)",
+              "/prefs [NAME VALUE] — your own defaults for /imagine (style, sampler, size, steps, negative)\n"
+              "/settings [NAME VALUE] — this chat's limits and defaults (admins)",
         "zh": "/styles、/models — --style 和 --model 可用的风格与模型\n"
               "/reroll 任务 — 用新的种子重新生成同一提示词\n"
               "/variations 任务[:N] [--strength 0.6] [--count 2] — 生成与某张图片相近的图片\n"
@@ -341,7 +342,8 @@ MESSAGES: dict[str, dict[str, str]] = {
               "/report 任务 [N] [原因] — 向管理员举报图片\n"
               "/appeal 任务 [N] | /appeal strike 编号 — 申请复审（一次）\n"
               "/unlink — 让这个账号重新使用自己的配额\n"
-              "/settings — 本聊天的设置（管理员）",
+              "/prefs [名称 值] — 你自己在 /imagine 中的默认值（style、sampler、size、steps、negative）\n"
+              "/settings [名称 值] — 本聊天的上限和默认值（管理员）",
     },
     "styles_header": {"en": "Styles (use --style NAME):", "zh": "风格（用 --style 名称）："},
     "style_line": {"en": "{name} — {description}", "zh": "{name} — {description}"},
@@ -383,16 +385,91 @@ MESSAGES: dict[str, dict[str, str]] = {
     "chat_settings": {
         "en": "This chat's settings:\nnsfw: {nsfw} — adult content (never minors or real people)\n"
               "others_buttons: {others_buttons} — anyone: members may use the buttons under someone else's picture, "
-              "charged to them; owner: only the member who made it\nChange one with /settings others_buttons "
-              "anyone|owner.",
+              "charged to them; owner: only the member who made it\n"
+              "max_steps: {max_steps} (most steps a job may ask for; the service allows {top_steps})\n"
+              "max_count: {max_count} (most pictures a job may ask for; the service allows {top_count})\n"
+              "max_size: {max_size} (longest side in pixels; the service allows {top_size})\n"
+              "style: {style}, steps: {steps}, size: {size} (defaults for /imagine when a member gives none)\n"
+              "Change one with /settings NAME VALUE; off unsets a limit or default (— is unset).",
         "zh": "本聊天的设置：\nnsfw：{nsfw} — 成人内容（绝不涉及未成年人或真实人物）\n"
               "others_buttons：{others_buttons} — anyone：成员可以使用别人图片下的按钮，配额由使用者支付；"
-              "owner：只有生成者本人可以\n修改设置：/settings others_buttons anyone|owner。",
+              "owner：只有生成者本人可以\n"
+              "max_steps：{max_steps}（每个任务最多的步数；服务上限 {top_steps}）\n"
+              "max_count：{max_count}（每个任务最多的图片数；服务上限 {top_count}）\n"
+              "max_size：{max_size}（最长边的像素数；服务上限 {top_size}）\n"
+              "style：{style}，steps：{steps}，size：{size}（成员未指定时 /imagine 使用的默认值）\n"
+              "修改设置：/settings 名称 值；用 off 取消某个上限或默认值（— 表示未设置）。",
     },
     "chat_setting_set": {"en": "This chat's {name} is now {value}.", "zh": "本聊天的 {name} 现在为 {value}。"},
+    "chat_setting_unset": {"en": "This chat's {name} is no longer set.", "zh": "本聊天的 {name} 已取消设置。"},
     "settings_usage": {
-        "en": "Use /settings to see this chat's settings, or /settings others_buttons anyone|owner to change one.",
-        "zh": "用 /settings 查看本聊天的设置，或用 /settings others_buttons anyone|owner 修改。",
+        "en": "Use /settings to see this chat's settings, or /settings NAME VALUE to change one: nsfw on|off, "
+              "others_buttons anyone|owner, max_steps N, max_count N, max_size N, style NAME, steps N, size WxH "
+              "(off unsets a limit or default).",
+        "zh": "用 /settings 查看本聊天的设置，或用 /settings 名称 值 修改：nsfw on|off、"
+              "others_buttons anyone|owner、max_steps N、max_count N、max_size N、style 名称、steps N、size 宽x高"
+              "（用 off 取消上限或默认值）。",
+    },
+    "setting_number": {
+        "en": "{name} takes a whole number from {low} to {high}, or off; nothing was changed.",
+        "zh": "{name} 需要 {low} 到 {high} 之间的整数，或 off；没有做任何更改。",
+    },
+    "setting_side": {
+        "en": "{name} takes a number of pixels, a multiple of 8 from {low} to {high}, or off; nothing was changed.",
+        "zh": "{name} 需要一个像素数（8 的倍数，{low} 到 {high}），或 off；没有做任何更改。",
+    },
+    "setting_size": {
+        "en": "size takes WIDTHxHEIGHT (or one number for a square), each a multiple of 8 from {low} to {high}, or "
+              "off; nothing was changed.",
+        "zh": "size 需要 宽x高（或一个数字表示正方形），每边为 8 的倍数，{low} 到 {high}，或 off；没有做任何更改。",
+    },
+    "setting_choice": {
+        "en": "{name} takes one of: {choices}; nothing was changed.",
+        "zh": "{name} 只能是以下之一：{choices}；没有做任何更改。",
+    },
+    "setting_text": {
+        "en": "{name} takes up to {high} characters of text on one line, or off; nothing was changed.",
+        "zh": "{name} 需要不超过 {high} 个字符的单行文字，或 off；没有做任何更改。",
+    },
+    # A chat's limits, said when a job asks for more (nothing is queued or charged).
+    "limit_steps": {
+        "en": "This chat allows at most {limit} steps, and you asked for {asked}; nothing was queued.",
+        "zh": "本聊天最多允许 {limit} 步，而你要求了 {asked} 步；没有排队。",
+    },
+    "limit_count": {
+        "en": "This chat allows jobs of at most {limit} picture(s), and you asked for {asked}; nothing was queued.",
+        "zh": "本聊天每个任务最多允许 {limit} 张图片，而你要求了 {asked} 张；没有排队。",
+    },
+    "limit_size": {
+        "en": "This chat allows pictures up to {limit} pixels on the longest side, and you asked for {asked}; nothing "
+              "was queued.",
+        "zh": "本聊天允许的图片最长边为 {limit} 像素，而你要求了 {asked}；没有排队。",
+    },
+    "limit_default": {
+        "en": "Your default {name} ({asked}) is over this chat's limit of {limit}: give --{name} yourself or change "
+              "it with /prefs {name} VALUE; nothing was queued.",
+        "zh": "你的默认 {name}（{asked}）超过了本聊天的上限 {limit}：请自己指定 --{name}，或用 /prefs {name} 值 "
+              "修改；没有排队。",
+    },
+    # A member's own defaults: /prefs.
+    "prefs_show": {
+        "en": "Your defaults for /imagine:\nstyle: {style}\nsampler: {sampler}\nsize: {size}\nsteps: {steps}\n"
+              "negative: {negative}\nChange one with /prefs NAME VALUE (off unsets it; — is unset). A flag you give "
+              "wins, and a chat's limits still apply.",
+        "zh": "你在 /imagine 中的默认值：\nstyle：{style}\nsampler：{sampler}\nsize：{size}\nsteps：{steps}\n"
+              "negative：{negative}\n用 /prefs 名称 值 修改（off 取消；— 表示未设置）。你给出的参数优先，"
+              "聊天的上限仍然有效。",
+    },
+    "pref_set": {
+        "en": "Your default {name} is now {value}; /imagine uses it when you do not give one.",
+        "zh": "你的默认 {name} 现在为 {value}；你未指定时 /imagine 会使用它。",
+    },
+    "pref_unset": {"en": "Your default {name} is no longer set.", "zh": "你的默认 {name} 已取消设置。"},
+    "prefs_usage": {
+        "en": "Use /prefs to see your defaults, or /prefs NAME VALUE to set one: style NAME, sampler NAME, size WxH, "
+              "steps N, negative TEXT (off unsets one).",
+        "zh": "用 /prefs 查看你的默认值，或用 /prefs 名称 值 设置：style 名称、sampler 名称、size 宽x高、"
+              "steps N、negative 文字（用 off 取消）。",
     },
     "chat_admins_only": {
         "en": "Only this chat's admins (or the bot's moderators) can see or change its settings.",

@@ -117,14 +117,15 @@ def parse_report(text: str) -> tuple[str, int, str] | None:
     return parts[0], number - 1, " ".join(parts[2:] if numbered else parts[1:])
 
 
-def parse_variations(text: str) -> tuple[str, float, int]:
-    """``/variations PICTURE [--strength X] [--count N]`` → (picture, strength, count). Raises
-    :class:`InvalidParams` on a malformed flag or a missing picture (the ranges are core.params' to check)."""
+def parse_variations(text: str) -> tuple[str, float, int | None]:
+    """``/variations PICTURE [--strength X] [--count N]`` → (picture, strength, count; None: not given, the
+    facade's usual number). Raises :class:`InvalidParams` on a malformed flag or a missing picture (the ranges are
+    core.params' to check)."""
     ref, values = parse_flags(text, ("strength", "count"))
     if not ref.strip():
         raise InvalidParams("Say which picture.")
     strength = _as_float("strength", values["strength"]) if "strength" in values else 0.6
-    return ref.strip(), strength, _as_int("count", values["count"]) if "count" in values else 2
+    return ref.strip(), strength, _as_int("count", values["count"]) if "count" in values else None
 
 
 def parse_upscale(text: str) -> tuple[str, int]:

@@ -70,3 +70,13 @@ class JobSpec:
             # No style: its words are already in the prompts, and naming it would add them a second time.
             image=self.image, strength=self.strength, box=",".join(map(str, self.box)) if self.box else None,
             mask=self.mask, upscale=self.upscale, restore=self.kind == "restore")
+
+
+@dataclass(frozen=True)
+class ChatLimits:
+    """What a chat's admins allow a job in their chat (``/settings max_steps 10``): None is the service's own limit.
+    Checked against the :class:`JobSpec` by :func:`core.chat_policy.hold_to_limits`."""
+
+    max_steps: int | None = None
+    max_count: int | None = None
+    max_size: int | None = None  # the longest side, in pixels

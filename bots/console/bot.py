@@ -57,6 +57,9 @@ Commands:
   /verify PATH             was this picture made here? (reads its invisible mark)
   /link [CODE]             get a code here, or enter one from your account on another platform
   /unlink                  give this account its own quota again
+  /prefs [NAME VALUE]      your own defaults for /imagine: style, sampler, size, steps, negative (off unsets)
+  /settings [NAME VALUE]   this chat's limits (max_steps, max_count, max_size), defaults (style, steps, size),
+                           nsfw and others_buttons (the console's operator is its admin)
   /help                    this text"""
 
 
@@ -109,7 +112,7 @@ class ConsoleBot:
                 "/reroll": self.reroll, "/variations": self.variations, "/upscale": self.upscale,
                 "/cartoon": self.cartoon, "/restore": self.restore,
                 "/cancel": self.cancel, "/styles": self.styles, "/models": self.models,
-                "/verify": self.verify}
+                "/verify": self.verify, "/settings": self.settings, "/prefs": self.prefs}
 
     def _say(self, reply: Reply) -> list[str]:
         return [render(reply, self.lang)]
@@ -149,6 +152,23 @@ class ConsoleBot:
         if not rest.strip():
             return ["Say which picture: /verify PATH."]
         return self._say(self.app.verify(self.requester, rest.strip()))
+
+    def settings(self, rest: str, _say: Callable[[str], None]) -> list[str]:
+        """The console is the operator's own terminal, so its one member is its chat's admin."""
+        name, _, value = rest.strip().partition(" ")
+        if not name:
+            return self._say(self.app.chat_settings(self.requester))
+        if not value.strip():
+            return [text("settings_usage", self.lang)]
+        return self._say(self.app.change_chat_setting(self.requester, name, value))
+
+    def prefs(self, rest: str, _say: Callable[[str], None]) -> list[str]:
+        name, _, value = rest.strip().partition(" ")
+        if not name:
+            return self._say(self.app.preferences(self.requester))
+        if not value.strip():
+            return [text("prefs_usage", self.lang)]
+        return self._say(self.app.change_preference(self.requester, name, value))
 
     def styles(self, _: str, _say: Callable[[str], None]) -> list[str]:
         return [f"{name:<12} {description}" for name, description in self.app.styles()]

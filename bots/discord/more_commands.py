@@ -1,6 +1,6 @@
 """The console's other commands on Discord, so every front door offers the same: /help, /styles, /models, /reroll,
-/variations, /upscale, /report, /appeal, /link, /unlink, and /settings for a channel's moderators. Like
-:mod:`bots.discord.commands`, each only translates between Discord and the facade."""
+/variations, /upscale, /report, /appeal, /link, /unlink, /prefs for each member's own defaults, and /settings for a
+channel's moderators. Like :mod:`bots.discord.commands`, each only translates between Discord and the facade."""
 
 from __future__ import annotations
 
@@ -50,9 +50,9 @@ async def reroll(interaction: discord.Interaction[Any], job: str) -> None:
 
 @app_commands.command(name="variations", description="New pictures close to one picture")
 @app_commands.describe(picture="JOB or JOB:N (picture N of the job)", strength="How far to go, 0.05-1 (0.6)",
-                       count="Pictures (2)")
+                       count="Pictures (2, or fewer where the channel allows fewer)")
 async def variations(interaction: discord.Interaction[Any], picture: str, strength: float = 0.6,
-                     count: int = 2) -> None:
+                     count: int | None = None) -> None:
     await interaction.response.defer(ephemeral=True, thinking=True)
     outcome = await asyncio.to_thread(deps_of(interaction).app.variations, who(interaction), picture.strip(),
                                       strength=strength, count=count)
@@ -148,15 +148,20 @@ async def unlink(interaction: discord.Interaction[Any]) -> None:
     await say(interaction, render(reply, member.language))
 
 
-@app_commands.command(name="settings", description="This channel's settings (moderators)")
-@app_commands.describe(others_buttons="Under someone else's picture: anyone may press (charged to them), or only "
-                                      "its owner")
-@app_commands.choices(others_buttons=[app_commands.Choice(name="anyone (charged to whoever presses)", value="anyone"),
-                                      app_commands.Choice(name="owner only", value="owner")])
+# No nsfw here: on Discord an NSFW context is the channel's own age-restricted flag, which Discord asks for.
+CHANNEL_SETTINGS = ("others_buttons", "max_steps", "max_count", "max_size", "style", "steps", "size")
+MEMBER_SETTINGS = ("style", "sampler", "size", "steps", "negative")
+
+
+@app_commands.command(name="settings", description="This channel's limits and defaults (moderators)")
+@app_commands.describe(setting="What to change (leave empty to see every setting)",
+                       value="others_buttons: anyone|owner; max_steps/max_count/steps: a number; max_size: pixels; "
+                             "size: WxH; style: a name; off unsets a limit or default")
+@app_commands.choices(setting=[app_commands.Choice(name=name, value=name) for name in CHANNEL_SETTINGS])
 @app_commands.default_permissions(manage_messages=True)
 @app_commands.guild_only()
-async def settings(interaction: discord.Interaction[Any],
-                   others_buttons: app_commands.Choice[str] | None = None) -> None:
+async def settings(interaction: discord.Interaction[Any], setting: app_commands.Choice[str] | None = None,
+                   value: str | None = None) -> None:
     """Hidden from members by ``default_permissions``; anyone who reaches it anyway is refused and audited."""
     deps, member = deps_of(interaction), who(interaction)
     if not is_moderator(interaction):
@@ -164,13 +169,35 @@ async def settings(interaction: discord.Interaction[Any],
         await say(interaction, render(refusal, member.language))
         return
     reply: Reply
-    if others_buttons is None:
+    if setting is None and value is None:
         reply = await asyncio.to_thread(deps.app.chat_settings, member)
+    elif setting is None or not (value or "").strip():
+        await say(interaction, text("settings_usage", member.language))
+        return
     else:
-        reply = await asyncio.to_thread(deps.app.change_chat_setting, member, "others_buttons", others_buttons.value)
+        reply = await asyncio.to_thread(deps.app.change_chat_setting, member, setting.value, value or "")
+    await say(interaction, render(reply, member.language))
+
+
+@app_commands.command(name="prefs", description="Your own defaults for /imagine")
+@app_commands.describe(setting="What to set (leave empty to see your defaults)",
+                       value="style/sampler: a name; size: WxH; steps: a number; negative: text; off unsets it")
+@app_commands.choices(setting=[app_commands.Choice(name=name, value=name) for name in MEMBER_SETTINGS])
+async def prefs(interaction: discord.Interaction[Any], setting: app_commands.Choice[str] | None = None,
+                value: str | None = None) -> None:
+    """Every member, for themself only."""
+    deps, member = deps_of(interaction), who(interaction)
+    reply: Reply
+    if setting is None and value is None:
+        reply = await asyncio.to_thread(deps.app.preferences, member)
+    elif setting is None or not (value or "").strip():
+        await say(interaction, text("prefs_usage", member.language))
+        return
+    else:
+        reply = await asyncio.to_thread(deps.app.change_preference, member, setting.value, value or "")
     await say(interaction, render(reply, member.language))
 
 
 MORE_COMMANDS: tuple[app_commands.Command[Any, Any, Any], ...] = (
     show_help, show_styles, show_models, reroll, variations, upscale, cartoon, restore, report, appeal, link, unlink,
-    settings)
+    settings, prefs)

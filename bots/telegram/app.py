@@ -424,8 +424,9 @@ async def unlink(update: Update, context: MuralistContext) -> None:
 
 
 async def chat_settings(update: Update, context: MuralistContext) -> None:
-    """``/settings`` shows this chat's settings to its admins; ``/settings NAME VALUE`` changes one
-    (``others_buttons anyone|owner``, ``nsfw on|off``)."""
+    """``/settings`` shows this chat's settings to its admins; ``/settings NAME VALUE`` changes one (``nsfw``,
+    ``others_buttons``, the limits ``max_steps``, ``max_count``, ``max_size``, the defaults ``style``, ``steps``,
+    ``size``)."""
     lang, args = _lang(update), _argument(update).split()
     if not await _is_group_admin(update, context):
         await _reply(update, text("chat_admins_only", lang))
@@ -436,6 +437,18 @@ async def chat_settings(update: Update, context: MuralistContext) -> None:
         await _say(update, await asyncio.to_thread(context.deps.app.change_chat_setting, _who(update), *args))
     else:
         await _reply(update, text("settings_usage", lang))
+
+
+async def preferences(update: Update, context: MuralistContext) -> None:
+    """``/prefs`` shows a member's own defaults for /imagine; ``/prefs NAME VALUE`` sets one (a negative prompt's
+    value is the rest of the line). Anyone may: each changes only their own."""
+    name, _, value = _argument(update).strip().partition(" ")
+    if not name:
+        await _say(update, await asyncio.to_thread(context.deps.app.preferences, _who(update)))
+    elif not value.strip():
+        await _reply(update, text("prefs_usage", _lang(update)))
+    else:
+        await _say(update, await asyncio.to_thread(context.deps.app.change_preference, _who(update), name, value))
 
 
 # --- pictures a member sends ----------------------------------------------------------------------------------------
@@ -726,6 +739,7 @@ COMMANDS = {"start": start, "license": show_licence, "licence": show_licence, "a
             "mod": mod_command, "verify": verify_picture,
             "styles": show_styles, "models": show_models, "reroll": reroll, "variations": variations,
             "upscale": upscale, "report": report, "appeal": appeal, "unlink": unlink, "settings": chat_settings,
+            "prefs": preferences,
             "modhistory": show_member_history, "cartoon": cartoon, "restore": restore}
 
 

@@ -261,6 +261,19 @@ class ChatSettingRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class MemberPreferenceRow(Base):
+    """A member's own defaults for /imagine (style, sampler, size, steps, negative), set with /prefs. Keyed by the
+    user, not the platform account, so linked accounts share them."""
+
+    __tablename__ = "member_preferences"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_member_preference"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class WorkerRow(Base):
     """Which worker process serves which models, refreshed by a heartbeat: a request for a model nobody serves is
     refused at submit instead of waiting forever."""

@@ -22,6 +22,7 @@ from tests.bots.waiting import finished_unannounced
 
 ADA, BOB, MO = 11, 12, 13
 CARTOONIST = 14
+PREFERRER = 15  # a member of their own, so their defaults reach no other test's jobs
 
 
 @pytest.fixture(scope="module")
@@ -334,7 +335,7 @@ def test_someone_elses_buttons_follow_the_channels_setting(runtime: Runtime) -> 
         pressed = await fake.press(reroll, BOB, picture)
         await fake.wait_for(lambda: "This was member11's picture; the new job is charged to you." in pressed.last_text)
         await fake.wait_for(lambda: len([m for m in results(fake) if "a paper lantern" in m.content]) == 2)
-        owner_only = await fake.slash("settings", MO, moderator=True, others_buttons="owner")
+        owner_only = await fake.slash("settings", MO, moderator=True, setting="others_buttons", value="owner")
         await fake.wait_for(lambda: "others_buttons is now owner" in owner_only.last_text)
         shown = await fake.slash("settings", MO, moderator=True)
         await fake.wait_for(lambda: "others_buttons: owner" in shown.last_text)
@@ -344,8 +345,37 @@ def test_someone_elses_buttons_follow_the_channels_setting(runtime: Runtime) -> 
         assert _jobs(runtime) == before  # nothing written, nothing charged
         own = await fake.press(upscale, ADA, picture)  # the owner still may
         await fake.wait_for(lambda: "accepted" in own.last_text and "This was" not in own.last_text)
-        back = await fake.slash("settings", MO, moderator=True, others_buttons="anyone")
+        back = await fake.slash("settings", MO, moderator=True, setting="others_buttons", value="anyone")
         await fake.wait_for(lambda: "others_buttons is now anyone" in back.last_text)
+
+    run(runtime, scenario)
+
+
+def test_a_channels_limit_refuses_in_one_sentence_and_a_members_default_style_is_used(runtime: Runtime) -> None:
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, PREFERRER)
+        refused = await fake.slash("settings", PREFERRER, setting="max_steps", value="10")  # a member: no
+        await fake.wait_for(lambda: "Only moderators" in refused.last_text)
+        limited = await fake.slash("settings", MO, moderator=True, setting="max_steps", value="10")
+        await fake.wait_for(lambda: "This chat's max_steps is now 10." in limited.last_text)
+        try:
+            before = _jobs(runtime)
+            asked = await fake.slash("imagine", PREFERRER, prompt="a fox", steps=30)
+            await fake.wait_for(lambda: asked.last_text)
+            assert asked.last_text == ("This chat allows at most 10 steps, and you asked for 30; nothing was "
+                                       "queued.")
+            assert _jobs(runtime) == before
+            chosen = await fake.slash("prefs", PREFERRER, setting="style", value="ink")
+            await fake.wait_for(lambda: "Your default style is now ink" in chosen.last_text)
+            made = await fake.slash("imagine", PREFERRER, prompt="a fox in the reeds")
+            await fake.wait_for(lambda: "accepted" in made.last_text)
+            (picture,) = await fake.wait_for(lambda: [m for m in results(fake) if "a fox in the reeds" in m.content])
+            assert "Chinese ink wash painting" in picture.content  # the style's words, in what the member sees
+            job = runtime.repo.get_job(made.last_text.split()[1])
+            assert job is not None and (job.spec.style, job.steps) == ("ink", 8)
+        finally:
+            back = await fake.slash("settings", MO, moderator=True, setting="max_steps", value="off")
+            await fake.wait_for(lambda: "no longer set" in back.last_text)
 
     run(runtime, scenario)
 

@@ -21,6 +21,7 @@ from tests.bots.waiting import finished_unannounced
 
 ADA, BOB, MO, ZHANG = 21, 22, 23, 24
 CARTOONIST = 25
+PREFERRER = 26  # a member of their own, so their defaults reach no other test's jobs
 MOD_CHAT = -1001
 
 
@@ -509,6 +510,37 @@ def test_someone_elses_buttons_follow_the_groups_setting(runtime: Runtime) -> No
         assert jobs(runtime) == before  # refused before anything was written or charged
         fake.press(ADA, reroll, photo)  # the owner still may
         await fake.wait_for(lambda: len([p for p in fake.photos(group) if "a paper boat" in p.text]) == 3)
+
+    run(runtime, scenario)
+
+
+def test_a_groups_limit_refuses_in_one_sentence_and_a_members_default_style_is_used(runtime: Runtime) -> None:
+    group = -4005
+
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, PREFERRER)
+        fake.say(PREFERRER, "/settings max_steps 10", chat_id=group)  # a member: no
+        await fake.wait_for(lambda: any("Only this chat's admins" in x for x in fake.texts(group)))
+        fake.admins.add(ADA)
+        try:
+            fake.say(ADA, "/settings max_steps 10", chat_id=group)
+            await fake.wait_for(lambda: any("This chat's max_steps is now 10." in x for x in fake.texts(group)))
+        finally:
+            fake.admins.discard(ADA)
+        before = jobs(runtime)
+        fake.say(PREFERRER, "/imagine@muralist_bot a fox --steps 30", chat_id=group)
+        await fake.wait_for(lambda: "This chat allows at most 10 steps, and you asked for 30; nothing was queued."
+                            in fake.texts(group))
+        assert jobs(runtime) == before
+        fake.say(PREFERRER, "/prefs style ink", chat_id=group)
+        await fake.wait_for(lambda: any("Your default style is now ink" in x for x in fake.texts(group)))
+        fake.say(PREFERRER, "/imagine@muralist_bot a fox in the reeds", chat_id=group)
+        (photo,) = await fake.wait_for(lambda: [p for p in fake.photos(group) if "a fox in the reeds" in p.text])
+        assert "Chinese ink wash painting" in photo.text  # the style's words, in what the member sees
+        (job,) = runtime.app.history(Requester(PLATFORM, str(PREFERRER)), 5)
+        assert (job.spec.style, job.steps) == ("ink", 8)
+        fake.say(PREFERRER, "/prefs", chat_id=group)
+        await fake.wait_for(lambda: any("style: ink" in x and "sampler: —" in x for x in fake.texts(group)))
 
     run(runtime, scenario)
 
