@@ -100,6 +100,13 @@ def test_a_worker_without_an_adapter_fails_a_styled_job_with_the_reason(miniatur
         miniature(spec(style_image=references[0], style_strength=0.6))
 
 
+def test_the_setting_miniature_builds_the_adapter_for_the_miniature_model(models_dir: Path,
+                                                                         references: tuple[str, str]) -> None:
+    built = TextToImage.load("miniature", models_dir, ip_adapter="miniature")
+    assert "IP-Adapter" in built(spec(style_image=references[0], style_strength=0.5)).method
+    assert any(models_dir.glob("*-ip-adapter/models/ip-adapter_sd15.safetensors"))
+
+
 def test_a_folder_without_ip_adapter_weights_stops_the_worker_at_start(models_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(ModelLoadError, match="MURALIST_IP_ADAPTER"):
         TextToImage.load("miniature", models_dir, ip_adapter=str(tmp_path))
