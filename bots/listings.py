@@ -8,7 +8,7 @@ from core.catalogue import text
 
 
 def help_text(lang: str) -> str:
-    return f"{text('help', lang)}\n{text('help_more', lang)}\n{text('help_cartoon', lang)}"
+    return "\n".join(text(code, lang) for code in ("help", "help_more", "help_cartoon", "help_style"))
 
 
 def styles_text(app: Muralist, lang: str) -> str:

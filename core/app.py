@@ -112,12 +112,13 @@ class Muralist:
     def __init__(self, service: GenerationService, moderation: Moderation, chat_settings: ChatSettings,
                  waiter: JobWaiter, verifier: Verifier, transcriber: Transcriber | None = None,
                  web_links: WebLinks | None = None, faces_configured: bool = False,
-                 preferences: MemberPreferences | None = None) -> None:
+                 preferences: MemberPreferences | None = None, style_configured: bool = False) -> None:
         self._service = service
         self._verifier = verifier
         self._transcriber = transcriber or Transcriber()  # loads its model on first use only
         self._web_links = web_links
         self._faces_configured = faces_configured  # MURALIST_FACE_RESTORER is set (its workers load the model)
+        self._style_configured = style_configured  # MURALIST_IP_ADAPTER is set (its workers load the adapter)
         self._moderation = moderation
         self._chat_settings = chat_settings
         self._waiter = waiter
@@ -141,7 +142,10 @@ class Muralist:
     @_busy_when_storage_is_down
     def imagine(self, who: Requester, params: GenerationParams, model: str | None = None) -> Outcome:
         """A member's /imagine: what they left out comes from their own defaults (/prefs), then the chat's
-        (/settings); the chat's limits hold either way (core/chat_policy.py)."""
+        (/settings); the chat's limits hold either way (core/chat_policy.py). A style reference (``--style-image``)
+        where no IP-Adapter is configured is refused first, with one sentence: nothing is stored, queued or charged."""
+        if params.style_image is not None and not self._style_configured:
+            return Rejected("style_unconfigured")
         chat = self._settings.chat(who)
         limits = limits_of(chat)
         params, defaulted = fill_defaults(params, self._settings.mine(who), chat, limits)
@@ -153,6 +157,11 @@ class Muralist:
         it starts from says what it is — but the chat's limits all the same."""
         return self._service.submit(GenerationRequest(who, params, model, self._nsfw(who), who.tiers,
                                                       self._settings.limits(who)))
+
+    def style_available(self) -> bool:
+        """Whether ``--style-image`` can run here (the operator configured IP-Adapter weights): adapters ask before
+        downloading a reference picture that could never be used."""
+        return self._style_configured
 
     def upload(self, data: bytes) -> str | Rejected:
         """Keep a picture a member sent; the upload id goes into ``GenerationParams.image``."""
@@ -207,8 +216,10 @@ class Muralist:
             "width": spec.width, "height": spec.height, "sampler": spec.sampler, "style": spec.style or "—",
             "strength_code": ("info_strength", {"strength": f"{spec.strength:g}"}) if spec.strength is not None
             else None,
+            "style_image_code": ("info_style_image", {"strength": f"{spec.style_strength:g}"})
+            if spec.style_image is not None and spec.style_strength is not None else None,
             "command": imagine_line(spec, job.model, seed, count),
-            "input_code": ("info_input", {}) if spec.image is not None else None})
+            "input_code": ("info_input", {}) if spec.image is not None or spec.style_image is not None else None})
 
     @_busy_when_storage_is_down
     def edit_prompt(self, who: Requester, job_id: str) -> Reply:
@@ -232,6 +243,8 @@ class Muralist:
             return Rejected("edit_txt2img_only")
         if not prompt.strip():
             return Rejected("edit_empty")
+        if self._needs_style(job):
+            return Rejected("style_unconfigured")
         params = replace(job.spec.as_request(seed=job.seed), prompt=prompt.strip())
         return self._for_someone_elses(who, job.id, lambda: self._submit(who, params, job.model))
 
@@ -267,6 +280,8 @@ class Muralist:
     @_busy_when_storage_is_down
     def reroll(self, who: Requester, job_id: str) -> Outcome:
         """Same prompt and settings, a new seed, through every gate again."""
+        if self._needs_style(self._service.repo.get_job(job_id[:16])):
+            return Rejected("style_unconfigured")
         return self._for_someone_elses(who, job_id, lambda: self._service.reroll(
             job_id, who, nsfw_allowed=self._nsfw(who), tiers=who.tiers, limits=self._settings.limits(who)))
 
@@ -540,6 +555,10 @@ class Muralist:
         return self._settings.change_mine(who, name, value)
 
     # --- helpers --------------------------------------------------------------------------------------------------
+
+    def _needs_style(self, job: Job | None) -> bool:
+        """A job made with a style reference, asked for again where style references are no longer set up."""
+        return job is not None and job.spec.style_image is not None and not self._style_configured
 
     def _nsfw(self, who: Requester) -> bool:
         """An NSFW context: the platform marks the channel, or the chat's admins switched it on (/nsfw on)."""

@@ -532,6 +532,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "/cartoon 任务[:N]（或附上说明 /cartoon 的图片）— 把图片变成卡通图像\n"
               "/restore 任务[:N]（或附上说明 /restore 的图片）— 修复图片中的人脸",
     },
+    # --- style from a reference picture (IP-Adapter) ---------------------------------------------------------------
+    "style_unconfigured": {
+        "en": "Style reference pictures are not set up here (the operator has not configured IP-Adapter weights); "
+              "nothing was queued or charged.",
+        "zh": "这里没有设置风格参考图片功能（运营者没有配置 IP-Adapter 权重）；没有排队，也没有扣除配额。",
+    },
+    "style_image_which": {
+        "en": "Say which picture gives the style: --style-image JOB[:N], or send the picture with the caption "
+              "/imagine … --style-image, or reply to a picture with it.",
+        "zh": "请说明哪张图片提供风格：--style-image 任务[:N]，或发送图片并附上说明 /imagine … --style-image，"
+              "或用它回复一张图片。",
+    },
+    "info_style_image": {
+        "en": ", style from a reference picture (strength {strength})",
+        "zh": "，风格取自参考图片（强度 {strength}）",
+    },
+    "help_style": {
+        "en": "/imagine <description> --style-image JOB[:N] [--style-strength 0.6] — the style of a reference picture "
+              "(or attach the picture, or reply to one, with a bare --style-image)",
+        "zh": "/imagine <描述> --style-image 任务[:N] [--style-strength 0.6] — 采用参考图片的风格"
+              "（或附上图片、或回复一张图片，只写 --style-image）",
+    },
     # --- result buttons: 📋 info, 🖋 edit and run again, ❌ delete my picture ----------------------------------------
     "button_info": {"en": "📋 Info", "zh": "📋 参数"},
     "button_edit": {"en": "🖋 Edit", "zh": "🖋 改写"},
@@ -539,11 +561,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "button_delete_short": {"en": "❌{number}", "zh": "❌{number}"},
     "picture_info": {
         "en": "Job {job_id} ({kind}, model {model})\nPrompt: {prompt}\nNegative: {negative}\nSeed: {seeds}\n"
-              "Steps {steps}, CFG {cfg}, size {width}x{height}, sampler {sampler}, style {style}{strength_text}\n"
-              "To make it again: {command}{input_text}",
+              "Steps {steps}, CFG {cfg}, size {width}x{height}, sampler {sampler}, style {style}{strength_text}"
+              "{style_image_text}\nTo make it again: {command}{input_text}",
         "zh": "任务 {job_id}（{kind}，模型 {model}）\n提示词：{prompt}\n反向提示词：{negative}\n种子：{seeds}\n"
-              "步数 {steps}，CFG {cfg}，尺寸 {width}x{height}，采样器 {sampler}，风格 {style}{strength_text}\n"
-              "再次生成：{command}{input_text}",
+              "步数 {steps}，CFG {cfg}，尺寸 {width}x{height}，采样器 {sampler}，风格 {style}{strength_text}"
+              "{style_image_text}\n再次生成：{command}{input_text}",
     },
     "info_strength": {"en": ", strength {strength}", "zh": "，强度 {strength}"},
     "info_input": {

@@ -197,8 +197,9 @@ def result_buttons(job: Job, pictures: tuple[ResultPicture, ...]) -> tuple[Resul
 
 
 def method_used(job: Job) -> str | None:
-    """For upscaling, inpainting and face restoration, which method ran (the worker wrote it into the metadata)."""
-    if job.kind not in ("upscale", "inpaint", "restore"):
+    """For upscaling, inpainting, face restoration and a style reference, which method ran (the worker wrote it into
+    the metadata)."""
+    if job.kind not in ("upscale", "inpaint", "restore") and job.spec.style_image is None:
         return None
     from PIL import Image
 

@@ -149,7 +149,7 @@ def _runner(settings: Settings, repo: SqlJobRepository, bus: EventBus, worker: s
             loaded = TextToImage.load(specs[name].source, settings.models_dir, settings.device,
                                       default_pipeline_threads(settings), low_memory=settings.low_memory,
                                       inpaint_source=settings.inpaint_model, upscaler_source=settings.upscaler,
-                                      face_restorer=settings.face_restorer)
+                                      face_restorer=settings.face_restorer, ip_adapter=settings.ip_adapter)
             pipelines[name] = BatchingPipeline(loaded, settings.batch_max, settings.batch_wait_ms / 1000) \
                 if settings.batch_max > 1 else loaded
     except ModelLoadError as exc:
@@ -236,7 +236,8 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
         max_prompt_chars=settings.max_prompt_chars)
     app = Muralist(service, moderation, ChatSettings(sessions), JobWaiter(repo, bus),
                    Verifier(repo, moderation.records, SystemClock()), web_links=_console(settings, engine),
-                   faces_configured=settings.face_restorer is not None)
+                   faces_configured=settings.face_restorer is not None,
+                   style_configured=settings.ip_adapter is not None)
     runtime = Runtime(settings, app, bus, spec, engine, repo, celery)
     if settings.embedded if embedded_worker is None else embedded_worker:
         try:

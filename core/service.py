@@ -134,7 +134,7 @@ class GenerationService:
         if self.served is not None and not self.served(model.name):
             return Rejected("model", {"message": "model_unserved", "model": model.name})
         request_params, input_size = request.params, None
-        if request_params.image is not None:
+        if request_params.image is not None or request_params.style_image is not None:
             try:
                 request_params, input_size = self.inputs_for(requester).resolve(request_params)
             except InputRefused as exc:

@@ -36,6 +36,9 @@ Commands:
            [--image PATH|JOB [--strength 0.6] [--box x,y,w,h | --mask PATH]]
                            make pictures; each is printed as the path of a PNG file
                            (--image: image-to-image; --box or --mask: repaint that part, white in the mask)
+  /imagine <prompt> --style-image PATH|JOB [--style-strength 0.6] [flags]
+                           the style of a reference picture, the content of the prompt
+                           (IP-Adapter; needs the operator's weights)
   /imagine --voice PATH [flags]
                            the prompt is what an audio file (at most 60 s) says
   /reroll JOB              the same prompt again with a new seed

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -29,30 +30,41 @@ MAX_UPLOAD = 20 * 1024 * 1024
                        steps="Denoising steps", seed="Seed for a repeatable picture", count="Pictures (1-4)",
                        cfg="Guidance scale", image="A picture to start from (image-to-image)",
                        strength="How far from the picture to go, 0.05-1", model="Which model (default: the first)",
-                       style="A style preset (see /styles)", sampler="The scheduler that denoises")
+                       style="A style preset (see /styles)", sampler="The scheduler that denoises",
+                       style_image="A picture whose style to take (IP-Adapter)",
+                       style_strength="How much of its style, 0.05-1 (default 0.6)")
 @app_commands.choices(sampler=[app_commands.Choice(name=name, value=name) for name in SAMPLERS])
 async def imagine(interaction: discord.Interaction[Any], prompt: str, negative: str | None = None,
                   size: str | None = None, steps: int | None = None, seed: int | None = None,
                   count: int | None = None, cfg: float | None = None, image: discord.Attachment | None = None,
                   strength: float | None = None, model: str | None = None, style: str | None = None,
-                  sampler: app_commands.Choice[str] | None = None) -> None:
+                  sampler: app_commands.Choice[str] | None = None, style_image: discord.Attachment | None = None,
+                  style_strength: float | None = None) -> None:
     # Defer first: Discord drops interactions not answered within 3 seconds, and the gates touch the database.
     await interaction.response.defer(ephemeral=True, thinking=True)
     deps, member = deps_of(interaction), who(interaction)
     options: dict[str, object] = {"prompt": prompt, "negative": negative, "size": size, "steps": steps,
                                   "seed": seed, "count": count, "cfg": cfg, "strength": strength, "model": model,
-                                  "style": style, "sampler": sampler.value if sampler else None}
-    if image is not None:
-        upload_id, refusal = await upload_attachment(image, member.language, deps.app.upload)
-        if upload_id is None:
-            await interaction.edit_original_response(content=refusal)
-            return
-        options["image"] = upload_id
+                                  "style": style, "sampler": sampler.value if sampler else None,
+                                  "style_strength": style_strength}
     try:
         params, model_name = imagine_params(options)
-    except InvalidParams as exc:
+    except InvalidParams as exc:  # before any download: a typo should not cost a 20 MB transfer
         await interaction.edit_original_response(content=str(exc))
         return
+    if (style_image is not None or params.style_image is not None) and not deps.app.style_available():
+        await interaction.edit_original_response(content=text("style_unconfigured", member.language))
+        return
+    uploads: dict[str, str] = {}  # an attachment option wins over the same flag typed in the prompt
+    for attachment, field in ((image, "image"), (style_image, "style_image")):
+        if attachment is not None:
+            upload_id, refusal = await upload_attachment(attachment, member.language, deps.app.upload)
+            if upload_id is None:
+                await interaction.edit_original_response(content=refusal)
+                return
+            uploads[field] = upload_id
+    params = replace(params, image=uploads.get("image", params.image),
+                     style_image=uploads.get("style_image", params.style_image))
     outcome = await asyncio.to_thread(deps.app.imagine, member, params, model_name)
     if isinstance(outcome, Accepted):
         deps.track(outcome, interaction.channel_id)

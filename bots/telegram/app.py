@@ -221,12 +221,23 @@ async def show_history(update: Update, context: MuralistContext) -> None:
 
 
 async def imagine(update: Update, context: MuralistContext) -> None:
-    assert update.effective_message is not None
+    """``/imagine …``; with a bare ``--style-image`` in reply to a picture, that picture gives the style."""
+    message = update.effective_message
+    assert message is not None
     try:
-        params, model = imagine_params(update.effective_message.text or "")
+        params, model = imagine_params(message.text or "")
     except InvalidParams as exc:
         await _say(update, Rejected("params", {"detail": str(exc)}))
         return
+    if params.style_image is not None and not context.deps.app.style_available():
+        await _say(update, Rejected("style_unconfigured"))  # before any download: it could never be used
+        return
+    if params.style_image == "" and _has_picture(message.reply_to_message):
+        assert message.reply_to_message is not None
+        reference = await _uploaded_picture(update, context, message.reply_to_message)
+        if reference is None:
+            return
+        params = replace(params, style_image=reference)
     await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model))
 
 
@@ -472,15 +483,27 @@ async def imagine_from_picture(update: Update, context: MuralistContext) -> None
     except InvalidParams as exc:  # before the download: a typo should not cost a 20 MB transfer
         await _say(update, Rejected("params", {"detail": str(exc)}))
         return
+    if params.style_image is not None and not context.deps.app.style_available():
+        await _say(update, Rejected("style_unconfigured"))
+        return
+    upload = await _uploaded_picture(update, context, message)
+    if upload is None:
+        return
+    # A bare --style-image makes the photo the style reference; otherwise it is the picture to start from.
+    params = replace(params, style_image=upload) if params.style_image == "" else replace(params, image=upload)
+    await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model))
+
+
+async def _uploaded_picture(update: Update, context: MuralistContext, message: Message) -> str | None:
+    """The upload id of the picture in ``message``, or None once the member has been told why not."""
     data = await _download_picture(update, context, message)
     if data is None:
-        return
+        return None
     upload = await asyncio.to_thread(context.deps.app.upload, data)
     if isinstance(upload, Rejected):
         await _say(update, upload)
-        return
-    params = replace(params, image=upload)
-    await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model))
+        return None
+    return upload
 
 
 async def preset_from_picture(update: Update, context: MuralistContext) -> None:

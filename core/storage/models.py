@@ -121,6 +121,8 @@ class JobRow(Base):
     mask_path: Mapped[str | None] = mapped_column(Text)  # or a mask picture: white is repainted
     strength: Mapped[float | None] = mapped_column(Float)
     upscale_factor: Mapped[int | None] = mapped_column(Integer)
+    style_image_path: Mapped[str | None] = mapped_column(Text)  # the (EXIF-free) style reference (IP-Adapter)
+    style_strength: Mapped[float | None] = mapped_column(Float)  # its IP-Adapter scale
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker: Mapped[str | None] = mapped_column(String(200))  # the worker process that holds a running job
     enqueued_at: Mapped[datetime | None]  # when the job was last handed to the broker (the reconciler's clock)
