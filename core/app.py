@@ -317,7 +317,7 @@ class Muralist:
 
     def deliveries(self, platform: str, claimed_by: str) -> DeliveryTemplate:
         return DeliveryTemplate(self._service.repo, self._moderation.records, self._chat_settings, self._service.clock,
-                                platform, claimed_by)
+                                platform, claimed_by, faces=self._faces_configured)
 
     # --- voice ----------------------------------------------------------------------------------------------------
 

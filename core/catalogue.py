@@ -460,6 +460,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "button_edit": {"en": "🖋 Edit", "zh": "🖋 改写"},
     "button_delete": {"en": "❌ Delete", "zh": "❌ 删除"},
     "button_delete_short": {"en": "❌{number}", "zh": "❌{number}"},
+    # Fix faces: /restore of one picture, offered only where the operator configured a face model
+    "button_restore": {"en": "🙂 Fix faces", "zh": "🙂 修复人脸"},
+    "button_restore_short": {"en": "Faces {number}", "zh": "修脸{number}"},
     "picture_info": {
         "en": "Job {job_id} ({kind}, model {model})\nPrompt: {prompt}\nNegative: {negative}\nSeed: {seeds}\n"
               "Steps {steps}, CFG {cfg}, size {width}x{height}, sampler {sampler}, style {style}{strength_text}\n"

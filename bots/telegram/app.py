@@ -580,8 +580,8 @@ async def press_accept(update: Update, context: MuralistContext) -> None:
 
 
 async def press_result_button(update: Update, context: MuralistContext) -> None:
-    """Reroll, Variations, Upscale, Report and Info under a result: core's one dispatcher decides, with the presser's
-    tiers and this chat's NSFW setting, charged to the presser."""
+    """Reroll, Variations, Upscale, Fix faces, Report and Info under a result: core's one dispatcher decides, with
+    the presser's tiers and this chat's NSFW setting, charged to the presser."""
     query, deps, lang = update.callback_query, context.deps, _lang(update)
     assert query is not None and context.matches
     action, job_id, idx = pressed(context.matches[0])

@@ -523,6 +523,7 @@ def test_info_is_private_edit_opens_a_form_and_delete_is_for_the_author_or_a_mod
         rows = [[c["label"] for c in row["components"]] for row in public.components]
         assert rows[0] == ["Reroll", "🖋 Edit", "📋 Info"] and rows[-1] == ["❌1", "❌2"]
         assert len(rows) == 5 and all(len(row) <= 5 for row in rows)  # Discord's limits
+        assert not any(c.startswith("muralist:restore:") for c in public.custom_ids)  # no face model configured
 
         info = await fake.press(f"muralist:info:{job_id}", BOB, public)
         await fake.wait_for(lambda: "Seed: 1: 31, 2: 32" in info.last_text)
@@ -556,3 +557,45 @@ def test_info_is_private_edit_opens_a_form_and_delete_is_for_the_author_or_a_mod
         await fake.wait_for(lambda: "is deleted" in moderated.last_text and public.deleted)
 
     run(runtime, scenario)
+
+
+# --- Fix faces: the operator's face model over one picture, from a button under the result -------------------------
+
+
+FACER = 17  # a member of this test only
+
+
+@pytest.fixture
+def faces_runtime(tmp_path: Path, models_dir: Path):  # type: ignore[no-untyped-def]
+    """A stack whose operator configured a face model: the tiny negating ONNX with a restorer's signature."""
+    from tests.unit.test_faces import build_negating_model
+
+    model = build_negating_model(tmp_path / "restorer.onnx")
+    rt = build_runtime(Settings(data_dir=tmp_path / "data", models_dir=models_dir, face_restorer=model,
+                                rate_limit_jobs=1000, max_queued_jobs_per_user=50))
+    yield rt
+    rt.close()
+
+
+def test_fix_faces_under_a_result_restores_that_picture_charged_like_upscale(faces_runtime: Runtime) -> None:
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, FACER)
+        made = await fake.slash("imagine", FACER, prompt="two portraits", seed=3, count=2)
+        await fake.wait_for(lambda: "accepted" in made.last_text)
+        (public,) = await fake.wait_for(lambda: [m for m in results(fake) if "two portraits" in m.content], 180)
+        job_id = public.content.split("job ")[-1].split()[0]
+        rows = [[c["label"] for c in row["components"]] for row in public.components]
+        # Five actions per picture do not fit one row per action: one row per picture instead.
+        assert rows == [["Reroll", "🖋 Edit", "📋 Info"], ["U1", "V1", "Faces 1", "Report 1", "❌1"],
+                        ["U2", "V2", "Faces 2", "Report 2", "❌2"]]
+        pressed = await fake.press(f"muralist:restore:{job_id}:1", FACER, public)
+        await fake.wait_for(lambda: "accepted" in pressed.last_text)
+        (fixed,) = await fake.wait_for(lambda: [m for m in results(fake) if "face restorer" in m.content], 180)
+        assert f"<@{FACER}>" in fixed.content and "Made with face restorer (no face found)." in fixed.content
+        assert fixed.files[0][0].endswith("-1.png")
+        assert not any(c.startswith("muralist:restore:") for c in fixed.custom_ids)  # not restored twice
+        assert any(c.startswith("muralist:upscale:") for c in fixed.custom_ids)
+        quota = await fake.slash("quota", FACER)
+        await fake.wait_for(lambda: "Used 3 of 25" in quota.last_text)  # two pictures, then one fixed
+
+    run(faces_runtime, scenario)
