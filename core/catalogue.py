@@ -284,6 +284,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "I heard no words in that recording.",
         "zh": "这段录音里没有听到任何文字。",
     },
+    "voice_english_only": {
+        "en": " (The speech model here understands English only, so I listened for English.)",
+        "zh": "（这里的语音模型只能识别英语，所以我是按英语来听的。）",
+    },
+    "voice_unavailable": {
+        "en": "Voice prompts are not available here right now; the operator has been told. Type /imagine instead.",
+        "zh": "这里暂时不能使用语音提示；已通知运营者。请改用文字输入 /imagine。",
+    },
     # --- moderation web console ---------------------------------------------------------------------------------
     "web_link": {
         "en": "Sign in to the moderation console within {minutes} minutes, once: {url}",

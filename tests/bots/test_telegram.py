@@ -394,9 +394,9 @@ def test_a_voice_note_is_heard_then_made_like_a_typed_prompt(runtime: Runtime) -
         await accept(fake, ZHANG)
         fake.send_voice(ZHANG, note, duration=3)
         (heard,) = await fake.wait_for(lambda: [t for t in fake.texts(ZHANG) if t.startswith("I heard: ")], 120)
-        assert "lighthouse" in heard.lower(), heard
+        assert "lighthouse" in heard.lower().replace(" ", ""), heard  # espeak-ng 1.51: "light house"
         (photo,) = await fake.wait_for(lambda: fake.photos(ZHANG), 120)
-        assert "lighthouse" in photo.text.lower()  # the caption repeats the prompt: the words that were heard
+        assert heard.removeprefix("I heard: ") in photo.text  # the caption repeats the prompt: the words heard
         before = jobs(runtime)
         fake.send_voice(ZHANG, note, duration=75)  # refused on the stated length, before any download
         await fake.wait_for(lambda: "Voice messages up to 60 seconds, please." in fake.texts(ZHANG))
