@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -15,10 +16,11 @@ from discord import app_commands
 from bots.discord.buttons import AcceptButton, rendered
 from bots.discord.deps import deps_of, is_moderator, say, who
 from bots.discord.translate import PLATFORM, imagine_params, requester
+from bots.discord.voice import hear, said
 from bots.downloads import TooLarge, read_at_most
 from core.catalogue import render, text
 from core.chat_settings import MOD_CHANNEL
-from core.domain import Accepted, Rejected
+from core.domain import Accepted, Notice, Rejected
 from core.params import SAMPLERS, InvalidParams
 
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -29,16 +31,21 @@ MAX_UPLOAD = 20 * 1024 * 1024
                        steps="Denoising steps", seed="Seed for a repeatable picture", count="Pictures (1-4)",
                        cfg="Guidance scale", image="A picture to start from (image-to-image)",
                        strength="How far from the picture to go, 0.05-1", model="Which model (default: the first)",
-                       style="A style preset (see /styles)", sampler="The scheduler that denoises")
+                       style="A style preset (see /styles)", sampler="The scheduler that denoises",
+                       voice="Say the prompt: a recording (OGG, MP3, WAV, up to 60 s) instead of typing it")
 @app_commands.choices(sampler=[app_commands.Choice(name=name, value=name) for name in SAMPLERS])
-async def imagine(interaction: discord.Interaction[Any], prompt: str, negative: str | None = None,
+async def imagine(interaction: discord.Interaction[Any], prompt: str | None = None, negative: str | None = None,
                   size: str | None = None, steps: int | None = None, seed: int | None = None,
                   count: int | None = None, cfg: float | None = None, image: discord.Attachment | None = None,
                   strength: float | None = None, model: str | None = None, style: str | None = None,
-                  sampler: app_commands.Choice[str] | None = None) -> None:
+                  sampler: app_commands.Choice[str] | None = None, voice: discord.Attachment | None = None) -> None:
     # Defer first: Discord drops interactions not answered within 3 seconds, and the gates touch the database.
     await interaction.response.defer(ephemeral=True, thinking=True)
     deps, member = deps_of(interaction), who(interaction)
+    if voice is not None:
+        # The prompt is what was said. Flags typed in the prompt box still apply: they are parsed around a stand-in
+        # prompt, so nothing in the transcript is ever read as a flag (as the console's --voice).
+        prompt = f"voice {prompt or ''}"
     options: dict[str, object] = {"prompt": prompt, "negative": negative, "size": size, "steps": steps,
                                   "seed": seed, "count": count, "cfg": cfg, "strength": strength, "model": model,
                                   "style": style, "sampler": sampler.value if sampler else None}
@@ -53,10 +60,19 @@ async def imagine(interaction: discord.Interaction[Any], prompt: str, negative: 
     except InvalidParams as exc:
         await interaction.edit_original_response(content=str(exc))
         return
+    heard_line = ""
+    if voice is not None:
+        heard = await hear(deps, member, voice)
+        if not isinstance(heard, Notice):
+            await interaction.edit_original_response(content=said(heard, member.language))
+            return
+        heard_line = render(heard, member.language)[:1000] + "\n"
+        await interaction.edit_original_response(content=heard_line)  # what was heard, before anything is made
+        params = replace(params, prompt=str(heard.values["text"]))
     outcome = await asyncio.to_thread(deps.app.imagine, member, params, model_name)
     if isinstance(outcome, Accepted):
         deps.track(outcome, interaction.channel_id)
-    await interaction.edit_original_response(content=rendered(outcome, member.language))
+    await interaction.edit_original_response(content=heard_line + rendered(outcome, member.language))
 
 
 @imagine.autocomplete("style")

@@ -599,3 +599,58 @@ def test_fix_faces_under_a_result_restores_that_picture_charged_like_upscale(fac
         await fake.wait_for(lambda: "Used 3 of 25" in quota.last_text)  # two pictures, then one fixed
 
     run(faces_runtime, scenario)
+
+
+# --- voice: a recording on /imagine, or a voice message in a direct message -----------------------------------------
+
+
+SPEAKER, LI = 18, 19  # members of this test only
+
+
+def test_a_recording_on_imagine_or_a_voice_message_in_a_dm_is_heard_then_made(fresh_runtime: Runtime) -> None:
+    from tests.speech import as_voice_note, spoken_wav
+
+    wav = spoken_wav("a lighthouse on a cliff at sunset")
+    note = as_voice_note(wav)  # Opus in Ogg, as Discord's record button makes it
+
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, SPEAKER)
+        # The voice option, with a flag typed in the prompt box: the flag applies, the words are what was said.
+        asked = await fake.slash("imagine", SPEAKER, prompt="--seed 5", voice=("attachment", wav, None, "prompt.wav"))
+        await fake.wait_for(lambda: "accepted" in asked.last_text, 120)
+        heard = asked.edits[0]  # shown before the job was submitted
+        assert heard.startswith("I heard: ") and "sunset" in heard.lower(), heard
+        assert asked.last_text.startswith(heard) and "accepted" in asked.last_text
+        words = heard.removeprefix("I heard: ").strip()
+        (public,) = await fake.wait_for(lambda: [m for m in results(fake) if words in m.content], 180)
+        assert "seed 5" in public.content and f"<@{SPEAKER}>" in public.content
+
+        # A voice message sent to the bot directly: answered there, and the pictures are posted there.
+        dm = await fake.send_dm(SPEAKER, note)
+        await fake.wait_for(lambda: any("accepted" in m.content for m in fake.in_channel(dm)), 120)
+        said = [m.content for m in fake.in_channel(dm)]
+        assert said[0].startswith("I heard: ") and "sunset" in said[0].lower(), said
+        (made,) = await fake.wait_for(lambda: [m for m in fake.in_channel(dm) if m.files], 180)
+        assert f"<@{SPEAKER}>" in made.content and said[0].removeprefix("I heard: ").strip() in made.content
+        assert any(c.startswith("muralist:reroll:") for c in made.custom_ids)
+
+        # Refused on the duration Discord states; a file that is not audio is read
+        # and refused in one sentence; nothing is made.
+        before = _jobs(fresh_runtime)
+        await fake.send_dm(SPEAKER, note, voice_seconds=75)
+        await fake.wait_for(lambda: any(m.content == "Voice messages up to 60 seconds, please."
+                                        for m in fake.in_channel(dm)))
+        await fake.send_dm(SPEAKER, b"OggS but not audio", filename="memo.ogg", voice_seconds=None)
+        await fake.wait_for(lambda: any(m.content.startswith("I could not read that recording")
+                                        for m in fake.in_channel(dm)))
+        assert _jobs(fresh_runtime) == before
+
+        # A member whose Discord is in Chinese hears back in Chinese, told that the shipped model knows English only.
+        welcome = await fake.slash("accept", LI, locale="zh-CN")
+        await fake.wait_for(lambda: welcome.last_text)
+        li = await fake.send_dm(LI, note)
+        (reply,) = await fake.wait_for(lambda: [m.content for m in fake.in_channel(li)
+                                                if m.content.startswith("我听到的是：")], 120)
+        assert reply.endswith("（这里的语音模型只能识别英语，所以我是按英语来听的。）") and "sunset" in reply.lower()
+
+    run(fresh_runtime, scenario)
