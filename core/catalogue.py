@@ -459,9 +459,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "help_cartoon": {
         "en": "/cartoon JOB[:N] (or a picture captioned /cartoon) — the picture as a cartoon\n"
-              "/restore JOB[:N] (or a picture captioned /restore) — restore the faces in a picture",
+              "/restore JOB[:N] (or a picture captioned /restore, or 🙂 Fix faces under a result) — restore the "
+              "faces in a picture, where the operator set up a face model",
         "zh": "/cartoon 任务[:N]（或附上说明 /cartoon 的图片）— 把图片变成卡通图像\n"
-              "/restore 任务[:N]（或附上说明 /restore 的图片）— 修复图片中的人脸",
+              "/restore 任务[:N]（或附上说明 /restore 的图片，或结果下方的 🙂 修复人脸）— 修复图片中的人脸"
+              "（需运营者配置人脸模型）",
+    },
+    # How each chat takes a spoken prompt (/help); the console's own help says --voice PATH.
+    "help_voice_telegram": {
+        "en": "A voice message (up to 60 s) — a spoken /imagine: I reply with what I heard, then make it",
+        "zh": "语音消息（不超过 60 秒）— 用说的 /imagine：我先回复听到的内容，再生成图片",
+    },
+    "help_voice_discord": {
+        "en": "/imagine voice:RECORDING, or a voice message sent to me directly (up to 60 s) — a spoken prompt: "
+              "I reply with what I heard, then make it",
+        "zh": "/imagine voice:录音，或直接私信给我的语音消息（不超过 60 秒）— 用说的提示词：我先回复听到的内容，再生成图片",
     },
     # --- result buttons: 📋 info, 🖋 edit and run again, ❌ delete my picture ----------------------------------------
     "button_info": {"en": "📋 Info", "zh": "📋 参数"},

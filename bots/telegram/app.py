@@ -205,7 +205,7 @@ async def accept_licence(update: Update, context: MuralistContext) -> None:
 
 
 async def show_help(update: Update, context: MuralistContext) -> None:
-    await _reply(update, help_text(_lang(update)))
+    await _reply(update, help_text(_lang(update), "telegram"))
 
 
 async def show_quota(update: Update, context: MuralistContext) -> None:

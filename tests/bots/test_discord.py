@@ -288,7 +288,9 @@ def test_every_console_command_answers_on_discord(runtime: Runtime) -> None:
 
     async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
         await accepted(fake, BOB)
-        await answer(fake, "/styles, /models", "help")
+        helped = await answer(fake, "/styles, /models", "help")
+        assert "/imagine voice:RECORDING, or a voice message sent to me directly" in helped
+        assert "🙂 Fix faces under a result" in helped
         await answer(fake, "ink — Chinese ink wash", "styles")
         await answer(fake, "miniature — ", "models")
         typed = await fake.autocomplete("imagine", BOB, "style", "paper")  # a name or a word of its description

@@ -444,7 +444,8 @@ def test_every_console_command_answers_on_telegram(runtime: Runtime) -> None:
 
     async def scenario(fake: FakeTelegram) -> None:
         await accept(fake, BOB)
-        await answer(fake, BOB, "/help", "/styles, /models")
+        helped = await answer(fake, BOB, "/help", "/styles, /models")
+        assert "A voice message (up to 60 s)" in helped and "🙂 Fix faces under a result" in helped
         await answer(fake, BOB, "/styles", "ink — Chinese ink wash")
         await answer(fake, BOB, "/models", "miniature — ")
         await answer(fake, BOB, "/imagine a quiet harbour --seed 11", "accepted")
