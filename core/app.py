@@ -355,14 +355,15 @@ class Muralist:
 
     def deliveries(self, platform: str, claimed_by: str) -> DeliveryTemplate:
         return DeliveryTemplate(self._service.repo, self._moderation.records, self._chat_settings, self._service.clock,
-                                platform, claimed_by)
+                                platform, claimed_by, faces=self._faces_configured)
 
     # --- voice ----------------------------------------------------------------------------------------------------
 
     def hear(self, who: Requester, audio: bytes | str) -> Reply:
-        """The words of a voice note (bytes) or, for the local operator only, an audio file: ``Notice("voice_heard",
-        {"text": …})`` to show and then submit as a prompt (every gate still applies), or a refusal. Blocking
-        (seconds): async adapters run it in a thread."""
+        """The words of a voice note (bytes) or, for the local operator only, an audio file, listened for in the
+        member's language: ``Notice("voice_heard", {"text": …})`` (with a note when the model knows only English and
+        the member's language is not) to show and then submit as a prompt (every gate still applies), or a refusal.
+        Blocking (seconds): async adapters run it in a thread."""
         if isinstance(audio, str):
             if not who.local:
                 return Rejected("input_paths")
@@ -371,9 +372,12 @@ class Muralist:
             except BadImage as exc:  # the bounded reader's sentence: missing, not a regular file, too large
                 return Rejected("input", {"detail": str(exc)})
         try:
-            return Notice("voice_heard", {"text": self._transcriber.transcribe(audio)})
+            words = self._transcriber.transcribe(audio, who.language)
+            # An English-only model heard English whatever the member speaks: the reply says so, in their language.
+            note = who.language != "en" and self._transcriber.english_only()
         except VoiceRefused as exc:
             return Rejected(exc.code, dict(exc.values))
+        return Notice("voice_heard", {"text": words, "note_code": ("voice_english_only", {}) if note else None})
 
     # --- provenance -----------------------------------------------------------------------------------------------
 

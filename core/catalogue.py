@@ -284,6 +284,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "I heard no words in that recording.",
         "zh": "这段录音里没有听到任何文字。",
     },
+    "voice_english_only": {
+        "en": " (The speech model here understands English only, so I listened for English.)",
+        "zh": "（这里的语音模型只能识别英语，所以我是按英语来听的。）",
+    },
+    "voice_unavailable": {
+        "en": "Voice prompts are not available here right now; the operator has been told. Type /imagine instead.",
+        "zh": "这里暂时不能使用语音提示；已通知运营者。请改用文字输入 /imagine。",
+    },
     # --- moderation web console ---------------------------------------------------------------------------------
     "web_link": {
         "en": "Sign in to the moderation console within {minutes} minutes, once: {url}",
@@ -528,9 +536,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "help_cartoon": {
         "en": "/cartoon JOB[:N] (or a picture captioned /cartoon) — the picture as a cartoon\n"
-              "/restore JOB[:N] (or a picture captioned /restore) — restore the faces in a picture",
+              "/restore JOB[:N] (or a picture captioned /restore, or 🙂 Fix faces under a result) — restore the "
+              "faces in a picture, where the operator set up a face model",
         "zh": "/cartoon 任务[:N]（或附上说明 /cartoon 的图片）— 把图片变成卡通图像\n"
-              "/restore 任务[:N]（或附上说明 /restore 的图片）— 修复图片中的人脸",
+              "/restore 任务[:N]（或附上说明 /restore 的图片，或结果下方的 🙂 修复人脸）— 修复图片中的人脸"
+              "（需运营者配置人脸模型）",
+    },
+    # How each chat takes a spoken prompt (/help); the console's own help says --voice PATH.
+    "help_voice_telegram": {
+        "en": "A voice message (up to 60 s) — a spoken /imagine: I reply with what I heard, then make it",
+        "zh": "语音消息（不超过 60 秒）— 用说的 /imagine：我先回复听到的内容，再生成图片",
+    },
+    "help_voice_discord": {
+        "en": "/imagine voice:RECORDING, or a voice message sent to me directly (up to 60 s) — a spoken prompt: "
+              "I reply with what I heard, then make it",
+        "zh": "/imagine voice:录音，或直接私信给我的语音消息（不超过 60 秒）— 用说的提示词：我先回复听到的内容，再生成图片",
     },
     # --- style from a reference picture (IP-Adapter) ---------------------------------------------------------------
     "style_unconfigured": {
@@ -559,6 +579,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "button_edit": {"en": "🖋 Edit", "zh": "🖋 改写"},
     "button_delete": {"en": "❌ Delete", "zh": "❌ 删除"},
     "button_delete_short": {"en": "❌{number}", "zh": "❌{number}"},
+    # Fix faces: /restore of one picture, offered only where the operator configured a face model
+    "button_restore": {"en": "🙂 Fix faces", "zh": "🙂 修复人脸"},
+    "button_restore_short": {"en": "Faces {number}", "zh": "修脸{number}"},
     "picture_info": {
         "en": "Job {job_id} ({kind}, model {model})\nPrompt: {prompt}\nNegative: {negative}\nSeed: {seeds}\n"
               "Steps {steps}, CFG {cfg}, size {width}x{height}, sampler {sampler}, style {style}{strength_text}"

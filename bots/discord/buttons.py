@@ -20,7 +20,8 @@ LANG = "en"  # a moderators' post is read by every moderator, not only the one w
 BAN_CHOICES = {"1d": "1 day", "7d": "7 days", "30d": "30 days", "permanent": "Permanent"}
 _MEMBER_LABELS = {"reroll": ("button_reroll", ""), "upscale": ("button_upscale", "U"),
                   "variations": ("button_variations", "V"), "report": ("button_report", "Report "),
-                  "edit": ("button_edit", ""), "info": ("button_info", ""), "delete": ("button_delete", "❌")}
+                  "edit": ("button_edit", ""), "info": ("button_info", ""), "delete": ("button_delete", "❌"),
+                  "restore": ("button_restore", "Faces ")}
 # A modal's text box holds at most 4000 characters (Discord's limit); the prompt limit is checked in core.
 PROMPT_BOX_LIMIT = min(4000, MAX_PROMPT_CHARS)
 
@@ -33,7 +34,8 @@ def rendered(reply: Reply, lang: str) -> str:
 
 
 class MemberButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                   template=r"^muralist:(?P<action>reroll|variations|upscale|report|info|edit|delete):(?P<job>[a-z0-9]{1,16})"
+                   template=r"^muralist:(?P<action>reroll|variations|upscale|restore|report|info|edit|delete)"
+                            r":(?P<job>[a-z0-9]{1,16})"
                             r"(?::(?P<idx>\d{1,2}))?$"):
     def __init__(self, action: str, job_id: str, idx: int | None = None, label: str | None = None,
                  row: int | None = None) -> None:

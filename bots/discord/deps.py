@@ -23,6 +23,8 @@ class DiscordDeps:
     mod_role_ids: frozenset[int] = frozenset()
     tier_roles: dict[str, str] = field(default_factory=dict)
     delivery: DeliveryLoop | None = None
+    # Each member's Discord language as their last interaction said it (in memory): a direct message carries none.
+    languages: dict[int, str] = field(default_factory=dict)
 
     def track(self, accepted: Accepted, channel_id: int | None) -> None:
         """Show an accepted job's progress in a message of its own in the channel (the member's "accepted" answer
@@ -43,6 +45,7 @@ def who(interaction: discord.Interaction[Any]) -> Requester:
     client's language."""
     roles = [r.id for r in getattr(interaction.user, "roles", [])]
     is_nsfw = getattr(interaction.channel, "is_nsfw", None)
+    deps_of(interaction).languages[interaction.user.id] = str(interaction.locale)
     return requester(interaction.user.id, interaction.channel_id, interaction.user.display_name, interaction.id,
                      locale=str(interaction.locale), tiers=tiers_for(roles, deps_of(interaction).tier_roles),
                      nsfw_channel=bool(is_nsfw()) if callable(is_nsfw) else False, username=interaction.user.name)

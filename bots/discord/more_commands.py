@@ -27,7 +27,7 @@ async def _submitted(interaction: discord.Interaction[Any], outcome: Outcome) ->
 
 @app_commands.command(name="help", description="What this bot can do")
 async def show_help(interaction: discord.Interaction[Any]) -> None:
-    await say(interaction, help_text(who(interaction).language))
+    await say(interaction, help_text(who(interaction).language, "discord"))
 
 
 @app_commands.command(name="styles", description="The style presets for /imagine style:")

@@ -205,7 +205,7 @@ async def accept_licence(update: Update, context: MuralistContext) -> None:
 
 
 async def show_help(update: Update, context: MuralistContext) -> None:
-    await _reply(update, help_text(_lang(update)))
+    await _reply(update, help_text(_lang(update), "telegram"))
 
 
 async def show_quota(update: Update, context: MuralistContext) -> None:
@@ -616,8 +616,8 @@ async def press_accept(update: Update, context: MuralistContext) -> None:
 
 
 async def press_result_button(update: Update, context: MuralistContext) -> None:
-    """Reroll, Variations, Upscale, Report and Info under a result: core's one dispatcher decides, with the presser's
-    tiers and this chat's NSFW setting, charged to the presser."""
+    """Reroll, Variations, Upscale, Fix faces, Report and Info under a result: core's one dispatcher decides, with
+    the presser's tiers and this chat's NSFW setting, charged to the presser."""
     query, deps, lang = update.callback_query, context.deps, _lang(update)
     assert query is not None and context.matches
     action, job_id, idx = pressed(context.matches[0])
