@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -597,14 +596,6 @@ def test_moderators_posts_say_who_did_what_and_change_only_their_picture(review_
         await fake.wait_for(lambda: any("Only moderators" in x for x in fake.texts(-4004)))
 
     run(runtime, scenario)
-
-
-@pytest.fixture
-def fresh_runtime(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A stack of its own: by the end of this module the shared runtime's embedded worker has been stopped."""
-    rt = build_runtime(Settings(data_dir=tmp_path, rate_limit_jobs=1000, max_queued_jobs_per_user=50))
-    yield rt
-    rt.close()
 
 
 def test_a_picture_captioned_cartoon_comes_back_as_a_cartoon(fresh_runtime: Runtime) -> None:
