@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench transcripts clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -22,16 +22,20 @@ demo: install
 	$(BIN)/muralist demo
 
 test: install
-	$(BIN)/ruff check bots core safety migrations tests
+	$(BIN)/ruff check bots core safety migrations tests scripts
 	$(BIN)/mypy bots core safety
 	$(BIN)/python -m pytest -q
 
 lint: install
-	$(BIN)/ruff check bots core safety migrations tests
+	$(BIN)/ruff check bots core safety migrations tests scripts
 	$(BIN)/mypy bots core safety
 
 bench: install
 	$(BIN)/muralist bench --quick --json bench-out/bench.json
+
+# The README's Discord and Telegram sessions: both bots against the tests' fake servers, printed as seen.
+transcripts: install
+	PYTHONPATH=. $(BIN)/python scripts/transcripts.py
 
 clean:
 	rm -rf $(VENV) muralist-data bench-out

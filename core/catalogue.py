@@ -244,6 +244,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "To start from this picture, send it again with a caption describing what to make of it.",
         "zh": "要以这张图片为基础生成，请重新发送图片并附上文字说明。",
     },
+    "album_first_picture": {
+        "en": "I used the album's picture with the caption; its other pictures are left out.",
+        "zh": "我使用了相册中带说明的那张图片；其余图片没有使用。",
+    },
     "unknown": {"en": "I do not know that command; send /help for the list.", "zh": "我不认识这个命令；发送 /help 查看命令列表。"},
     "internal_error": {
         "en": "Something went wrong on our side and was logged; please try again.",

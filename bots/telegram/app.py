@@ -473,8 +473,11 @@ async def imagine_from_picture(update: Update, context: MuralistContext) -> None
     in_group = chat is not None and chat.type != "private"
     if in_group and not caption.startswith("/imagine") and not _addressed(update, context):
         return  # a holiday photo shared in the group is not a request
+    album = message.media_group_id
+    first_of_album = album is not None and bool(caption) and context.deps.albums.caption_seen(album)
     if not caption:
-        await _reply(update, text("img2img", lang))
+        if album is None or await context.deps.albums.asks_for_caption(album):
+            await _reply(update, text("img2img", lang))
         return
     try:
         params, model = imagine_params(caption)
@@ -489,7 +492,10 @@ async def imagine_from_picture(update: Update, context: MuralistContext) -> None
         return
     # A bare --style-image makes the photo the style reference; otherwise it is the picture to start from.
     params = replace(params, style_image=upload) if params.style_image == "" else replace(params, image=upload)
-    await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model))
+    outcome = await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model)
+    await _submitted(update, context, outcome)
+    if first_of_album and isinstance(outcome, Accepted):
+        await _reply(update, text("album_first_picture", lang))
 
 
 async def preset_from_picture(update: Update, context: MuralistContext) -> None:
@@ -498,6 +504,8 @@ async def preset_from_picture(update: Update, context: MuralistContext) -> None:
     message = update.effective_message
     assert message is not None
     caption = (message.caption or "").strip()
+    if message.media_group_id is not None:  # the album's other photos are passed over (bots.telegram.albums)
+        context.deps.albums.caption_seen(message.media_group_id)
     if caption.startswith("/restore") and not context.deps.app.restore_available():
         await _say(update, Rejected("restore_unconfigured"))  # before the download: it could never be used
         return
@@ -553,6 +561,8 @@ async def verify_picture(update: Update, context: MuralistContext) -> None:
     """/verify as the caption of a picture, or as a reply to a message with one: was it made here?"""
     message = update.effective_message
     assert message is not None
+    if message.media_group_id is not None:  # the album's other photos are passed over (bots.telegram.albums)
+        context.deps.albums.caption_seen(message.media_group_id)
     target = message if _has_picture(message) else message.reply_to_message
     if target is None or not _has_picture(target):
         await _reply(update, text("verify_which", _lang(update)))

@@ -1,12 +1,14 @@
 """What the Telegram handlers and the Telegram sender share, in a module both import (so neither imports the
-other): the application facade, the bot's moderators and the delivery loop (which shows each job's progress)."""
+other): the application facade, the bot's moderators, the delivery loop (which shows each job's progress) and the albums
+seen lately."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bots.delivery_loop import DeliveryLoop
 from bots.progress_board import ProgressMessage
+from bots.telegram.albums import Albums
 from core.app import Muralist
 
 
@@ -27,6 +29,7 @@ class TelegramDeps:
     admin_ids: frozenset[int]  # the bot's moderators (MURALIST_TELEGRAM_ADMIN_IDS)
     instance: str  # this process's name on delivery claims
     delivery: DeliveryLoop | None = None  # set by build_application once the bot exists
+    albums: Albums = field(default_factory=Albums)  # media groups seen lately: one answer per album
 
     def track(self, job_id: str, progress: Progress) -> None:
         """Show this job's progress in its "accepted" message (kept in memory only: after a restart, progress

@@ -372,6 +372,22 @@ class FakeTelegram:
             message["caption"] = caption
         self._push({"message": message})
 
+    def send_album(self, uid: int, photos: list[bytes], caption: str | None) -> None:
+        """An album (a media group): one message per photo sharing a ``media_group_id``, the caption on the first,
+        as Telegram's apps send it."""
+        group = f"album{next(self.message_ids)}"
+        for i, data in enumerate(photos):
+            file_id = f"upload{next(self.message_ids)}"
+            self.files[file_id] = data
+            message: dict[str, Any] = {"message_id": next(self.message_ids), "date": int(time.time()),
+                                       "chat": {"id": uid, "type": "private"}, "from": self.user(uid),
+                                       "media_group_id": group,
+                                       "photo": [{"file_id": file_id, "file_unique_id": file_id, "width": 96,
+                                                  "height": 64, "file_size": len(data)}]}
+            if caption is not None and i == 0:
+                message["caption"] = caption
+            self._push({"message": message})
+
     def send_document(self, uid: int, data: bytes, caption: str | None, mime_type: str = "image/png") -> None:
         """A picture sent as a file (uncompressed), as members do to keep its full quality."""
         file_id = f"upload{next(self.message_ids)}"

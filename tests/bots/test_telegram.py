@@ -22,6 +22,7 @@ from tests.bots.waiting import finished_unannounced
 ADA, BOB, MO, ZHANG = 21, 22, 23, 24
 CARTOONIST = 25
 PREFERRER = 26  # a member of their own, so their defaults reach no other test's jobs
+ALBUMIST = 27
 MOD_CHAT = -1001
 
 
@@ -242,6 +243,34 @@ def test_a_photo_or_a_picture_file_with_a_caption_is_image_to_image(runtime: Run
         # A download is bounded by the bytes that arrive, not the 1 KB the file claims.
         fake.send_photo(BOB, None, "an endless castle")
         await fake.wait_for(lambda: any("larger than 20 MB" in x for x in fake.texts(BOB)))
+
+    run(runtime, scenario)
+
+
+def test_an_album_makes_one_job_from_its_captioned_picture_and_says_so_once(runtime: Runtime) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    def jpeg(size: tuple[int, int]) -> bytes:
+        buf = BytesIO()
+        Image.new("RGB", size, (30, 90, 200)).save(buf, format="JPEG")
+        return buf.getvalue()
+
+    first, other = jpeg((96, 64)), jpeg((128, 96))
+
+    async def scenario(fake: FakeTelegram) -> None:
+        await accept(fake, ALBUMIST)
+        before = jobs(runtime)
+        fake.send_album(ALBUMIST, [first, other, other], "/imagine a harbour at dawn")
+        (photo,) = await fake.wait_for(lambda: [p for p in fake.photos(ALBUMIST) if "a harbour at dawn" in p.text])
+        assert Image.open(BytesIO(photo.photos[0])).size == (96, 64)  # made from the captioned first picture
+        fake.send_album(ALBUMIST, [other, other], None)  # no caption anywhere: asked for one, once
+        await fake.wait_for(lambda: any("send it again with a caption" in x for x in fake.texts(ALBUMIST)))
+        said = fake.texts(ALBUMIST)
+        assert sum("picture with the caption; its other pictures are left out" in x for x in said) == 1
+        assert sum("send it again with a caption" in x for x in said) == 1  # the first album's photos: silence
+        assert jobs(runtime) == before + 1
 
     run(runtime, scenario)
 
