@@ -87,6 +87,7 @@ class FakeDiscord:
         self.messages: list[SentMessage] = []
         self.interactions: dict[str, Interaction] = {}
         self.commands: list[dict[str, Any]] = []
+        self.guild_locale = "en-US"  # the server's preferred locale (its community language)
         self.sockets: list[web.WebSocketResponse] = []
         self.identified = asyncio.Event()
         self.seq = 0
@@ -289,7 +290,7 @@ class FakeDiscord:
                 "guild_scheduled_events": [], "voice_states": [], "presences": [], "large": False,
                 "unavailable": False, "joined_at": now_iso(), "premium_tier": 0, "afk_timeout": 300,
                 "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
-                "mfa_level": 0, "system_channel_flags": 0, "preferred_locale": "en-US", "nsfw_level": 0,
+                "mfa_level": 0, "system_channel_flags": 0, "preferred_locale": self.guild_locale, "nsfw_level": 0,
                 "max_members": 1000, "premium_progress_bar_enabled": False}
 
     async def gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -325,7 +326,7 @@ class FakeDiscord:
                 "deaf": False, "mute": False, "flags": 0, "nick": None, "avatar": None}
 
     async def _interact(self, kind: int, data: dict[str, Any], uid: int, channel: int, moderator: bool,
-                        message: dict[str, Any] | None = None) -> Interaction:
+                        message: dict[str, Any] | None = None, locale: str = "en-US") -> Interaction:
         iid, token = next(self.ids), f"token{next(self.ids)}"
         inter = Interaction(iid, token, message_id=int(message["id"]) if message is not None else None)
         self.interactions[token] = inter
@@ -333,8 +334,9 @@ class FakeDiscord:
             "id": str(iid), "application_id": str(APP_ID), "type": kind, "token": token, "version": 1,
             "guild_id": str(GUILD_ID), "channel_id": str(channel), "channel": {**self.channel(channel),
                                                                              "guild_id": str(GUILD_ID)},
-            "member": self.member(uid, moderator), "app_permissions": str(ADMIN_PERMS), "locale": "en-US",
-            "guild_locale": "en-US", "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "member": self.member(uid, moderator), "app_permissions": str(ADMIN_PERMS), "locale": locale,
+            "guild_locale": self.guild_locale, "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)},
             "context": 0, "attachment_size_limit": 10 * 1024 * 1024, "data": data}
         if message is not None:
             payload["message"] = message
@@ -342,7 +344,7 @@ class FakeDiscord:
         return inter
 
     async def slash(self, name: str, uid: int, in_channel: int = GENERAL, moderator: bool = False,
-                    sub: str | None = None, **options: Any) -> Interaction:
+                    sub: str | None = None, locale: str = "en-US", **options: Any) -> Interaction:
         types = {bool: 5, int: 4, float: 10, str: 3}
         opts: list[dict[str, Any]] = []
         resolved: dict[str, Any] = {}
@@ -375,7 +377,7 @@ class FakeDiscord:
         data = {"id": command["id"], "name": name, "type": 1, "options": opts, "guild_id": str(GUILD_ID)}
         if resolved:
             data["resolved"] = resolved
-        return await self._interact(2, data, uid, in_channel, moderator)
+        return await self._interact(2, data, uid, in_channel, moderator, locale=locale)
 
     async def autocomplete(self, name: str, uid: int, option: str, typed: str) -> Interaction:
         """A member typing ``typed`` into an option with autocomplete; the bot answers with a callback of type 8
