@@ -770,6 +770,129 @@ MESSAGES: dict[str, dict[str, str]] = {
     "chart_allow": {"en": "allow", "zh": "放行"},
     "chart_review": {"en": "review", "zh": "待审核"},
     "chart_block": {"en": "block", "zh": "拦截"},
+    # --- issue 13: request checks (core.params, core.command_syntax): InvalidParams says one of these -----------------
+    "params_ar_shape": {"en": "--ar takes a shape like 3:2 or 16:9, at most 4:1.", "zh": "--ar 需要 3:2 或 16:9 这样的比例，最多 4:1。"},
+    "params_ar_format": {
+        "en": "--ar needs a shape like 3:2 or 16:9, not {raw!r}.",
+        "zh": "--ar 需要 3:2 或 16:9 这样的比例，而不是 {raw!r}。",
+    },
+    "params_box_format": {
+        "en": "--box needs x,y,w,h in pixels, e.g. 16,16,64,64, not {box!r}.",
+        "zh": "--box 需要以像素为单位的 x,y,w,h，例如 16,16,64,64，而不是 {box!r}。",
+    },
+    "params_box_outside": {
+        "en": "The box {box} does not fit inside the {width}x{height} picture.",
+        "zh": "区域 {box} 超出了 {width}x{height} 的图片范围。",
+    },
+    "params_prompt_control": {
+        "en": "The prompt contains a control character; remove it and try again.",
+        "zh": "提示词包含控制字符；请删除后重试。",
+    },
+    "params_negative_control": {
+        "en": "The negative prompt contains a control character; remove it and try again.",
+        "zh": "反向提示词包含控制字符；请删除后重试。",
+    },
+    "params_prompt_broken": {
+        "en": "The prompt contains broken text (not valid Unicode); retype it and try again.",
+        "zh": "提示词包含损坏的文字（不是有效的 Unicode）；请重新输入后重试。",
+    },
+    "params_negative_broken": {
+        "en": "The negative prompt contains broken text (not valid Unicode); retype it and try again.",
+        "zh": "反向提示词包含损坏的文字（不是有效的 Unicode）；请重新输入后重试。",
+    },
+    "params_style_unknown": {
+        "en": "Unknown style {style!r}; styles: {styles} (see /styles).",
+        "zh": "没有风格 {style!r}；可用风格：{styles}（见 /styles）。",
+    },
+    "params_prompt_empty": {
+        "en": "The prompt is empty: describe the picture after /imagine.",
+        "zh": "提示词是空的：请在 /imagine 后面描述图片。",
+    },
+    "params_prompt_long": {
+        "en": "The prompt is {length} characters long; the limit is {limit}.",
+        "zh": "提示词长 {length} 个字符；上限是 {limit}。",
+    },
+    "params_negative_long": {
+        "en": "The negative prompt is {length} characters long; the limit is {limit}.",
+        "zh": "反向提示词长 {length} 个字符；上限是 {limit}。",
+    },
+    "params_sampler_unknown": {
+        "en": "Unknown sampler {sampler!r}; samplers: {samplers}.",
+        "zh": "没有采样器 {sampler!r}；可用采样器：{samplers}。",
+    },
+    "params_input_unreadable": {"en": "The input picture could not be read.", "zh": "无法读取输入图片。"},
+    "params_box_needs_image": {
+        "en": "--box and --mask repaint part of a picture: give the picture with --image.",
+        "zh": "--box 和 --mask 用于重绘图片的一部分：请用 --image 指定图片。",
+    },
+    "params_box_or_mask": {"en": "Use --box or --mask, not both.", "zh": "请使用 --box 或 --mask，不要同时使用。"},
+    "params_strength": {
+        "en": "--strength (0.05 to 1) applies to an input picture given with --image.",
+        "zh": "--strength（0.05 到 1）只适用于用 --image 指定的输入图片。",
+    },
+    "params_ar_or_size": {"en": "Use --ar or --size, not both.", "zh": "请使用 --ar 或 --size，不要同时使用。"},
+    "params_width_grid": {
+        "en": "The width {side} is not a multiple of 8; try {suggestion}.",
+        "zh": "宽度 {side} 不是 8 的倍数；试试 {suggestion}。",
+    },
+    "params_height_grid": {
+        "en": "The height {side} is not a multiple of 8; try {suggestion}.",
+        "zh": "高度 {side} 不是 8 的倍数；试试 {suggestion}。",
+    },
+    "params_width_range": {
+        "en": "The width must be between {low} and {high} pixels.",
+        "zh": "宽度必须在 {low} 到 {high} 像素之间。",
+    },
+    "params_height_range": {
+        "en": "The height must be between {low} and {high} pixels.",
+        "zh": "高度必须在 {low} 到 {high} 像素之间。",
+    },
+    "params_too_many_pixels": {
+        "en": "{width}x{height} is larger than this model allows ({limit} pixels, e.g. {side}x{side}).",
+        "zh": "{width}x{height} 超出了这个模型允许的大小（{limit} 像素，例如 {side}x{side}）。",
+    },
+    "params_steps_range": {"en": "Steps must be between 1 and {limit}.", "zh": "步数必须在 1 到 {limit} 之间。"},
+    "params_cfg_range": {
+        "en": "The guidance scale (--cfg) must be between {low} and {high}.",
+        "zh": "引导系数（--cfg）必须在 {low} 到 {high} 之间。",
+    },
+    "params_count_range": {
+        "en": "The picture count must be between 1 and {limit}.",
+        "zh": "图片数量必须在 1 到 {limit} 之间。",
+    },
+    "params_seed_range": {
+        "en": "The seed must be a whole number between 0 and {limit}.",
+        "zh": "种子必须是 0 到 {limit} 之间的整数。",
+    },
+    "params_seed_whole": {"en": "The seed must be a whole number.", "zh": "种子必须是整数。"},
+    "params_no_denoising": {
+        "en": "With --strength {strength} and {steps} steps no denoising step would run; raise --steps or --strength.",
+        "zh": "--strength 为 {strength}、步数为 {steps} 时不会运行任何去噪步骤；请提高 --steps 或 --strength。",
+    },
+    "params_upscale_factor": {"en": "Upscale by 2 or 4.", "zh": "只能放大 2 倍或 4 倍。"},
+    "params_upscale_which": {
+        "en": "Say which picture to enlarge: a job id or a PNG/JPEG/WebP file.",
+        "zh": "请说明要放大哪张图片：任务编号或 PNG/JPEG/WebP 文件。",
+    },
+    "params_upscale_too_large": {
+        "en": "{width_in}x{height_in} ×{factor} would be {width}x{height}; the limit is {limit} pixels a side.",
+        "zh": "{width_in}x{height_in} 放大 {factor} 倍后是 {width}x{height}；每边上限为 {limit} 像素。",
+    },
+    "params_restore_which": {
+        "en": "Say which picture's faces to restore: a job id or a PNG/JPEG/WebP file.",
+        "zh": "请说明要修复哪张图片的人脸：任务编号或 PNG/JPEG/WebP 文件。",
+    },
+    "params_flag_int": {"en": "--{flag} needs a whole number, not {raw!r}.", "zh": "--{flag} 需要一个整数，而不是 {raw!r}。"},
+    "params_flag_number": {"en": "--{flag} needs a number, not {raw!r}.", "zh": "--{flag} 需要一个数字，而不是 {raw!r}。"},
+    "params_flag_finite": {"en": "--{flag} needs a finite number.", "zh": "--{flag} 需要一个有限的数字。"},
+    "params_size_format": {
+        "en": "--size needs WIDTHxHEIGHT, e.g. 512x512, not {raw!r}.",
+        "zh": "--size 需要 宽x高，例如 512x512，而不是 {raw!r}。",
+    },
+    "params_flag_unknown": {"en": "Unknown option --{flag}. Options: {options}.", "zh": "未知选项 --{flag}。可用选项：{options}。"},
+    "params_flag_twice": {"en": "--{flag} is given twice.", "zh": "--{flag} 重复给出了。"},
+    "params_flag_value": {"en": "--{flag} needs a value.", "zh": "--{flag} 需要一个值。"},
+    "params_which_picture": {"en": "Say which picture.", "zh": "请说明是哪张图片。"},
 }
 
 

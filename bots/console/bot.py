@@ -165,7 +165,7 @@ class ConsoleBot:
             # nothing in the transcript can ever be read as a flag.
             params, model = parse_imagine_request("voice " + _VOICE.sub(" ", rest) if voice else rest)
         except InvalidParams as exc:
-            return [str(exc)]
+            return [render(exc, self.lang)]
         if voice:
             heard = self.app.hear(self.requester, voice["path"])
             if not isinstance(heard, Notice):

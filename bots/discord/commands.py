@@ -49,7 +49,7 @@ async def imagine(interaction: discord.Interaction[Any], prompt: str, negative: 
     try:
         params, model_name = imagine_params(options)
     except InvalidParams as exc:
-        await interaction.edit_original_response(content=str(exc))
+        await interaction.edit_original_response(content=render(exc, member.language))
         return
     outcome = await asyncio.to_thread(deps.app.imagine, member, params, model_name)
     if isinstance(outcome, Accepted):

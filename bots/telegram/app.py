@@ -227,7 +227,7 @@ async def imagine(update: Update, context: MuralistContext) -> None:
     try:
         params, model = imagine_params(update.effective_message.text or "")
     except InvalidParams as exc:
-        await _say(update, Rejected("params", {"detail": str(exc)}))
+        await _say(update, Rejected("params", exc.said()))
         return
     await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model))
 
@@ -459,7 +459,7 @@ async def imagine_from_picture(update: Update, context: MuralistContext) -> None
     try:
         params, model = imagine_params(caption)
     except InvalidParams as exc:  # before the download: a typo should not cost a 20 MB transfer
-        await _say(update, Rejected("params", {"detail": str(exc)}))
+        await _say(update, Rejected("params", exc.said()))
         return
     data = await _download_picture(update, context, message)
     if data is None:

@@ -274,3 +274,41 @@ def test_command_descriptions_fit_discord_and_telegram() -> None:
     misfits = [(code, lang) for code, entry in MESSAGES.items() if code.startswith(("cmd_", "opt_", "choice_"))
                for lang in LANGUAGES if not (3 if code.startswith("cmd_") else 1) <= len(entry[lang]) <= 100]
     assert misfits == []
+
+
+def _names_a_code(first: ast.expr | None) -> bool:
+    """A code, or an f-string building one (``f"params_{side}_range"``)."""
+    if isinstance(first, ast.Constant):
+        return first.value in MESSAGES
+    return isinstance(first, ast.JoinedStr) and isinstance(first.values[0], ast.Constant) \
+        and str(first.values[0].value).startswith("params_")
+
+
+def test_every_request_check_says_a_catalogue_sentence() -> None:
+    """``raise InvalidParams("code", ...)``: what a member typed wrong is said in their language (an English
+    sentence instead of a code would still be shown, in English to everyone: this test is what notices)."""
+    raw = []
+    for path in [*sorted((ROOT / "core").rglob("*.py")), *_member_facing_sources()]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) \
+                    and _name(node.exc.func) == "InvalidParams" \
+                    and not _names_a_code(node.exc.args[0] if node.exc.args else None):
+                raw.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert raw == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_mistyped_request_is_refused_in_the_members_language(lang: str) -> None:
+    from core.catalogue import render
+    from core.command_syntax import parse_imagine_request
+    from core.domain import Rejected
+    from core.params import InvalidParams
+
+    with pytest.raises(InvalidParams) as caught:
+        parse_imagine_request("a fox --sede 3")
+    assert str(caught.value).startswith("Unknown option --sede. Options: --negative")  # logs and tools: English
+    said = render(Rejected("params", caught.value.said()), lang)
+    assert said == render(caught.value, lang) and "--sede" in said
+    assert said.startswith("未知选项 --sede" if lang == "zh" else "Unknown option --sede")
+    legacy = InvalidParams("An English sentence from before the catalogue.")  # still shown, as it is
+    assert render(legacy, lang) == "An English sentence from before the catalogue."
