@@ -7,8 +7,11 @@ from core.app import Muralist
 from core.catalogue import text
 
 
-def help_text(lang: str) -> str:
-    return f"{text('help', lang)}\n{text('help_more', lang)}\n{text('help_cartoon', lang)}"
+def help_text(lang: str, platform: str) -> str:
+    """The commands, then how this chat takes a spoken prompt (a Telegram voice note; Discord's voice option or a
+    direct voice message)."""
+    return "\n".join(text(code, lang) for code in ("help", "help_more", "help_cartoon", "help_style",
+                                                  f"help_voice_{platform}"))
 
 
 def styles_text(app: Muralist, lang: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ParamSpec, Protocol, TypeVar
 
+from core.chat_policy import ServiceLimits, fill_defaults, limits_of
 from core.chat_settings import (
     GLOBAL_SCOPE,
     MOD_CHANNEL,
@@ -41,8 +42,11 @@ from core.domain import (
 from core.inputs import JOB_REF
 from core.moderation import Moderation
 from core.moderation.refusal import Refusal
+from core.params import MAX_COUNT
+from core.preferences import MemberPreferences
 from core.retrying import is_outage
 from core.service import GenerationService
+from core.settings_desk import SettingsDesk
 from core.styles import load_styles
 from core.verification import Verifier
 from core.voice import MAX_BYTES as VOICE_MAX_BYTES
@@ -52,8 +56,7 @@ from safety.moderation import ModerationError
 
 log = logging.getLogger(__name__)
 CHAT_SETTINGS = (MOD_CHANNEL, NSFW_ALLOWED, OTHERS_BUTTONS)
-# What a chat's admins may change with /settings NAME VALUE: the name they type → (the stored key, its values).
-ADMIN_SETTINGS = {"others_buttons": (OTHERS_BUTTONS, OTHERS_BUTTONS_VALUES), "nsfw": (NSFW_ALLOWED, ("on", "off"))}
+VARIATIONS = 2  # pictures /variations makes unless the member says otherwise (or the chat allows fewer)
 
 
 @dataclass(frozen=True)
@@ -108,15 +111,22 @@ def _busy_when_storage_is_down(method: Callable[P, R]) -> Callable[P, R | Reject
 class Muralist:
     def __init__(self, service: GenerationService, moderation: Moderation, chat_settings: ChatSettings,
                  waiter: JobWaiter, verifier: Verifier, transcriber: Transcriber | None = None,
-                 web_links: WebLinks | None = None, faces_configured: bool = False) -> None:
+                 web_links: WebLinks | None = None, faces_configured: bool = False,
+                 preferences: MemberPreferences | None = None, style_configured: bool = False) -> None:
         self._service = service
         self._verifier = verifier
         self._transcriber = transcriber or Transcriber()  # loads its model on first use only
         self._web_links = web_links
         self._faces_configured = faces_configured  # MURALIST_FACE_RESTORER is set (its workers load the model)
+        self._style_configured = style_configured  # MURALIST_IP_ADAPTER is set (its workers load the adapter)
         self._moderation = moderation
         self._chat_settings = chat_settings
         self._waiter = waiter
+        models = service.models.values()
+        self._settings = SettingsDesk(
+            chat_settings, preferences or MemberPreferences(chat_settings.sessions), service.repo,
+            ServiceLimits(max_steps=max(m.max_steps for m in models), max_side=max(m.max_side for m in models),
+                          max_count=MAX_COUNT, max_prompt_chars=service.max_prompt_chars))
 
     # --- licence --------------------------------------------------------------------------------------------------
 
@@ -131,7 +141,27 @@ class Muralist:
 
     @_busy_when_storage_is_down
     def imagine(self, who: Requester, params: GenerationParams, model: str | None = None) -> Outcome:
-        return self._service.submit(GenerationRequest(who, params, model, self._nsfw(who), who.tiers))
+        """A member's /imagine: what they left out comes from their own defaults (/prefs), then the chat's
+        (/settings); the chat's limits hold either way (core/chat_policy.py). A style reference (``--style-image``)
+        where no IP-Adapter is configured is refused first, with one sentence: nothing is stored, queued or charged."""
+        if params.style_image is not None and not self._style_configured:
+            return Rejected("style_unconfigured")
+        chat = self._settings.chat(who)
+        limits = limits_of(chat)
+        params, defaulted = fill_defaults(params, self._settings.mine(who), chat, limits)
+        return self._service.submit(GenerationRequest(who, params, model, self._nsfw(who), who.tiers, limits,
+                                                      defaulted))
+
+    def _submit(self, who: Requester, params: GenerationParams, model: str | None = None) -> Outcome:
+        """A job the bot built from another (variations, upscale, cartoon, edit): no member defaults — the picture
+        it starts from says what it is — but the chat's limits all the same."""
+        return self._service.submit(GenerationRequest(who, params, model, self._nsfw(who), who.tiers,
+                                                      self._settings.limits(who)))
+
+    def style_available(self) -> bool:
+        """Whether ``--style-image`` can run here (the operator configured IP-Adapter weights): adapters ask before
+        downloading a reference picture that could never be used."""
+        return self._style_configured
 
     def upload(self, data: bytes) -> str | Rejected:
         """Keep a picture a member sent; the upload id goes into ``GenerationParams.image``."""
@@ -186,8 +216,10 @@ class Muralist:
             "width": spec.width, "height": spec.height, "sampler": spec.sampler, "style": spec.style or "—",
             "strength_code": ("info_strength", {"strength": f"{spec.strength:g}"}) if spec.strength is not None
             else None,
+            "style_image_code": ("info_style_image", {"strength": f"{spec.style_strength:g}"})
+            if spec.style_image is not None and spec.style_strength is not None else None,
             "command": imagine_line(spec, job.model, seed, count),
-            "input_code": ("info_input", {}) if spec.image is not None else None})
+            "input_code": ("info_input", {}) if spec.image is not None or spec.style_image is not None else None})
 
     @_busy_when_storage_is_down
     def edit_prompt(self, who: Requester, job_id: str) -> Reply:
@@ -211,9 +243,10 @@ class Muralist:
             return Rejected("edit_txt2img_only")
         if not prompt.strip():
             return Rejected("edit_empty")
+        if self._needs_style(job):
+            return Rejected("style_unconfigured")
         params = replace(job.spec.as_request(seed=job.seed), prompt=prompt.strip())
-        return self._for_someone_elses(who, job.id, lambda: self._service.submit(GenerationRequest(
-            who, params, job.model, self._nsfw(who), who.tiers)))
+        return self._for_someone_elses(who, job.id, lambda: self._submit(who, params, job.model))
 
     @_busy_when_storage_is_down
     def delete_picture(self, who: Requester, job_id: str, idx: int, *,
@@ -247,18 +280,23 @@ class Muralist:
     @_busy_when_storage_is_down
     def reroll(self, who: Requester, job_id: str) -> Outcome:
         """Same prompt and settings, a new seed, through every gate again."""
+        if self._needs_style(self._service.repo.get_job(job_id[:16])):
+            return Rejected("style_unconfigured")
         return self._for_someone_elses(who, job_id, lambda: self._service.reroll(
-            job_id, who, nsfw_allowed=self._nsfw(who), tiers=who.tiers))
+            job_id, who, nsfw_allowed=self._nsfw(who), tiers=who.tiers, limits=self._settings.limits(who)))
 
     @_busy_when_storage_is_down
-    def variations(self, who: Requester, picture: str, *, strength: float = 0.6, count: int = 2) -> Outcome:
-        """New pictures near one picture (``JOB[:N]``, an upload id, or a file for the local operator)."""
-        return self._for_someone_elses(who, picture, lambda: self.imagine(
+    def variations(self, who: Requester, picture: str, *, strength: float = 0.6, count: int | None = None) -> Outcome:
+        """New pictures near one picture (``JOB[:N]``, an upload id, or a file for the local operator). Without a
+        count: two, or as many as the chat allows if that is fewer (a count the member gives is held to the limit)."""
+        if count is None:
+            count = min(VARIATIONS, self._settings.limits(who).max_count or VARIATIONS)
+        return self._for_someone_elses(who, picture, lambda: self._submit(
             who, GenerationParams("", image=picture, strength=strength, count=count)))
 
     @_busy_when_storage_is_down
     def upscale(self, who: Requester, picture: str, factor: int = 2) -> Outcome:
-        return self._for_someone_elses(who, picture, lambda: self.imagine(
+        return self._for_someone_elses(who, picture, lambda: self._submit(
             who, GenerationParams("", image=picture, upscale=factor)))
 
     @_busy_when_storage_is_down
@@ -268,7 +306,7 @@ class Muralist:
         upload without words is described generically (the style's words do the work)."""
         ref = picture.strip()
         words = prompt.strip() or ("" if JOB_REF.fullmatch(ref) else CARTOON_PROMPT)
-        return self._for_someone_elses(who, ref, lambda: self.imagine(
+        return self._for_someone_elses(who, ref, lambda: self._submit(
             who, GenerationParams(words, image=ref, style=CARTOON_STYLE, strength=CARTOON_STRENGTH)))
 
     def restore_available(self) -> bool:
@@ -281,7 +319,7 @@ class Muralist:
         picture charged). Without a model configured, one sentence says so and nothing is charged."""
         if not self._faces_configured:
             return Rejected("restore_unconfigured")
-        return self._for_someone_elses(who, picture.strip(), lambda: self.imagine(
+        return self._for_someone_elses(who, picture.strip(), lambda: self._submit(
             who, GenerationParams("", image=picture.strip(), restore=True)))
 
     @_busy_when_storage_is_down
@@ -317,14 +355,15 @@ class Muralist:
 
     def deliveries(self, platform: str, claimed_by: str) -> DeliveryTemplate:
         return DeliveryTemplate(self._service.repo, self._moderation.records, self._chat_settings, self._service.clock,
-                                platform, claimed_by)
+                                platform, claimed_by, faces=self._faces_configured)
 
     # --- voice ----------------------------------------------------------------------------------------------------
 
     def hear(self, who: Requester, audio: bytes | str) -> Reply:
-        """The words of a voice note (bytes) or, for the local operator only, an audio file: ``Notice("voice_heard",
-        {"text": …})`` to show and then submit as a prompt (every gate still applies), or a refusal. Blocking
-        (seconds): async adapters run it in a thread."""
+        """The words of a voice note (bytes) or, for the local operator only, an audio file, listened for in the
+        member's language: ``Notice("voice_heard", {"text": …})`` (with a note when the model knows only English and
+        the member's language is not) to show and then submit as a prompt (every gate still applies), or a refusal.
+        Blocking (seconds): async adapters run it in a thread."""
         if isinstance(audio, str):
             if not who.local:
                 return Rejected("input_paths")
@@ -333,9 +372,12 @@ class Muralist:
             except BadImage as exc:  # the bounded reader's sentence: missing, not a regular file, too large
                 return Rejected("input", {"detail": str(exc)})
         try:
-            return Notice("voice_heard", {"text": self._transcriber.transcribe(audio)})
+            words = self._transcriber.transcribe(audio, who.language)
+            # An English-only model heard English whatever the member speaks: the reply says so, in their language.
+            note = who.language != "en" and self._transcriber.english_only()
         except VoiceRefused as exc:
             return Rejected(exc.code, dict(exc.values))
+        return Notice("voice_heard", {"text": words, "note_code": ("voice_english_only", {}) if note else None})
 
     # --- provenance -----------------------------------------------------------------------------------------------
 
@@ -494,22 +536,33 @@ class Muralist:
 
     @_busy_when_storage_is_down
     def chat_settings(self, who: Requester) -> Notice:
-        """The settings of the chat ``who`` is in, as its admins see them with /settings."""
-        return Notice("chat_settings", {"nsfw": "on" if self._nsfw(who) else "off",
-                                        "others_buttons": self._others_buttons(who)})
+        """The settings of the chat ``who`` is in, as its admins see them with /settings: every one, set or not."""
+        return self._settings.show_chat(who, self._nsfw(who), self._others_buttons(who))
 
     @_busy_when_storage_is_down
     def change_chat_setting(self, actor: Requester, name: str, value: str) -> Reply:
-        """``/settings NAME VALUE`` in the actor's chat; an unknown name or value gets the usage and changes
-        nothing."""
-        key, values = ADMIN_SETTINGS.get(name.strip().lower(), ("", ()))
-        value = value.strip().lower()
-        if not key or value not in values or actor.chat_id is None:
-            return Rejected("settings_usage")
-        self._chat_settings.set(actor.platform, actor.chat_id, key, value, f"{actor.platform}:{actor.user_id}")
-        return Notice("chat_setting_set", {"name": name.strip().lower(), "value": value})
+        """``/settings NAME VALUE`` in the actor's chat: nsfw, others_buttons, the limits max_steps, max_count and
+        max_size, and the defaults style, steps and size (``off`` unsets one). An unknown name gets the usage, a
+        bad value one sentence naming what it takes; neither changes anything."""
+        return self._settings.change_chat(actor, name, value)
+
+    # --- a member's own defaults (anyone, for themself) -----------------------------------------------------------
+
+    @_busy_when_storage_is_down
+    def preferences(self, who: Requester) -> Notice:
+        """``/prefs``: the member's own defaults for /imagine."""
+        return self._settings.show_mine(who)
+
+    @_busy_when_storage_is_down
+    def change_preference(self, who: Requester, name: str, value: str) -> Reply:
+        """``/prefs NAME VALUE`` (style, sampler, size, steps, negative; ``off`` unsets one)."""
+        return self._settings.change_mine(who, name, value)
 
     # --- helpers --------------------------------------------------------------------------------------------------
+
+    def _needs_style(self, job: Job | None) -> bool:
+        """A job made with a style reference, asked for again where style references are no longer set up."""
+        return job is not None and job.spec.style_image is not None and not self._style_configured
 
     def _nsfw(self, who: Requester) -> bool:
         """An NSFW context: the platform marks the channel, or the chat's admins switched it on (/nsfw on)."""

@@ -2,7 +2,8 @@
 
 Worker threads each hand their job to :class:`BatchingPipeline`; a collector thread takes the first waiting job,
 waits up to ``max_wait`` for compatible ones (same size, steps, guidance and sampler; at most ``max_batch``), runs
-them as one batch and gives each job its own pictures. Other kinds (image-to-image, inpainting, upscale) run alone.
+them as one batch and gives each job its own pictures. Other kinds (image-to-image, inpainting, upscale) and jobs
+with a style reference run alone.
 Batching changes floating-point order, so a seed's picture can differ by a few pixel levels from an unbatched run.
 """
 
@@ -32,7 +33,9 @@ class _Request:
     @property
     def key(self) -> tuple[Any, ...] | None:
         s = self.spec
-        return None if s.kind != "txt2img" else (s.width, s.height, s.steps, s.cfg, s.sampler)
+        # A style reference switches the IP-Adapter on for the whole call: such a job runs alone.
+        return None if s.kind != "txt2img" or s.style_image is not None else (s.width, s.height, s.steps, s.cfg,
+                                                                                s.sampler)
 
 
 class BatchingPipeline:

@@ -284,6 +284,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "I heard no words in that recording.",
         "zh": "这段录音里没有听到任何文字。",
     },
+    "voice_english_only": {
+        "en": " (The speech model here understands English only, so I listened for English.)",
+        "zh": "（这里的语音模型只能识别英语，所以我是按英语来听的。）",
+    },
+    "voice_unavailable": {
+        "en": "Voice prompts are not available here right now; the operator has been told. Type /imagine instead.",
+        "zh": "这里暂时不能使用语音提示；已通知运营者。请改用文字输入 /imagine。",
+    },
     # --- moderation web console ---------------------------------------------------------------------------------
     "web_link": {
         "en": "Sign in to the moderation console within {minutes} minutes, once: {url}",
@@ -333,7 +341,8 @@ MESSAGES: dict[str, dict[str, str]] = {
               "/report JOB [N] [why] — report a picture to the moderators\n"
               "/appeal JOB [N] | /appeal strike ID — ask for a second look (once)\n"
               "/unlink — give this account its own quota again\n"
-              "/settings — this chat's settings (admins)",
+              "/prefs [NAME VALUE] — your own defaults for /imagine (style, sampler, size, steps, negative)\n"
+              "/settings [NAME VALUE] — this chat's limits and defaults (admins)",
         "zh": "/styles、/models — --style 和 --model 可用的风格与模型\n"
               "/reroll 任务 — 用新的种子重新生成同一提示词\n"
               "/variations 任务[:N] [--strength 0.6] [--count 2] — 生成与某张图片相近的图片\n"
@@ -341,7 +350,8 @@ MESSAGES: dict[str, dict[str, str]] = {
               "/report 任务 [N] [原因] — 向管理员举报图片\n"
               "/appeal 任务 [N] | /appeal strike 编号 — 申请复审（一次）\n"
               "/unlink — 让这个账号重新使用自己的配额\n"
-              "/settings — 本聊天的设置（管理员）",
+              "/prefs [名称 值] — 你自己在 /imagine 中的默认值（style、sampler、size、steps、negative）\n"
+              "/settings [名称 值] — 本聊天的上限和默认值（管理员）",
     },
     "styles_header": {"en": "Styles (use --style NAME):", "zh": "风格（用 --style 名称）："},
     "style_line": {"en": "{name} — {description}", "zh": "{name} — {description}"},
@@ -383,16 +393,91 @@ MESSAGES: dict[str, dict[str, str]] = {
     "chat_settings": {
         "en": "This chat's settings:\nnsfw: {nsfw} — adult content (never minors or real people)\n"
               "others_buttons: {others_buttons} — anyone: members may use the buttons under someone else's picture, "
-              "charged to them; owner: only the member who made it\nChange one with /settings others_buttons "
-              "anyone|owner.",
+              "charged to them; owner: only the member who made it\n"
+              "max_steps: {max_steps} (most steps a job may ask for; the service allows {top_steps})\n"
+              "max_count: {max_count} (most pictures a job may ask for; the service allows {top_count})\n"
+              "max_size: {max_size} (longest side in pixels; the service allows {top_size})\n"
+              "style: {style}, steps: {steps}, size: {size} (defaults for /imagine when a member gives none)\n"
+              "Change one with /settings NAME VALUE; off unsets a limit or default (— is unset).",
         "zh": "本聊天的设置：\nnsfw：{nsfw} — 成人内容（绝不涉及未成年人或真实人物）\n"
               "others_buttons：{others_buttons} — anyone：成员可以使用别人图片下的按钮，配额由使用者支付；"
-              "owner：只有生成者本人可以\n修改设置：/settings others_buttons anyone|owner。",
+              "owner：只有生成者本人可以\n"
+              "max_steps：{max_steps}（每个任务最多的步数；服务上限 {top_steps}）\n"
+              "max_count：{max_count}（每个任务最多的图片数；服务上限 {top_count}）\n"
+              "max_size：{max_size}（最长边的像素数；服务上限 {top_size}）\n"
+              "style：{style}，steps：{steps}，size：{size}（成员未指定时 /imagine 使用的默认值）\n"
+              "修改设置：/settings 名称 值；用 off 取消某个上限或默认值（— 表示未设置）。",
     },
     "chat_setting_set": {"en": "This chat's {name} is now {value}.", "zh": "本聊天的 {name} 现在为 {value}。"},
+    "chat_setting_unset": {"en": "This chat's {name} is no longer set.", "zh": "本聊天的 {name} 已取消设置。"},
     "settings_usage": {
-        "en": "Use /settings to see this chat's settings, or /settings others_buttons anyone|owner to change one.",
-        "zh": "用 /settings 查看本聊天的设置，或用 /settings others_buttons anyone|owner 修改。",
+        "en": "Use /settings to see this chat's settings, or /settings NAME VALUE to change one: nsfw on|off, "
+              "others_buttons anyone|owner, max_steps N, max_count N, max_size N, style NAME, steps N, size WxH "
+              "(off unsets a limit or default).",
+        "zh": "用 /settings 查看本聊天的设置，或用 /settings 名称 值 修改：nsfw on|off、"
+              "others_buttons anyone|owner、max_steps N、max_count N、max_size N、style 名称、steps N、size 宽x高"
+              "（用 off 取消上限或默认值）。",
+    },
+    "setting_number": {
+        "en": "{name} takes a whole number from {low} to {high}, or off; nothing was changed.",
+        "zh": "{name} 需要 {low} 到 {high} 之间的整数，或 off；没有做任何更改。",
+    },
+    "setting_side": {
+        "en": "{name} takes a number of pixels, a multiple of 8 from {low} to {high}, or off; nothing was changed.",
+        "zh": "{name} 需要一个像素数（8 的倍数，{low} 到 {high}），或 off；没有做任何更改。",
+    },
+    "setting_size": {
+        "en": "size takes WIDTHxHEIGHT (or one number for a square), each a multiple of 8 from {low} to {high}, or "
+              "off; nothing was changed.",
+        "zh": "size 需要 宽x高（或一个数字表示正方形），每边为 8 的倍数，{low} 到 {high}，或 off；没有做任何更改。",
+    },
+    "setting_choice": {
+        "en": "{name} takes one of: {choices}; nothing was changed.",
+        "zh": "{name} 只能是以下之一：{choices}；没有做任何更改。",
+    },
+    "setting_text": {
+        "en": "{name} takes up to {high} characters of text on one line, or off; nothing was changed.",
+        "zh": "{name} 需要不超过 {high} 个字符的单行文字，或 off；没有做任何更改。",
+    },
+    # A chat's limits, said when a job asks for more (nothing is queued or charged).
+    "limit_steps": {
+        "en": "This chat allows at most {limit} steps, and you asked for {asked}; nothing was queued.",
+        "zh": "本聊天最多允许 {limit} 步，而你要求了 {asked} 步；没有排队。",
+    },
+    "limit_count": {
+        "en": "This chat allows jobs of at most {limit} picture(s), and you asked for {asked}; nothing was queued.",
+        "zh": "本聊天每个任务最多允许 {limit} 张图片，而你要求了 {asked} 张；没有排队。",
+    },
+    "limit_size": {
+        "en": "This chat allows pictures up to {limit} pixels on the longest side, and you asked for {asked}; nothing "
+              "was queued.",
+        "zh": "本聊天允许的图片最长边为 {limit} 像素，而你要求了 {asked}；没有排队。",
+    },
+    "limit_default": {
+        "en": "Your default {name} ({asked}) is over this chat's limit of {limit}: give --{name} yourself or change "
+              "it with /prefs {name} VALUE; nothing was queued.",
+        "zh": "你的默认 {name}（{asked}）超过了本聊天的上限 {limit}：请自己指定 --{name}，或用 /prefs {name} 值 "
+              "修改；没有排队。",
+    },
+    # A member's own defaults: /prefs.
+    "prefs_show": {
+        "en": "Your defaults for /imagine:\nstyle: {style}\nsampler: {sampler}\nsize: {size}\nsteps: {steps}\n"
+              "negative: {negative}\nChange one with /prefs NAME VALUE (off unsets it; — is unset). A flag you give "
+              "wins, and a chat's limits still apply.",
+        "zh": "你在 /imagine 中的默认值：\nstyle：{style}\nsampler：{sampler}\nsize：{size}\nsteps：{steps}\n"
+              "negative：{negative}\n用 /prefs 名称 值 修改（off 取消；— 表示未设置）。你给出的参数优先，"
+              "聊天的上限仍然有效。",
+    },
+    "pref_set": {
+        "en": "Your default {name} is now {value}; /imagine uses it when you do not give one.",
+        "zh": "你的默认 {name} 现在为 {value}；你未指定时 /imagine 会使用它。",
+    },
+    "pref_unset": {"en": "Your default {name} is no longer set.", "zh": "你的默认 {name} 已取消设置。"},
+    "prefs_usage": {
+        "en": "Use /prefs to see your defaults, or /prefs NAME VALUE to set one: style NAME, sampler NAME, size WxH, "
+              "steps N, negative TEXT (off unsets one).",
+        "zh": "用 /prefs 查看你的默认值，或用 /prefs 名称 值 设置：style 名称、sampler 名称、size 宽x高、"
+              "steps N、negative 文字（用 off 取消）。",
     },
     "chat_admins_only": {
         "en": "Only this chat's admins (or the bot's moderators) can see or change its settings.",
@@ -451,22 +536,59 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "help_cartoon": {
         "en": "/cartoon JOB[:N] (or a picture captioned /cartoon) — the picture as a cartoon\n"
-              "/restore JOB[:N] (or a picture captioned /restore) — restore the faces in a picture",
+              "/restore JOB[:N] (or a picture captioned /restore, or 🙂 Fix faces under a result) — restore the "
+              "faces in a picture, where the operator set up a face model",
         "zh": "/cartoon 任务[:N]（或附上说明 /cartoon 的图片）— 把图片变成卡通图像\n"
-              "/restore 任务[:N]（或附上说明 /restore 的图片）— 修复图片中的人脸",
+              "/restore 任务[:N]（或附上说明 /restore 的图片，或结果下方的 🙂 修复人脸）— 修复图片中的人脸"
+              "（需运营者配置人脸模型）",
+    },
+    # How each chat takes a spoken prompt (/help); the console's own help says --voice PATH.
+    "help_voice_telegram": {
+        "en": "A voice message (up to 60 s) — a spoken /imagine: I reply with what I heard, then make it",
+        "zh": "语音消息（不超过 60 秒）— 用说的 /imagine：我先回复听到的内容，再生成图片",
+    },
+    "help_voice_discord": {
+        "en": "/imagine voice:RECORDING, or a voice message sent to me directly (up to 60 s) — a spoken prompt: "
+              "I reply with what I heard, then make it",
+        "zh": "/imagine voice:录音，或直接私信给我的语音消息（不超过 60 秒）— 用说的提示词：我先回复听到的内容，再生成图片",
+    },
+    # --- style from a reference picture (IP-Adapter) ---------------------------------------------------------------
+    "style_unconfigured": {
+        "en": "Style reference pictures are not set up here (the operator has not configured IP-Adapter weights); "
+              "nothing was queued or charged.",
+        "zh": "这里没有设置风格参考图片功能（运营者没有配置 IP-Adapter 权重）；没有排队，也没有扣除配额。",
+    },
+    "style_image_which": {
+        "en": "Say which picture gives the style: --style-image JOB[:N], or send the picture with the caption "
+              "/imagine … --style-image, or reply to a picture with it.",
+        "zh": "请说明哪张图片提供风格：--style-image 任务[:N]，或发送图片并附上说明 /imagine … --style-image，"
+              "或用它回复一张图片。",
+    },
+    "info_style_image": {
+        "en": ", style from a reference picture (strength {strength})",
+        "zh": "，风格取自参考图片（强度 {strength}）",
+    },
+    "help_style": {
+        "en": "/imagine <description> --style-image JOB[:N] [--style-strength 0.6] — the style of a reference picture "
+              "(or attach the picture, or reply to one, with a bare --style-image)",
+        "zh": "/imagine <描述> --style-image 任务[:N] [--style-strength 0.6] — 采用参考图片的风格"
+              "（或附上图片、或回复一张图片，只写 --style-image）",
     },
     # --- result buttons: 📋 info, 🖋 edit and run again, ❌ delete my picture ----------------------------------------
     "button_info": {"en": "📋 Info", "zh": "📋 参数"},
     "button_edit": {"en": "🖋 Edit", "zh": "🖋 改写"},
     "button_delete": {"en": "❌ Delete", "zh": "❌ 删除"},
     "button_delete_short": {"en": "❌{number}", "zh": "❌{number}"},
+    # Fix faces: /restore of one picture, offered only where the operator configured a face model
+    "button_restore": {"en": "🙂 Fix faces", "zh": "🙂 修复人脸"},
+    "button_restore_short": {"en": "Faces {number}", "zh": "修脸{number}"},
     "picture_info": {
         "en": "Job {job_id} ({kind}, model {model})\nPrompt: {prompt}\nNegative: {negative}\nSeed: {seeds}\n"
-              "Steps {steps}, CFG {cfg}, size {width}x{height}, sampler {sampler}, style {style}{strength_text}\n"
-              "To make it again: {command}{input_text}",
+              "Steps {steps}, CFG {cfg}, size {width}x{height}, sampler {sampler}, style {style}{strength_text}"
+              "{style_image_text}\nTo make it again: {command}{input_text}",
         "zh": "任务 {job_id}（{kind}，模型 {model}）\n提示词：{prompt}\n反向提示词：{negative}\n种子：{seeds}\n"
-              "步数 {steps}，CFG {cfg}，尺寸 {width}x{height}，采样器 {sampler}，风格 {style}{strength_text}\n"
-              "再次生成：{command}{input_text}",
+              "步数 {steps}，CFG {cfg}，尺寸 {width}x{height}，采样器 {sampler}，风格 {style}{strength_text}"
+              "{style_image_text}\n再次生成：{command}{input_text}",
     },
     "info_strength": {"en": ", strength {strength}", "zh": "，强度 {strength}"},
     "info_input": {
@@ -509,6 +631,9 @@ MESSAGES: dict[str, dict[str, str]] = {
               "           [--image PATH|JOB [--strength 0.6] [--box x,y,w,h | --mask PATH]]\n"
               "                           make pictures; each is printed as the path of a PNG file\n"
               "                           (--image: image-to-image; --box or --mask: repaint that part, white in the mask)\n"
+              "  /imagine <prompt> --style-image PATH|JOB [--style-strength 0.6] [flags]\n"
+              "                           the style of a reference picture, the content of the prompt\n"
+              "                           (IP-Adapter; needs the operator's weights)\n"
               "  /imagine --voice PATH [flags]\n"
               "                           the prompt is what an audio file (at most 60 s) says\n"
               "  /reroll JOB              the same prompt again with a new seed\n"
@@ -530,6 +655,9 @@ MESSAGES: dict[str, dict[str, str]] = {
               "  /verify PATH             was this picture made here? (reads its invisible mark)\n"
               "  /link [CODE]             get a code here, or enter one from your account on another platform\n"
               "  /unlink                  give this account its own quota again\n"
+              "  /prefs [NAME VALUE]      your own defaults for /imagine: style, sampler, size, steps, negative (off unsets)\n"
+              "  /settings [NAME VALUE]   this chat's limits (max_steps, max_count, max_size), defaults (style, steps, size),\n"
+              "                           nsfw and others_buttons (the console's operator is its admin)\n"
               "  /help                    this text",
         "zh": "命令：\n"
               "  /license                 显示模型许可协议（需要接受一次）\n"
@@ -539,6 +667,9 @@ MESSAGES: dict[str, dict[str, str]] = {
               "           [--image 路径|任务 [--strength 0.6] [--box x,y,w,h | --mask 路径]]\n"
               "                           生成图片；每张图片输出为一个 PNG 文件的路径\n"
               "                           （--image：以图生图；--box 或 --mask：重绘该部分，即遮罩中的白色区域）\n"
+              "  /imagine <提示词> --style-image 路径|任务 [--style-strength 0.6] [参数]\n"
+              "                           采用参考图片的风格、提示词的内容\n"
+              "                           （IP-Adapter；需要运营者提供权重）\n"
               "  /imagine --voice 路径 [参数]\n"
               "                           提示词是音频文件（最长 60 秒）中说的话\n"
               "  /reroll 任务             用新的种子重新生成同一提示词\n"
@@ -560,6 +691,9 @@ MESSAGES: dict[str, dict[str, str]] = {
               "  /verify 路径             这张图片是在这里生成的吗？（读取它的隐形标记）\n"
               "  /link [代码]             在这里获取代码，或输入你在其他平台账号上获得的代码\n"
               "  /unlink                  让这个账号重新使用自己的配额\n"
+              "  /prefs [名称 值]         你自己在 /imagine 中的默认值：style、sampler、size、steps、negative（off 取消）\n"
+              "  /settings [名称 值]      本聊天的上限（max_steps、max_count、max_size）、默认值（style、steps、size），\n"
+              "                           以及 nsfw 和 others_buttons（控制台的运营者就是它的管理员）\n"
               "  /help                    显示本说明",
     },
     "console_not_command": {
@@ -603,6 +737,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "opt_imagine_model": {"en": "Which model (default: the first)", "zh": "使用哪个模型（默认：第一个）"},
     "opt_imagine_style": {"en": "A style preset (see /styles)", "zh": "风格预设（见 /styles）"},
     "opt_imagine_sampler": {"en": "The scheduler that denoises", "zh": "去噪使用的采样器"},
+    "opt_imagine_style_image": {"en": "A picture whose style to take (IP-Adapter)", "zh": "借用其风格的图片（IP-Adapter）"},
+    "opt_imagine_style_strength": {"en": "How much of its style, 0.05-1 (default 0.6)", "zh": "风格的强度，0.05-1（默认 0.6）"},
+    "opt_imagine_voice": {
+        "en": "Say the prompt: a recording (OGG, MP3, WAV, up to 60 s) instead of typing it",
+        "zh": "说出提示词：上传一段录音（OGG、MP3、WAV，最长 60 秒）代替打字",
+    },
     "cmd_verify": {"en": "Was this picture made here? Reads its invisible mark", "zh": "这张图片是在这里生成的吗？读取它的隐形标记"},
     "opt_verify_picture": {"en": "The picture to check", "zh": "要检查的图片"},
     "cmd_license": {"en": "Read the model licence and accept it", "zh": "阅读并接受模型许可协议"},
@@ -618,7 +758,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cmd_variations": {"en": "New pictures close to one picture", "zh": "生成与某张图片相近的新图片"},
     "opt_picture_ref": {"en": "JOB or JOB:N (picture N of the job)", "zh": "任务 或 任务:N（该任务的第 N 张图片）"},
     "opt_variations_strength": {"en": "How far to go, 0.05-1 (0.6)", "zh": "偏离程度，0.05-1（默认 0.6）"},
-    "opt_variations_count": {"en": "Pictures (2)", "zh": "图片数量（默认 2）"},
+    "opt_variations_count": {
+        "en": "Pictures (2, or fewer where the channel allows fewer)",
+        "zh": "图片数量（默认 2，频道限制更少时取其上限）",
+    },
     "cmd_upscale": {"en": "Enlarge a picture", "zh": "放大图片"},
     "opt_upscale_factor": {"en": "2 or 4 times", "zh": "放大 2 倍或 4 倍"},
     "cmd_cartoon": {"en": "A picture as a cartoon", "zh": "把图片变成卡通图像"},
@@ -638,13 +781,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "你在其他平台账号上获得的代码（留空则在这里获取）",
     },
     "cmd_unlink": {"en": "Give this account its own quota again", "zh": "让这个账号重新使用自己的配额"},
-    "cmd_settings": {"en": "This channel's settings (moderators)", "zh": "本频道的设置（管理员）"},
-    "opt_settings_others_buttons": {
-        "en": "Under someone else's picture: anyone may press (charged to them), or only its owner",
-        "zh": "别人图片下的按钮：任何人都可以按（由按的人支付配额），或只有生成者本人",
+    "cmd_settings": {"en": "This channel's limits and defaults (moderators)", "zh": "本频道的上限和默认值（管理员）"},
+    "opt_settings_setting": {"en": "What to change (leave empty to see every setting)", "zh": "要修改什么（留空查看所有设置）"},
+    # Discord allows 100 characters: the full list of values is in the answer to a bare /settings.
+    "opt_settings_value": {
+        "en": "others_buttons: anyone|owner; limits and steps: a number; size: WxH; style: a name; off unsets",
+        "zh": "others_buttons：anyone|owner；上限和步数：数字；size：宽x高；style：名称；off 取消设置",
     },
-    "choice_others_anyone": {"en": "anyone (charged to whoever presses)", "zh": "任何人（由按的人支付配额）"},
-    "choice_others_owner": {"en": "owner only", "zh": "仅生成者本人"},
+    "cmd_prefs": {"en": "Your own defaults for /imagine", "zh": "你自己在 /imagine 中的默认值"},
+    "opt_prefs_setting": {"en": "What to set (leave empty to see your defaults)", "zh": "要设置什么（留空查看你的默认值）"},
+    "opt_prefs_value": {
+        "en": "style/sampler: a name; size: WxH; steps: a number; negative: text; off unsets it",
+        "zh": "style/sampler：名称；size：宽x高；steps：数字；negative：文本；off 取消设置",
+    },
     "cmd_mod": {"en": "Moderator tools", "zh": "管理员工具"},
     "cmd_mod_setup": {"en": "Choose this server's moderators' channel", "zh": "选择本服务器的管理员频道"},
     "opt_mod_setup_channel": {"en": "Where reports and pictures for review go", "zh": "举报和待审核图片发送到哪里"},
@@ -893,6 +1042,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "params_flag_twice": {"en": "--{flag} is given twice.", "zh": "--{flag} 重复给出了。"},
     "params_flag_value": {"en": "--{flag} needs a value.", "zh": "--{flag} 需要一个值。"},
     "params_which_picture": {"en": "Say which picture.", "zh": "请说明是哪张图片。"},
+    "params_style_strength_alone": {
+        "en": "--style-strength applies to a style reference picture given with --style-image.",
+        "zh": "--style-strength 只适用于用 --style-image 指定的风格参考图片。",
+    },
+    "params_style_image_repaint": {
+        "en": "--style-image works with a prompt alone or with --image, not with --box or --mask.",
+        "zh": "--style-image 可以单独配合提示词或配合 --image 使用，不能与 --box 或 --mask 一起使用。",
+    },
+    "params_style_strength_range": {
+        "en": "--style-strength must be between {low} and {high}.",
+        "zh": "--style-strength 必须在 {low} 到 {high} 之间。",
+    },
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.storage.models import ChatSettingRow
@@ -36,3 +36,15 @@ class ChatSettings:
                 s.add(ChatSettingRow(platform=platform, scope_id=scope_id, key=key, value=value, updated_by=by))
             else:
                 row.value, row.updated_by, row.updated_at = value, by, datetime.now(UTC)
+
+    def all(self, platform: str, scope_id: str) -> dict[str, str]:
+        """Every setting of one chat, read at once (a submit reads its limits and defaults together)."""
+        with self.sessions() as s:
+            rows = s.execute(select(ChatSettingRow.key, ChatSettingRow.value).where(
+                ChatSettingRow.platform == platform, ChatSettingRow.scope_id == scope_id))
+            return {key: value for key, value in rows}
+
+    def clear(self, platform: str, scope_id: str, key: str) -> None:
+        with self.sessions.begin() as s:
+            s.execute(delete(ChatSettingRow).where(ChatSettingRow.platform == platform,
+                                                   ChatSettingRow.scope_id == scope_id, ChatSettingRow.key == key))

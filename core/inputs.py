@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 from core.domain import GenerationParams, Job, Requester
 from core.ports import JobRepository
@@ -35,17 +36,26 @@ class InputResolver:
         self.requester = requester
         self.user_id = user_id
 
-    def resolve(self, params: GenerationParams) -> tuple[GenerationParams, tuple[int, int]]:
-        """The request with ``image`` (and ``mask``) replaced by stored files, and the input picture's size."""
-        image_ref = (params.image or "").strip()
-        picked = self._job(image_ref)
-        if picked is not None and not params.prompt.strip():
-            params = replace(params, prompt=picked[0].prompt)  # variations and upscales keep the picture's prompt
-        path, size = self._stored(image_ref, picked)
+    def resolve(self, params: GenerationParams) -> tuple[GenerationParams, tuple[int, int] | None]:
+        """The request with ``image`` (and ``mask``, and ``style_image``) replaced by stored files, and the input
+        picture's size (None without an input picture: a style reference alone does not set the size)."""
+        size = None
+        if params.image is not None:
+            image_ref = params.image.strip()
+            picked = self._job(image_ref)
+            if picked is not None and not params.prompt.strip():
+                params = replace(params, prompt=picked[0].prompt)  # variations and upscales keep the picture's prompt
+            path, size = self._stored(image_ref, picked)
+            params = replace(params, image=path)
         if params.mask is not None:
             mask_ref = params.mask.strip()
             params = replace(params, mask=self._stored(mask_ref, self._job(mask_ref))[0])
-        return replace(params, image=path), size
+        if params.style_image is not None:
+            style_ref = params.style_image.strip()
+            if not style_ref:  # a bare --style-image with no picture attached or replied to
+                raise InputRefused("style_image_which")
+            params = replace(params, style_image=self._stored(style_ref, self._job(style_ref))[0])
+        return params, size
 
     def _job(self, ref: str) -> tuple[Job, int] | None:
         """The job a reference names and the picture number (1-based), when it is a job reference."""
@@ -73,11 +83,18 @@ class InputResolver:
             if picture is None or picture.path is None:
                 raise InputRefused("input_no_picture", job_id=job.id, number=number)
             return self.store.store(picture.path)
-        if ref.startswith(UPLOAD_PREFIX):
+        if ref.startswith(UPLOAD_PREFIX) or self._kept_here(ref):
             try:
-                return self.store.open_upload(ref)
+                return self.store.open_upload(ref if ref.startswith(UPLOAD_PREFIX) else UPLOAD_PREFIX + Path(ref).stem)
             except KeyError:
                 raise InputRefused("input_paths") from None
         if not self.requester.local:
             raise InputRefused("input_paths")
         return self.store.store(ref)
+
+    def _kept_here(self, ref: str) -> bool:
+        """A picture this store already keeps, named by its stored file: what a job's spec holds when it is asked for
+        again (a reroll, an edit). It is the upload id spelled as the store's own path, so it reveals and reaches
+        nothing more than that id would; any other path stays the local operator's."""
+        path = Path(ref)
+        return path.is_absolute() and path.parent == self.store.root and path.suffix == ".png"

@@ -1,6 +1,7 @@
 """Building models offline, from configs with seeded random weights: the miniature Stable Diffusion (and its
-inpainting and ×4 upscaler variants) that the embedded default and the tests use, and the full-size SD 1.5
-architecture the GPU benchmark measures. torch/diffusers/transformers are imported lazily, as in core.pipelines."""
+inpainting and ×4 upscaler variants, and an IP-Adapter shaped for its UNet) that the embedded default and the tests
+use, and the full-size SD 1.5 architecture the GPU benchmark measures. torch/diffusers/transformers are imported
+lazily, as in core.pipelines."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 
 MINIATURE_VERSION = "miniature-v2"
 MINIATURE_SEED = 20221022
+# IP-Adapter's usual layout (h94/IP-Adapter): the adapter weights and the CLIP image encoder beside them.
+IP_ADAPTER_SUBFOLDER, IP_ADAPTER_WEIGHTS, IP_ADAPTER_ENCODER = "models", "ip-adapter_sd15.safetensors", "image_encoder"
 
 
 class ModelBuildError(RuntimeError):
@@ -106,6 +109,55 @@ def build_miniature(dest: Path, variant: str = "txt2img") -> Path:
             tmp.rename(dest)
         except OSError:  # another process finished first; theirs is identical
             if not (dest / "model_index.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
+def build_miniature_ip_adapter(dest: Path, unet_config: Path) -> Path:
+    """IP-Adapter weights for the UNet whose ``config.json`` is ``unet_config`` (the miniature's), built into ``dest``
+    (atomically) unless already there, in the layout operators download: ``models/ip-adapter_sd15.safetensors``
+    (``image_proj.*``: the image embedding to four extra context tokens; ``ip_adapter.N.to_k_ip/to_v_ip``: a key and
+    value projection for every cross-attention layer, numbered as diffusers numbers them) and ``models/image_encoder``
+    (a tiny CLIPVisionModelWithProjection). Random weights: a reference changes the picture, but not into its style.
+    Returns ``dest``."""
+    if (dest / IP_ADAPTER_SUBFOLDER / IP_ADAPTER_WEIGHTS).is_file():
+        return dest
+    import torch
+    from diffusers import UNet2DConditionModel
+    from safetensors.torch import save_file
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    unet = UNet2DConditionModel.from_config(json.loads(unet_config.read_text(encoding="utf-8")))
+    channels, cross = list(unet.config.block_out_channels), int(unet.config.cross_attention_dim)
+    torch.manual_seed(MINIATURE_SEED)
+    encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(
+        hidden_size=32, intermediate_size=64, projection_dim=32, num_hidden_layers=2, num_attention_heads=4,
+        image_size=32, patch_size=8))
+    embed = encoder.config.projection_dim
+    weights = {"image_proj.proj.weight": torch.randn(cross * 4, embed) * 0.2,
+               "image_proj.proj.bias": torch.zeros(cross * 4),
+               "image_proj.norm.weight": torch.ones(cross), "image_proj.norm.bias": torch.zeros(cross)}
+    key = 1  # diffusers counts every attention layer and keeps the odd ones: the cross-attention (attn2) layers
+    for name in unet.attn_processors:
+        if name.endswith("attn1.processor"):
+            continue
+        block = int(name.split(".")[1]) if not name.startswith("mid_block") else -1
+        hidden = channels[-1] if block < 0 else (channels[::-1] if name.startswith("up_blocks") else channels)[block]
+        weights[f"ip_adapter.{key}.to_k_ip.weight"] = torch.randn(hidden, cross) * 0.2
+        weights[f"ip_adapter.{key}.to_v_ip.weight"] = torch.randn(hidden, cross) * 0.2
+        key += 2
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=dest.parent))
+    try:
+        encoder.save_pretrained(tmp / IP_ADAPTER_SUBFOLDER / IP_ADAPTER_ENCODER)
+        save_file({k: v.contiguous() for k, v in weights.items()}, str(tmp / IP_ADAPTER_SUBFOLDER / IP_ADAPTER_WEIGHTS))
+        (tmp / "MINIATURE.txt").write_text(f"{MINIATURE_VERSION} IP-Adapter: random weights\n")
+        try:
+            tmp.rename(dest)
+        except OSError:  # another process finished first; theirs is identical
+            if not (dest / IP_ADAPTER_SUBFOLDER / IP_ADAPTER_WEIGHTS).is_file():
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

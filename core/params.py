@@ -35,6 +35,10 @@ class InvalidParams(ValueError):
 
 SAMPLERS = ("default", "euler", "euler_a", "ddim", "dpm++", "pndm", "unipc")
 UPSCALE_FACTORS = (2, 4)
+# The IP-Adapter scale when none is asked for: the reference's look, with the prompt still deciding what is shown
+# (at 1.0 the reference's content starts to take over).
+DEFAULT_STYLE_STRENGTH = 0.6
+MIN_STYLE_STRENGTH, MAX_STYLE_STRENGTH = 0.05, 1.0
 MAX_UPSCALED_SIDE = 2048
 # C0 controls break storage (PostgreSQL refuses NUL in text) and mean nothing to a model; tabs and line breaks
 # are ordinary typing.
@@ -110,6 +114,7 @@ def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars:
         raise InvalidParams("params_strength")
     if params.aspect is not None and (params.width is not None or params.height is not None):
         raise InvalidParams("params_ar_or_size")
+    style_strength = _style_strength(params)
     default_w, default_h = (_grid(input_size[0], spec), _grid(input_size[1], spec)) if input_size else (
         _aspect_size(params.aspect, spec) if params.aspect else (spec.default_size, spec.default_size))
     width = params.width if params.width is not None else default_w
@@ -145,7 +150,23 @@ def check_params(params: GenerationParams, spec: ModelSpec, *, max_prompt_chars:
         raise InvalidParams("params_no_denoising", strength=f"{strength:g}", steps=steps)
     return JobSpec(prompt=prompt, negative_prompt=negative, seed=seed, steps=steps, width=width, height=height,
                    cfg=float(cfg), count=params.count, kind=kind, sampler=params.sampler or "default",
-                   style=params.style, image=params.image, strength=strength, box=box, mask=params.mask)
+                   style=params.style, image=params.image, strength=strength, box=box, mask=params.mask,
+                   style_image=params.style_image, style_strength=style_strength)
+
+
+def _style_strength(params: GenerationParams) -> float | None:
+    """The IP-Adapter scale of a style reference, or None without one."""
+    if params.style_image is None:
+        if params.style_strength is not None:
+            raise InvalidParams("params_style_strength_alone")
+        return None
+    if params.box is not None or params.mask is not None:
+        raise InvalidParams("params_style_image_repaint")
+    strength = DEFAULT_STYLE_STRENGTH if params.style_strength is None else params.style_strength
+    if not MIN_STYLE_STRENGTH <= strength <= MAX_STYLE_STRENGTH:  # also false for NaN
+        raise InvalidParams("params_style_strength_range", low=f"{MIN_STYLE_STRENGTH:g}",
+                            high=f"{MAX_STYLE_STRENGTH:g}")
+    return strength
 
 
 def _check_upscale(params: GenerationParams, spec: ModelSpec, input_size: tuple[int, int] | None) -> JobSpec:

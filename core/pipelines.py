@@ -12,6 +12,7 @@ import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,10 @@ from typing import Any
 from PIL import Image
 
 from core.model_builders import MINIATURE_VERSION, build_miniature, build_sd15_random
+from core.params import DEFAULT_STYLE_STRENGTH
 from core.progress import PreviewSource, ProgressCallback
 from core.spec import JobSpec, Kind
+from core.style_reference import StyleAdapter, StyleAdapterUnavailable, reference_picture
 
 log = logging.getLogger(__name__)
 
@@ -194,14 +197,23 @@ class _Generation:
     check, PNG, database) while the next job generates.
     """
 
-    def __init__(self, default_scheduler: Any, cpu_threads: int | None) -> None:
+    def __init__(self, default_scheduler: Any, cpu_threads: int | None, style: StyleAdapter | None = None) -> None:
         self._default_scheduler = default_scheduler
+        self.style = style  # the model's IP-Adapter (MURALIST_IP_ADAPTER), switched on for styled calls only
         self._schedulers: dict[str, Any] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="muralist-pipeline",
                                             initializer=_set_torch_threads, initargs=(cpu_threads,))
 
     def run(self, call: Callable[[], Any]) -> Any:
         return self._executor.submit(call).result()
+
+    def styled(self, spec: JobSpec, pipe: Any) -> AbstractContextManager[Any]:
+        """The IP-Adapter switched on for a job with a style reference (on the generation thread, around the call)."""
+        if spec.style_image is None:
+            return nullcontext()
+        if self.style is None:
+            raise RuntimeError("no IP-Adapter is configured for style references (MURALIST_IP_ADAPTER)")
+        return self.style.active(pipe, spec.style_strength or DEFAULT_STYLE_STRENGTH)
 
     def scheduler(self, name: str) -> Any:
         """The sampler's scheduler, built once from the model's own scheduler config (whatever pipeline runs it)."""
@@ -238,6 +250,8 @@ class _DiffusionTask:
         for spec in specs:
             for key, value in self.inputs(spec).items():
                 extra[key] = [*extra.get(key, []), *value] if isinstance(value, list) else value
+        if first.style_image is not None:  # styled jobs run alone (core.batching): one reference per call
+            extra["ip_adapter_image"] = reference_picture(first.style_image)
         cancelled: dict[int, JobCancelled] = {}
         starts = [sum(s.count for s in specs[:n]) for n in range(len(specs))]  # each job's first picture
 
@@ -257,7 +271,7 @@ class _DiffusionTask:
             self.pipe.scheduler = self.generation.scheduler(first.sampler)
             # CPU generators make a seed give the same picture on any device.
             generators = [torch.Generator("cpu").manual_seed(seed) for group in seeds for seed in group]
-            with torch.inference_mode():
+            with torch.inference_mode(), self.generation.styled(first, self.pipe):
                 return self.pipe(prompt=[s.prompt for s in specs for _ in range(s.count)],
                                  negative_prompt=[s.negative_prompt for s in specs for _ in range(s.count)],
                                  num_inference_steps=first.steps, guidance_scale=first.cfg, generator=generators,
@@ -268,6 +282,8 @@ class _DiffusionTask:
         except JobCancelled:
             return [cancelled[n] for n in range(len(specs))]
         method = self.method if len(specs) == 1 else f"{self.method} (batch of {len(specs)})"
+        if first.style_image is not None:
+            method += f" with a style reference picture (IP-Adapter, strength {first.style_strength:g})"
         results: list[Result] = []
         for n, (spec, group) in enumerate(zip(specs, seeds, strict=True)):
             mine, images = images[:spec.count], images[spec.count:]
@@ -367,11 +383,11 @@ class TextToImage:
     pipeline, made with ``from_pipe``."""
 
     def __init__(self, pipe: Any, cpu_threads: int | None = None, inpainter: Any = None,
-                 upscaler: Any = None, face_restorer: Any = None) -> None:
+                 upscaler: Any = None, face_restorer: Any = None, style: StyleAdapter | None = None) -> None:
         from diffusers import StableDiffusionImg2ImgPipeline, StableDiffusionInpaintPipeline
 
         self.pipe = pipe
-        generation = _Generation(pipe.scheduler, cpu_threads)
+        generation = _Generation(pipe.scheduler, cpu_threads, style)
 
         def shared(cls: Any) -> Any:
             # from_pipe casts to the dtype it is given (float32 if none): the shared weights must keep theirs.
@@ -392,17 +408,24 @@ class TextToImage:
     @classmethod
     def load(cls, source: str, models_dir: Path, device: str = "auto", cpu_threads: int | None = None,
              low_memory: bool = False, inpaint_source: str | None = None,
-             upscaler_source: str | None = None, face_restorer: Path | None = None) -> TextToImage:
+             upscaler_source: str | None = None, face_restorer: Path | None = None,
+             ip_adapter: str | None = None) -> TextToImage:
         from core.faces import FaceRestorer, RestorerUnavailable
 
         try:
             restorer = FaceRestorer(face_restorer, cpu_threads) if face_restorer else None
         except RestorerUnavailable as exc:
             raise ModelLoadError(f"the face restorer (MURALIST_FACE_RESTORER): {exc}") from None
-        return cls(load_pipeline(source, models_dir, device, low_memory), cpu_threads,
+        pipe = load_pipeline(source, models_dir, device, low_memory)
+        try:  # before the pipelines made from this one (__init__): they then share its image encoder
+            style = StyleAdapter.load(pipe, ip_adapter, models_dir, reoffload=low_memory and pick_device(device)
+                                      == "cuda") if ip_adapter else None
+        except StyleAdapterUnavailable as exc:
+            raise ModelLoadError(f"the IP-Adapter (MURALIST_IP_ADAPTER) for the model {source!r}: {exc}") from None
+        return cls(pipe, cpu_threads,
                    load_helper("inpaint", inpaint_source, models_dir, device) if inpaint_source else None,
                    load_helper("upscale", upscaler_source, models_dir, device) if upscaler_source else None,
-                   restorer)
+                   restorer, style)
 
     @property
     def device(self) -> str:

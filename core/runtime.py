@@ -51,6 +51,7 @@ from core.storage.moderation_repo import SqlModerationRepository
 from core.storage.repositories import SqlJobRepository
 from core.storage.web_repo import SqlWebConsoleRepository
 from core.verification import Verification, Verifier
+from core.voice import Transcriber, VoiceUnavailable, check_model_folder
 from core.web_console import ModerationConsole
 from core.worker import CeleryBrokerProbe, CeleryDispatcher, EmbeddedWorker, MuralistCelery, create_celery_app
 from core.worker_registry import WorkerRegistry
@@ -149,7 +150,7 @@ def _runner(settings: Settings, repo: SqlJobRepository, bus: EventBus, worker: s
             loaded = TextToImage.load(specs[name].source, settings.models_dir, settings.device,
                                       default_pipeline_threads(settings), low_memory=settings.low_memory,
                                       inpaint_source=settings.inpaint_model, upscaler_source=settings.upscaler,
-                                      face_restorer=settings.face_restorer)
+                                      face_restorer=settings.face_restorer, ip_adapter=settings.ip_adapter)
             pipelines[name] = BatchingPipeline(loaded, settings.batch_max, settings.batch_wait_ms / 1000) \
                 if settings.batch_max > 1 else loaded
     except ModelLoadError as exc:
@@ -205,10 +206,22 @@ def served_models(settings: Settings) -> list[str]:
     return names
 
 
+def _transcriber(settings: Settings) -> Transcriber:
+    """Voice prompts' speech model, loaded on first use; an operator's folder is checked now, so a mistyped
+    MURALIST_ASR_MODEL is one sentence at start-up rather than a failure in front of a member."""
+    if settings.asr_model is not None:
+        try:
+            check_model_folder(settings.asr_model)
+        except VoiceUnavailable as exc:
+            raise StartupError(f"Refusing to start: {exc}") from None
+    return Transcriber(settings.asr_model)
+
+
 def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) -> Runtime:
     """The facade for a front door, and — without a broker — an in-process worker."""
     from safety.encoder import EmbeddingUnavailable
 
+    transcriber = _transcriber(settings)  # before anything is opened: a refusal leaves nothing to close
     engine = _open_database(settings)
     sessions = session_factory(engine)
     repo = SqlJobRepository(sessions)
@@ -235,8 +248,9 @@ def build_runtime(settings: Settings, *, embedded_worker: bool | None = None) ->
         inputs=LocalInputStore(settings.data_dir / "inputs"), models=specs, served=registry.serving,
         max_prompt_chars=settings.max_prompt_chars)
     app = Muralist(service, moderation, ChatSettings(sessions), JobWaiter(repo, bus),
-                   Verifier(repo, moderation.records, SystemClock()), web_links=_console(settings, engine),
-                   faces_configured=settings.face_restorer is not None)
+                   Verifier(repo, moderation.records, SystemClock()), transcriber=transcriber,
+                   web_links=_console(settings, engine), faces_configured=settings.face_restorer is not None,
+                   style_configured=settings.ip_adapter is not None)
     runtime = Runtime(settings, app, bus, spec, engine, repo, celery)
     if settings.embedded if embedded_worker is None else embedded_worker:
         try:

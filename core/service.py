@@ -1,8 +1,8 @@
 """The generation service: every adapter's single entry point.
 
-``submit`` runs the gates in a fixed order — licence → params → prompt filter → quota — and only then writes the job
-and its quota reservation in one transaction and enqueues ``generate(job_id)``. A refusal is one clear sentence and
-changes nothing (a blocked prompt's verdict is logged: every decision is).
+``submit`` runs the gates in a fixed order — licence → params → the chat's limits → prompt filter → quota — and only
+then writes the job and its quota reservation in one transaction and enqueues ``generate(job_id)``. A refusal is one
+clear sentence and changes nothing (a blocked prompt's verdict is logged: every decision is).
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core import __version__, metrics
+from core.chat_policy import hold_to_limits
 from core.domain import (
     PURGED,
     Accepted,
+    ChatLimits,
     Decision,
     GenerationRequest,
     Job,
@@ -132,7 +134,7 @@ class GenerationService:
         if self.served is not None and not self.served(model.name):
             return Rejected("model", {"message": "model_unserved", "model": model.name})
         request_params, input_size = request.params, None
-        if request_params.image is not None:
+        if request_params.image is not None or request_params.style_image is not None:
             try:
                 request_params, input_size = self.inputs_for(requester).resolve(request_params)
             except InputRefused as exc:
@@ -146,6 +148,10 @@ class GenerationService:
                                   input_size=input_size)
         except InvalidParams as exc:
             return Rejected("params", exc.said())
+        held = hold_to_limits(request_params, params, request.limits, request.defaulted)
+        if isinstance(held, Rejected):  # beyond the chat's limit: one sentence naming it, nothing queued
+            return held
+        params = held
 
         with metrics.stage("prompt_filter"):
             verdict = self.prompt_filter.check(params.prompt, params.negative_prompt,
@@ -169,9 +175,7 @@ class GenerationService:
                      prompt_review=verdict.decision is Decision.REVIEW)
         rules, _tier = self._rules(user_id, request.tiers, history)
         with metrics.stage("submit_db"):
-            created = self.repo.create_job(new, rules=rules, now=now)
-            if not isinstance(created, QuotaRefusal):
-                self.repo.record_prompt_verdict(user_id, verdict, params.prompt, created)
+            created = self.repo.create_job(new, rules=rules, now=now, verdict=(verdict, params.prompt))
         if isinstance(created, QuotaRefusal):
             return self._quota_refusal(created, params.count, rules, now)
         try:
@@ -228,14 +232,15 @@ class GenerationService:
         return Notice("cancelled", {"job_id": job_id})
 
     def reroll(self, job_id: str, requester: Requester, *, nsfw_allowed: bool = False,
-               tiers: frozenset[str] = frozenset()) -> Outcome:
+               tiers: frozenset[str] = frozenset(), limits: ChatLimits | None = None) -> Outcome:
         """Same prompt and settings, a new seed, charged to whoever asks (through every gate again)."""
         job = self.repo.get_job(job_id)
         if job is None:
             return Rejected("gone")
         if job.prompt == PURGED:
             return Rejected("purged")
-        return self.submit(GenerationRequest(requester, job.spec.as_request(), job.model, nsfw_allowed, tiers))
+        return self.submit(GenerationRequest(requester, job.spec.as_request(), job.model, nsfw_allowed, tiers,
+                                             limits or ChatLimits()))
 
     # --- reading --------------------------------------------------------------------------------------------------
 

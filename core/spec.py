@@ -9,6 +9,8 @@ from typing import Literal, get_args
 
 Kind = Literal["txt2img", "img2img", "inpaint", "upscale", "restore"]
 Box = tuple[int, int, int, int]  # x, y, width, height in pixels
+# The kinds a style reference applies to: the pipelines that run on the model's own UNet, where the IP-Adapter is.
+STYLED_KINDS: tuple[Kind, ...] = ("txt2img", "img2img")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,10 @@ class GenerationParams:
     upscale: int | None = None  # 2 or 4: enlarge the input picture instead of generating
     aspect: tuple[int, int] | None = None  # --ar W:H: the model's default area in this shape (no explicit size)
     restore: bool = False  # restore the faces of the input picture (the operator's face model) instead of generating
+    # A picture whose style the result takes (IP-Adapter): path, upload id or JOB[:N]; "" means "the picture the
+    # member attached", which the adapter fills in (a bare --style-image on a photo's caption or a reply).
+    style_image: str | None = None
+    style_strength: float | None = None  # how much of the reference's style (the IP-Adapter scale, 0.05..1)
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class JobSpec:
     box: Box | None = None  # the rectangle inpainting repaints …
     upscale: int | None = None
     mask: str | None = None  # … or a stored mask picture: white is repainted
+    style_image: str | None = None  # the stored (EXIF-free) style reference picture (IP-Adapter)
+    style_strength: float | None = None  # its IP-Adapter scale
 
     def __post_init__(self) -> None:
         # check_params gives users the sentences; these catch a spec assembled by hand (a row, a test) that no
@@ -60,6 +68,10 @@ class JobSpec:
             raise ValueError(f"a {self.kind} job needs an input picture")
         if self.box is not None and len(self.box) != 4:
             raise ValueError(f"a box is x, y, width, height, not {self.box!r}")
+        if (self.style_image is None) != (self.style_strength is None):
+            raise ValueError("a style reference needs its strength, and a strength its reference")
+        if self.style_image is not None and self.kind not in STYLED_KINDS:
+            raise ValueError(f"a {self.kind} job cannot take a style reference")
 
     def as_request(self, seed: int | None = None) -> GenerationParams:
         """The request that asks for this job again; ``seed=None`` lets the checks draw a new seed (a reroll)."""
@@ -69,4 +81,15 @@ class JobSpec:
             sampler=None if self.sampler == "default" else self.sampler,
             # No style: its words are already in the prompts, and naming it would add them a second time.
             image=self.image, strength=self.strength, box=",".join(map(str, self.box)) if self.box else None,
-            mask=self.mask, upscale=self.upscale, restore=self.kind == "restore")
+            mask=self.mask, upscale=self.upscale, restore=self.kind == "restore", style_image=self.style_image,
+            style_strength=self.style_strength)
+
+
+@dataclass(frozen=True)
+class ChatLimits:
+    """What a chat's admins allow a job in their chat (``/settings max_steps 10``): None is the service's own limit.
+    Checked against the :class:`JobSpec` by :func:`core.chat_policy.hold_to_limits`."""
+
+    max_steps: int | None = None
+    max_count: int | None = None
+    max_size: int | None = None  # the longest side, in pixels

@@ -31,6 +31,15 @@ def miniature(models_dir: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
+def miniature_ip_adapter(models_dir: Path) -> Path:
+    """IP-Adapter weights shaped for the miniature's UNet, in the folder layout an operator supplies."""
+    from core.model_builders import MINIATURE_VERSION, build_miniature, build_miniature_ip_adapter
+
+    model = build_miniature(models_dir / MINIATURE_VERSION)
+    return build_miniature_ip_adapter(models_dir / "ip-adapter", model / "unet" / "config.json")
+
+
+@pytest.fixture(scope="session")
 def prompt_filter():  # type: ignore[no-untyped-def]
     """The real filter, semantic stage included; built once (embedding the concept list takes a moment)."""
     from safety.prompt_filter import PromptFilter

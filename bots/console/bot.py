@@ -76,7 +76,8 @@ class ConsoleBot:
                 "/history": self.history, "/report": self.report, "/appeal": self.appeal, "/link": self.link,
                 "/unlink": self.unlink, "/reroll": self.reroll, "/variations": self.variations,
                 "/upscale": self.upscale, "/cartoon": self.cartoon, "/restore": self.restore, "/cancel": self.cancel,
-                "/styles": self.styles, "/models": self.models, "/verify": self.verify}
+                "/styles": self.styles, "/models": self.models, "/verify": self.verify, "/settings": self.settings,
+                "/prefs": self.prefs}
 
     def _say(self, reply: Reply) -> list[str]:
         return [render(reply, self.lang)]
@@ -118,6 +119,23 @@ class ConsoleBot:
         if not rest.strip():
             return [text("console_verify_usage", self.lang)]
         return self._say(self.app.verify(self.requester, rest.strip()))
+
+    def settings(self, rest: str, _say: Callable[[str], None]) -> list[str]:
+        """The console is the operator's own terminal, so its one member is its chat's admin."""
+        name, _, value = rest.strip().partition(" ")
+        if not name:
+            return self._say(self.app.chat_settings(self.requester))
+        if not value.strip():
+            return [text("settings_usage", self.lang)]
+        return self._say(self.app.change_chat_setting(self.requester, name, value))
+
+    def prefs(self, rest: str, _say: Callable[[str], None]) -> list[str]:
+        name, _, value = rest.strip().partition(" ")
+        if not name:
+            return self._say(self.app.preferences(self.requester))
+        if not value.strip():
+            return [text("prefs_usage", self.lang)]
+        return self._say(self.app.change_preference(self.requester, name, value))
 
     def styles(self, _: str, _say: Callable[[str], None]) -> list[str]:
         return [f"{name:<12} {description}" for name, description in self.app.styles()]

@@ -29,7 +29,8 @@ def rendered(reply: Reply, lang: str) -> str:
 
 
 class MemberButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                   template=r"^muralist:(?P<action>reroll|variations|upscale|report|info|edit|delete):(?P<job>[a-z0-9]{1,16})"
+                   template=r"^muralist:(?P<action>reroll|variations|upscale|restore|report|info|edit|delete)"
+                            r":(?P<job>[a-z0-9]{1,16})"
                             r"(?::(?P<idx>\d{1,2}))?$"):
     def __init__(self, action: str, job_id: str, idx: int | None = None, label: str | None = None,
                  row: int | None = None) -> None:

@@ -22,6 +22,7 @@ from bots.discord.localized import CatalogueTranslator, described
 from bots.discord.more_commands import MORE_COMMANDS
 from bots.discord.sender import DiscordSender
 from bots.discord.translate import PLATFORM
+from bots.discord.voice import voice_message
 from core.catalogue import text
 from core.runtime import Runtime
 
@@ -62,6 +63,10 @@ class MuralistDiscord(discord.Client):
         self.synced.set()
         if self.deliver_enabled:
             self.delivery.start()
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Only direct messages with a recording reach anything: a spoken /imagine (bots/discord/voice.py)."""
+        await voice_message(self.deps, message)
 
     async def on_app_command_error(self, interaction: discord.Interaction[Any],
                                    error: app_commands.AppCommandError) -> None:

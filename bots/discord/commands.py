@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -16,10 +17,11 @@ from bots.discord.buttons import AcceptButton, rendered
 from bots.discord.deps import deps_of, is_moderator, say, who
 from bots.discord.localized import described
 from bots.discord.translate import PLATFORM, imagine_params, requester
+from bots.discord.voice import hear, said
 from bots.downloads import TooLarge, read_at_most
 from core.catalogue import render, text
 from core.chat_settings import MOD_CHANNEL
-from core.domain import Accepted, Rejected
+from core.domain import Accepted, Notice, Rejected
 from core.params import SAMPLERS, InvalidParams
 
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -27,34 +29,57 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 @app_commands.command(name="imagine", description=described("cmd_imagine"))
 @app_commands.describe(**{option: described(f"opt_imagine_{option}") for option in (
-    "prompt", "negative", "size", "steps", "seed", "count", "cfg", "image", "strength", "model", "style", "sampler")})
+    "prompt", "negative", "size", "steps", "seed", "count", "cfg", "image", "strength", "model", "style", "sampler",
+    "style_image", "style_strength", "voice")})
 @app_commands.choices(sampler=[app_commands.Choice(name=name, value=name) for name in SAMPLERS])
-async def imagine(interaction: discord.Interaction[Any], prompt: str, negative: str | None = None,
+async def imagine(interaction: discord.Interaction[Any], prompt: str | None = None, negative: str | None = None,
                   size: str | None = None, steps: int | None = None, seed: int | None = None,
                   count: int | None = None, cfg: float | None = None, image: discord.Attachment | None = None,
                   strength: float | None = None, model: str | None = None, style: str | None = None,
-                  sampler: app_commands.Choice[str] | None = None) -> None:
+                  sampler: app_commands.Choice[str] | None = None, style_image: discord.Attachment | None = None,
+                  style_strength: float | None = None, voice: discord.Attachment | None = None) -> None:
     # Defer first: Discord drops interactions not answered within 3 seconds, and the gates touch the database.
     await interaction.response.defer(ephemeral=True, thinking=True)
     deps, member = deps_of(interaction), who(interaction)
+    if voice is not None:
+        # The prompt is what was said. Flags typed in the prompt box still apply: they are parsed around a stand-in
+        # prompt, so nothing in the transcript is ever read as a flag (as the console's --voice).
+        prompt = f"voice {prompt or ''}"
     options: dict[str, object] = {"prompt": prompt, "negative": negative, "size": size, "steps": steps,
                                   "seed": seed, "count": count, "cfg": cfg, "strength": strength, "model": model,
-                                  "style": style, "sampler": sampler.value if sampler else None}
-    if image is not None:
-        upload_id, refusal = await upload_attachment(image, member.language, deps.app.upload)
-        if upload_id is None:
-            await interaction.edit_original_response(content=refusal)
-            return
-        options["image"] = upload_id
+                                  "style": style, "sampler": sampler.value if sampler else None,
+                                  "style_strength": style_strength}
     try:
         params, model_name = imagine_params(options)
-    except InvalidParams as exc:
+    except InvalidParams as exc:  # before any download: a typo should not cost a 20 MB transfer
         await interaction.edit_original_response(content=render(exc, member.language))
         return
+    if (style_image is not None or params.style_image is not None) and not deps.app.style_available():
+        await interaction.edit_original_response(content=text("style_unconfigured", member.language))
+        return
+    heard_line = ""
+    if voice is not None:
+        heard = await hear(deps, member, voice)
+        if not isinstance(heard, Notice):
+            await interaction.edit_original_response(content=said(heard, member.language))
+            return
+        heard_line = render(heard, member.language)[:1000] + "\n"
+        await interaction.edit_original_response(content=heard_line)  # what was heard, before anything is made
+        params = replace(params, prompt=str(heard.values["text"]))
+    uploads: dict[str, str] = {}  # an attachment option wins over the same flag typed in the prompt
+    for attachment, field in ((image, "image"), (style_image, "style_image")):
+        if attachment is not None:
+            upload_id, refusal = await upload_attachment(attachment, member.language, deps.app.upload)
+            if upload_id is None:
+                await interaction.edit_original_response(content=refusal)
+                return
+            uploads[field] = upload_id
+    params = replace(params, image=uploads.get("image", params.image),
+                     style_image=uploads.get("style_image", params.style_image))
     outcome = await asyncio.to_thread(deps.app.imagine, member, params, model_name)
     if isinstance(outcome, Accepted):
         deps.track(outcome, interaction)
-    await interaction.edit_original_response(content=rendered(outcome, member.language))
+    await interaction.edit_original_response(content=heard_line + rendered(outcome, member.language))
 
 
 @imagine.autocomplete("style")

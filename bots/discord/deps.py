@@ -22,14 +22,19 @@ class DiscordDeps:
     mod_role_ids: frozenset[int] = frozenset()
     tier_roles: dict[str, str] = field(default_factory=dict)
     delivery: DeliveryLoop | None = None
+    # Each member's Discord language as their last interaction said it (in memory): a direct message carries none.
+    languages: dict[int, str] = field(default_factory=dict)
 
     def track(self, accepted: Accepted, interaction: discord.Interaction[Any]) -> None:
         """Show an accepted job's progress in a message of its own in the channel (the member's "accepted" answer
         is private and stays as it is), in the channel's language. Best effort, kept in memory: after a restart the
         result still arrives."""
-        if self.delivery is not None and interaction.channel_id is not None:
-            self.delivery.track(accepted.job_id, channel_language(interaction),
-                                ProgressMessage(str(interaction.channel_id)), accepted.ahead)
+        self.track_in(accepted, interaction.channel_id, channel_language(interaction))
+
+    def track_in(self, accepted: Accepted, channel_id: int | None, lang: str) -> None:
+        """:meth:`track` for a job asked for without an interaction (a voice message in a DM)."""
+        if self.delivery is not None and channel_id is not None:
+            self.delivery.track(accepted.job_id, lang, ProgressMessage(str(channel_id)), accepted.ahead)
 
 
 def deps_of(interaction: discord.Interaction[Any]) -> DiscordDeps:
@@ -51,6 +56,7 @@ def who(interaction: discord.Interaction[Any]) -> Requester:
     client's language."""
     roles = [r.id for r in getattr(interaction.user, "roles", [])]
     is_nsfw = getattr(interaction.channel, "is_nsfw", None)
+    deps_of(interaction).languages[interaction.user.id] = str(interaction.locale)
     return requester(interaction.user.id, interaction.channel_id, interaction.user.display_name, interaction.id,
                      locale=str(interaction.locale), tiers=tiers_for(roles, deps_of(interaction).tier_roles),
                      nsfw_channel=bool(is_nsfw()) if callable(is_nsfw) else False, username=interaction.user.name)

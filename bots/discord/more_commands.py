@@ -1,6 +1,6 @@
 """The console's other commands on Discord, so every front door offers the same: /help, /styles, /models, /reroll,
-/variations, /upscale, /report, /appeal, /link, /unlink, and /settings for a channel's moderators. Like
-:mod:`bots.discord.commands`, each only translates between Discord and the facade."""
+/variations, /upscale, /report, /appeal, /link, /unlink, /prefs for each member's own defaults, and /settings for a
+channel's moderators. Like :mod:`bots.discord.commands`, each only translates between Discord and the facade."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ async def _submitted(interaction: discord.Interaction[Any], outcome: Outcome) ->
 
 @app_commands.command(name="help", description=described("cmd_help"))
 async def show_help(interaction: discord.Interaction[Any]) -> None:
-    await say(interaction, help_text(who(interaction).language))
+    await say(interaction, help_text(who(interaction).language, "discord"))
 
 
 @app_commands.command(name="styles", description=described("cmd_styles"))
@@ -53,7 +53,7 @@ async def reroll(interaction: discord.Interaction[Any], job: str) -> None:
 @app_commands.describe(picture=described("opt_picture_ref"), strength=described("opt_variations_strength"),
                        count=described("opt_variations_count"))
 async def variations(interaction: discord.Interaction[Any], picture: str, strength: float = 0.6,
-                     count: int = 2) -> None:
+                     count: int | None = None) -> None:
     await interaction.response.defer(ephemeral=True, thinking=True)
     outcome = await asyncio.to_thread(deps_of(interaction).app.variations, who(interaction), picture.strip(),
                                       strength=strength, count=count)
@@ -149,14 +149,18 @@ async def unlink(interaction: discord.Interaction[Any]) -> None:
     await say(interaction, render(reply, member.language))
 
 
+# No nsfw here: on Discord an NSFW context is the channel's own age-restricted flag, which Discord asks for.
+CHANNEL_SETTINGS = ("others_buttons", "max_steps", "max_count", "max_size", "style", "steps", "size")
+MEMBER_SETTINGS = ("style", "sampler", "size", "steps", "negative")
+
+
 @app_commands.command(name="settings", description=described("cmd_settings"))
-@app_commands.describe(others_buttons=described("opt_settings_others_buttons"))
-@app_commands.choices(others_buttons=[app_commands.Choice(name=described("choice_others_anyone"), value="anyone"),
-                                      app_commands.Choice(name=described("choice_others_owner"), value="owner")])
+@app_commands.describe(setting=described("opt_settings_setting"), value=described("opt_settings_value"))
+@app_commands.choices(setting=[app_commands.Choice(name=name, value=name) for name in CHANNEL_SETTINGS])
 @app_commands.default_permissions(manage_messages=True)
 @app_commands.guild_only()
-async def settings(interaction: discord.Interaction[Any],
-                   others_buttons: app_commands.Choice[str] | None = None) -> None:
+async def settings(interaction: discord.Interaction[Any], setting: app_commands.Choice[str] | None = None,
+                   value: str | None = None) -> None:
     """Hidden from members by ``default_permissions``; anyone who reaches it anyway is refused and audited."""
     deps, member = deps_of(interaction), who(interaction)
     if not is_moderator(interaction):
@@ -164,13 +168,34 @@ async def settings(interaction: discord.Interaction[Any],
         await say(interaction, render(refusal, member.language))
         return
     reply: Reply
-    if others_buttons is None:
+    if setting is None and value is None:
         reply = await asyncio.to_thread(deps.app.chat_settings, member)
+    elif setting is None or not (value or "").strip():
+        await say(interaction, text("settings_usage", member.language))
+        return
     else:
-        reply = await asyncio.to_thread(deps.app.change_chat_setting, member, "others_buttons", others_buttons.value)
+        reply = await asyncio.to_thread(deps.app.change_chat_setting, member, setting.value, value or "")
+    await say(interaction, render(reply, member.language))
+
+
+@app_commands.command(name="prefs", description=described("cmd_prefs"))
+@app_commands.describe(setting=described("opt_prefs_setting"), value=described("opt_prefs_value"))
+@app_commands.choices(setting=[app_commands.Choice(name=name, value=name) for name in MEMBER_SETTINGS])
+async def prefs(interaction: discord.Interaction[Any], setting: app_commands.Choice[str] | None = None,
+                value: str | None = None) -> None:
+    """Every member, for themself only."""
+    deps, member = deps_of(interaction), who(interaction)
+    reply: Reply
+    if setting is None and value is None:
+        reply = await asyncio.to_thread(deps.app.preferences, member)
+    elif setting is None or not (value or "").strip():
+        await say(interaction, text("prefs_usage", member.language))
+        return
+    else:
+        reply = await asyncio.to_thread(deps.app.change_preference, member, setting.value, value or "")
     await say(interaction, render(reply, member.language))
 
 
 MORE_COMMANDS: tuple[app_commands.Command[Any, Any, Any], ...] = (
     show_help, show_styles, show_models, reroll, variations, upscale, cartoon, restore, report, appeal, link, unlink,
-    settings)
+    settings, prefs)

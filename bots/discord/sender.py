@@ -27,18 +27,29 @@ def channel_language(channel: Any) -> str:
 
 
 def result_view(message: ResultMessage, lang: str) -> discord.ui.View:
-    """Reroll, Edit and Info for the job; Upscale, Variations, Report and Delete for each picture that was posted
-    (one row each)."""
+    """Reroll, Edit and Info for the job; Upscale, Variations, Fix faces, Report and Delete for each picture that was
+    posted."""
     return buttons_view(message.buttons, len(message.pictures) == 1, lang)
 
 
+ROWS = 5  # Discord allows five rows of at most five buttons under one message
+
+
 def buttons_view(buttons: tuple[ResultButton, ...], single: bool, lang: str) -> discord.ui.View:
+    """The job's own buttons on the first row. Below, one row per action (U1 U2 U3 U4, then V1 V2 …, as members
+    know it from Midjourney) while the actions fit in the four rows left; with one more (Fix faces, where a face
+    model is configured) one row per picture instead (U1 V1 Faces 1 Report 1 ❌1): at most four pictures of at
+    most five actions always fit."""
     view = discord.ui.View(timeout=None)
-    # Five rows of at most five: the job's own buttons, then one row per picture action (at most four pictures).
-    rows = {"reroll": 0, "edit": 0, "info": 0, "upscale": 1, "variations": 2, "report": 3, "delete": 4}
+    actions = list(dict.fromkeys(b.action for b in buttons if b.idx is not None))
+    pictures = list(dict.fromkeys(b.idx for b in buttons if b.idx is not None))
+    by_action = len(actions) < ROWS
     for button in buttons:
-        view.add_item(MemberButton.labelled(button.action, button.job_id, button.idx, single, lang,
-                                            rows[button.action]))
+        if button.idx is None:
+            row = 0
+        else:
+            row = 1 + (actions.index(button.action) if by_action else pictures.index(button.idx))
+        view.add_item(MemberButton.labelled(button.action, button.job_id, button.idx, single, lang, row))
     return view
 
 

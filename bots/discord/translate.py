@@ -34,7 +34,7 @@ def tiers_for(role_ids: Iterable[int], tier_roles: Mapping[str, str]) -> frozens
 def imagine_params(options: Mapping[str, object]) -> tuple[GenerationParams, str | None]:
     """Slash-command options → (params, model). Flags typed inside the prompt ("a fox --seed 3 --ar 3:2 --no text",
     as Midjourney users type them) are parsed like on every other front door; an explicit slash option wins over the
-    same flag typed in the prompt. ``image`` is an upload id (the attachment, stored first)."""
+    same flag typed in the prompt. ``image`` and ``style_image`` are upload ids (the attachments, stored first)."""
     typed, typed_model = parse_imagine_request(str(options.get("prompt") or ""))
     explicit: dict[str, object] = {}
     size = options.get("size")
@@ -47,7 +47,9 @@ def imagine_params(options: Mapping[str, object]) -> tuple[GenerationParams, str
     for name, value in (("seed", seed), ("steps", _int_or_none(options.get("steps"))),
                         ("cfg", _float_or_none(options.get("cfg"))), ("count", _int_or_none(options.get("count"))),
                         ("strength", _float_or_none(options.get("strength"))),
-                        ("image", str(options["image"]) if options.get("image") else None)):
+                        ("style_strength", _float_or_none(options.get("style_strength"))),
+                        ("image", str(options["image"]) if options.get("image") else None),
+                        ("style_image", str(options["style_image"]) if options.get("style_image") else None)):
         if value is not None:
             explicit[name] = value
     negative = ", ".join(n for n in (typed.negative_prompt, str(options.get("negative") or "")) if n)

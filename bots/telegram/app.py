@@ -206,7 +206,7 @@ async def accept_licence(update: Update, context: MuralistContext) -> None:
 
 
 async def show_help(update: Update, context: MuralistContext) -> None:
-    await _reply(update, help_text(_lang(update)))
+    await _reply(update, help_text(_lang(update), "telegram"))
 
 
 async def show_quota(update: Update, context: MuralistContext) -> None:
@@ -223,12 +223,23 @@ async def show_history(update: Update, context: MuralistContext) -> None:
 
 
 async def imagine(update: Update, context: MuralistContext) -> None:
-    assert update.effective_message is not None
+    """``/imagine …``; with a bare ``--style-image`` in reply to a picture, that picture gives the style."""
+    message = update.effective_message
+    assert message is not None
     try:
-        params, model = imagine_params(update.effective_message.text or "")
+        params, model = imagine_params(message.text or "")
     except InvalidParams as exc:
         await _say(update, Rejected("params", exc.said()))
         return
+    if params.style_image is not None and not context.deps.app.style_available():
+        await _say(update, Rejected("style_unconfigured"))  # before any download: it could never be used
+        return
+    if params.style_image == "" and _has_picture(message.reply_to_message):
+        assert message.reply_to_message is not None
+        reference = await _uploaded_picture(update, context, message.reply_to_message)
+        if reference is None:
+            return
+        params = replace(params, style_image=reference)
     await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model))
 
 
@@ -426,8 +437,9 @@ async def unlink(update: Update, context: MuralistContext) -> None:
 
 
 async def chat_settings(update: Update, context: MuralistContext) -> None:
-    """``/settings`` shows this chat's settings to its admins; ``/settings NAME VALUE`` changes one
-    (``others_buttons anyone|owner``, ``nsfw on|off``)."""
+    """``/settings`` shows this chat's settings to its admins; ``/settings NAME VALUE`` changes one (``nsfw``,
+    ``others_buttons``, the limits ``max_steps``, ``max_count``, ``max_size``, the defaults ``style``, ``steps``,
+    ``size``)."""
     lang, args = _lang(update), _argument(update).split()
     if not await _is_group_admin(update, context):
         await _reply(update, text("chat_admins_only", lang))
@@ -438,6 +450,18 @@ async def chat_settings(update: Update, context: MuralistContext) -> None:
         await _say(update, await asyncio.to_thread(context.deps.app.change_chat_setting, _who(update), *args))
     else:
         await _reply(update, text("settings_usage", lang))
+
+
+async def preferences(update: Update, context: MuralistContext) -> None:
+    """``/prefs`` shows a member's own defaults for /imagine; ``/prefs NAME VALUE`` sets one (a negative prompt's
+    value is the rest of the line). Anyone may: each changes only their own."""
+    name, _, value = _argument(update).strip().partition(" ")
+    if not name:
+        await _say(update, await asyncio.to_thread(context.deps.app.preferences, _who(update)))
+    elif not value.strip():
+        await _reply(update, text("prefs_usage", _lang(update)))
+    else:
+        await _say(update, await asyncio.to_thread(context.deps.app.change_preference, _who(update), name, value))
 
 
 # --- pictures a member sends ----------------------------------------------------------------------------------------
@@ -461,15 +485,27 @@ async def imagine_from_picture(update: Update, context: MuralistContext) -> None
     except InvalidParams as exc:  # before the download: a typo should not cost a 20 MB transfer
         await _say(update, Rejected("params", exc.said()))
         return
+    if params.style_image is not None and not context.deps.app.style_available():
+        await _say(update, Rejected("style_unconfigured"))
+        return
+    upload = await _uploaded_picture(update, context, message)
+    if upload is None:
+        return
+    # A bare --style-image makes the photo the style reference; otherwise it is the picture to start from.
+    params = replace(params, style_image=upload) if params.style_image == "" else replace(params, image=upload)
+    await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model))
+
+
+async def _uploaded_picture(update: Update, context: MuralistContext, message: Message) -> str | None:
+    """The upload id of the picture in ``message``, or None once the member has been told why not."""
     data = await _download_picture(update, context, message)
     if data is None:
-        return
+        return None
     upload = await asyncio.to_thread(context.deps.app.upload, data)
     if isinstance(upload, Rejected):
         await _say(update, upload)
-        return
-    params = replace(params, image=upload)
-    await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model))
+        return None
+    return upload
 
 
 async def preset_from_picture(update: Update, context: MuralistContext) -> None:
@@ -582,8 +618,8 @@ async def press_accept(update: Update, context: MuralistContext) -> None:
 
 
 async def press_result_button(update: Update, context: MuralistContext) -> None:
-    """Reroll, Variations, Upscale, Report and Info under a result: core's one dispatcher decides, with the presser's
-    tiers and this chat's NSFW setting, charged to the presser."""
+    """Reroll, Variations, Upscale, Fix faces, Report and Info under a result: core's one dispatcher decides, with
+    the presser's tiers and this chat's NSFW setting, charged to the presser."""
     query, deps, lang = update.callback_query, context.deps, _lang(update)
     assert query is not None and context.matches
     action, job_id, idx = pressed(context.matches[0])
@@ -728,6 +764,7 @@ COMMANDS = {"start": start, "license": show_licence, "licence": show_licence, "a
             "mod": mod_command, "verify": verify_picture,
             "styles": show_styles, "models": show_models, "reroll": reroll, "variations": variations,
             "upscale": upscale, "report": report, "appeal": appeal, "unlink": unlink, "settings": chat_settings,
+            "prefs": preferences,
             "modhistory": show_member_history, "cartoon": cartoon, "restore": restore}
 
 

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 # The commands a member sees in Telegram's menu (moderators' commands stay out of it), each described by the catalogue
 # code its Discord slash command shares.
 MENU = ("imagine", "help", "quota", "history", "license", "accept", "cancel", "styles", "models", "reroll",
-        "variations", "upscale", "cartoon", "restore", "report", "appeal", "verify", "link", "unlink", "start")
+        "variations", "upscale", "cartoon", "restore", "report", "appeal", "verify", "prefs", "link", "unlink", "start")
 
 
 def command_menu(lang: str) -> list[BotCommand]:

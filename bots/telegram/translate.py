@@ -22,7 +22,8 @@ MESSAGE_LIMIT = 4096
 # One pattern per kind of button, so the Application routes each to its own handler (CallbackQueryHandler(pattern=)).
 _JOB = r"(?P<job>[a-z0-9]{1,16})"
 ACCEPT_BUTTON = re.compile(r"^mr:accept$")
-MEMBER_BUTTON = re.compile(rf"^mr:(?P<action>reroll|variations|upscale|report|info):{_JOB}(?::(?P<idx>\d{{1,2}}))?$")
+MEMBER_BUTTON = re.compile(rf"^mr:(?P<action>reroll|variations|upscale|restore|report|info):{_JOB}"
+                           rf"(?::(?P<idx>\d{{1,2}}))?$")
 EDIT_BUTTON = re.compile(rf"^mr:(?P<action>edit):{_JOB}(?P<idx>)$")
 DELETE_BUTTON = re.compile(rf"^mr:(?P<action>delete):{_JOB}:(?P<idx>\d{{1,2}})$")
 MOD_BUTTON = re.compile(rf"^mr:mod_(?P<action>approve|remove|ban_7d):{_JOB}:(?P<idx>\d{{1,2}})$")

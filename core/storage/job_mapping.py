@@ -14,7 +14,7 @@ def spec_columns(spec: JobSpec) -> dict[str, Any]:
         "width": spec.width, "height": spec.height, "cfg": spec.cfg, "count": spec.count, "kind": spec.kind,
         "sampler": spec.sampler, "style": spec.style, "input_path": spec.image, "strength": spec.strength,
         "mask_box": ",".join(map(str, spec.box)) if spec.box else None, "upscale_factor": spec.upscale,
-        "mask_path": spec.mask,
+        "mask_path": spec.mask, "style_image_path": spec.style_image, "style_strength": spec.style_strength,
     }
 
 
@@ -31,4 +31,5 @@ def spec_from_row(row: JobRow) -> JobSpec:
         height=row.height, cfg=row.cfg, count=row.count,
         kind=cast(Kind, row.kind),  # JobSpec refuses a kind it does not know
         sampler=row.sampler, style=row.style, image=row.input_path, strength=row.strength, box=_box(row.mask_box),
-        upscale=row.upscale_factor, mask=row.mask_path)
+        upscale=row.upscale_factor, mask=row.mask_path, style_image=row.style_image_path,
+        style_strength=row.style_strength)

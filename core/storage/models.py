@@ -121,6 +121,8 @@ class JobRow(Base):
     mask_path: Mapped[str | None] = mapped_column(Text)  # or a mask picture: white is repainted
     strength: Mapped[float | None] = mapped_column(Float)
     upscale_factor: Mapped[int | None] = mapped_column(Integer)
+    style_image_path: Mapped[str | None] = mapped_column(Text)  # the (EXIF-free) style reference (IP-Adapter)
+    style_strength: Mapped[float | None] = mapped_column(Float)  # its IP-Adapter scale
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker: Mapped[str | None] = mapped_column(String(200))  # the worker process that holds a running job
     enqueued_at: Mapped[datetime | None]  # when the job was last handed to the broker (the reconciler's clock)
@@ -258,6 +260,19 @@ class ChatSettingRow(Base):
     key: Mapped[str] = mapped_column(String(64))
     value: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MemberPreferenceRow(Base):
+    """A member's own defaults for /imagine (style, sampler, size, steps, negative), set with /prefs. Keyed by the
+    user, not the platform account, so linked accounts share them."""
+
+    __tablename__ = "member_preferences"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_member_preference"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

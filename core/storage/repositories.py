@@ -71,6 +71,7 @@ def _to_job(row: JobRow, with_images: bool = True) -> Job:
 
 class SqlJobRepository:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._accepted: set[tuple[int, str, str]] = set()
         self.sessions = sessions
 
     # --- users and licences ---------------------------------------------------------------------------------------
@@ -140,17 +141,31 @@ class SqlJobRepository:
             return True
 
     def has_accepted(self, user_id: int, licence_id: str, text_sha256: str) -> bool:
+        # Acceptances are append-only and never withdrawn, so a "yes" can be remembered: every submit asks, and the
+        # answer costs a database round trip otherwise. A "no" is always asked again.
+        key = (user_id, licence_id, text_sha256)
+        if key in self._accepted:
+            return True
         with self.sessions() as s:
-            return s.scalar(select(LicenceAcceptance.id).where(
+            found = s.scalar(select(LicenceAcceptance.id).where(
                 LicenceAcceptance.user_id == user_id, LicenceAcceptance.licence_id == licence_id,
                 LicenceAcceptance.text_sha256 == text_sha256).limit(1)) is not None
+        if found:
+            if len(self._accepted) >= 100_000:
+                self._accepted.clear()
+            self._accepted.add(key)
+        return found
+
+    @staticmethod
+    def _verdict_row(user_id: int | None, verdict: Verdict, prompt: str, job_id: str | None) -> SafetyVerdictRow:
+        return SafetyVerdictRow(
+            subject="prompt", user_id=user_id, job_id=job_id, decision=verdict.decision.value,
+            categories=list(verdict.categories), scores=dict(verdict.scores), evidence=list(verdict.evidence),
+            checker=verdict.checker, checker_version=verdict.checker_version, prompt_text=prompt)
 
     def record_prompt_verdict(self, user_id: int | None, verdict: Verdict, prompt: str, job_id: str | None) -> None:
         with self.sessions.begin() as s:
-            s.add(SafetyVerdictRow(
-                subject="prompt", user_id=user_id, job_id=job_id, decision=verdict.decision.value,
-                categories=list(verdict.categories), scores=dict(verdict.scores), evidence=list(verdict.evidence),
-                checker=verdict.checker, checker_version=verdict.checker_version, prompt_text=prompt))
+            s.add(self._verdict_row(user_id, verdict, prompt, job_id))
 
     # --- jobs and quota -------------------------------------------------------------------------------------------
 
@@ -184,7 +199,10 @@ class SqlJobRepository:
             (JobRow.status == JobStatus.QUEUED.value)
             | ((JobRow.status == JobStatus.RUNNING.value) & JobRow.worker.in_(live)))) or 0
 
-    def create_job(self, new: NewJob, *, rules: QuotaRules, now: datetime) -> str | QuotaRefusal:
+    def create_job(self, new: NewJob, *, rules: QuotaRules, now: datetime,
+                   verdict: tuple[Verdict, str] | None = None) -> str | QuotaRefusal:
+        """The job and its quota reservation in one transaction; ``verdict`` (the prompt's verdict and text) is
+        recorded in the same one, with the job's id (as before, not when the quota refuses)."""
         period = utc_day(now)
         with self.sessions.begin() as s:
             s.execute(update(User).where(User.id == new.user_id).values(display_name=User.display_name))
@@ -208,7 +226,13 @@ class SqlJobRepository:
             s.add(job)
             s.add(QuotaLedgerRow(user_id=new.user_id, delta=new.spec.count, reason="reserve", job_id=job.id,
                                  period=period, charged_at=now, created_at=now))
+            self._add_verdict(s, new.user_id, verdict, job.id)
             return job.id
+
+    def _add_verdict(self, s: Session, user_id: int | None, verdict: tuple[Verdict, str] | None,
+                     job_id: str | None) -> None:
+        if verdict is not None:
+            s.add(self._verdict_row(user_id, verdict[0], verdict[1], job_id))
 
     def queue_places(self, job_ids: list[str]) -> dict[str, int | None]:
         """Where each job stands: how many jobs are ahead of a queued one (queued in the same model queue before it;

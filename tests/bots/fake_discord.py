@@ -28,6 +28,11 @@ def user(uid: int, name: str, bot: bool = False) -> dict[str, Any]:
     return {"id": str(uid), "username": name, "global_name": name, "discriminator": "0", "avatar": None, "bot": bot}
 
 
+def _content_type(filename: str) -> str:
+    kinds = {"ogg": "audio/ogg", "mp3": "audio/mpeg", "wav": "audio/wav", "jpg": "image/jpeg"}
+    return kinds.get(filename.rsplit(".", 1)[-1].lower(), "image/png")
+
+
 def jresp(data: Any) -> web.Response:
     # discord.py compares the content type exactly with "application/json" (no charset) before decoding.
     return web.Response(body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
@@ -94,6 +99,7 @@ class FakeDiscord:
         self.port = 0
         self.runner: web.AppRunner | None = None
         self.uploads: dict[str, bytes | None] = {}
+        self.dms: dict[int, int] = {}  # direct-message channel id -> the member in it
 
     # --- lifecycle ------------------------------------------------------------------------------------------------
 
@@ -169,7 +175,8 @@ class FakeDiscord:
                 files: list[tuple[str, bytes]] | None = None,
                 attachment_ids: list[str] | None = None) -> dict[str, Any]:
         ids = attachment_ids or [str(next(self.ids)) for _ in files or []]
-        return {"id": str(mid), "channel_id": str(channel_id), "guild_id": str(GUILD_ID),
+        where = {} if channel_id in self.dms else {"guild_id": str(GUILD_ID)}
+        return {"id": str(mid), "channel_id": str(channel_id), **where,
                 "author": user(BOT_ID, "muralist", bot=True), "content": content, "timestamp": now_iso(),
                 "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
                 "mention_roles": [], "attachments": [{"id": aid, "filename": name, "size": len(data),
@@ -239,7 +246,7 @@ class FakeDiscord:
 
     async def get_channel(self, request: web.Request) -> web.Response:
         cid = int(request.match_info["cid"])
-        return jresp({**self.channel(cid), "guild_id": str(GUILD_ID)})
+        return jresp(self.channel(cid) if cid in self.dms else {**self.channel(cid), "guild_id": str(GUILD_ID)})
 
     async def callback(self, request: web.Request) -> web.Response:
         payload, _ = await self._body(request)
@@ -273,6 +280,9 @@ class FakeDiscord:
     # --- gateway --------------------------------------------------------------------------------------------------
 
     def channel(self, cid: int) -> dict[str, Any]:
+        if cid in self.dms:  # a direct message with one member
+            return {"id": str(cid), "type": 1, "recipients": [user(self.dms[cid], f"member{self.dms[cid]}")],
+                    "last_message_id": None}
         names = {GENERAL: "general", MODS: "moderators", NSFW: "after-dark"}
         return {"id": str(cid), "type": 0, "name": names[cid], "position": list(names).index(cid),
                 "permission_overwrites": [], "nsfw": cid == NSFW, "parent_id": None, "topic": None,
@@ -359,10 +369,11 @@ class FakeDiscord:
                 self.uploads[aid] = value[1]
                 opts.append({"name": key, "type": 11, "value": aid})
                 resolved.setdefault("attachments", {})[aid] = {
-                    # A third element is the size the platform claims, which a hostile upload can get wrong.
-                    "id": aid, "filename": "upload.png",
-                    "size": value[2] if len(value) > 2 else len(value[1] or b""),
-                    "content_type": "image/png",
+                    # A third element is the size the platform claims, which a hostile upload can get wrong; a
+                    # fourth the file's name (its content type follows from it).
+                    "id": aid, "filename": value[3] if len(value) > 3 else "upload.png",
+                    "size": value[2] if len(value) > 2 and value[2] is not None else len(value[1] or b""),
+                    "content_type": _content_type(value[3] if len(value) > 3 else "upload.png"),
                     "url": f"http://127.0.0.1:{self.port}/attachments/{aid}",
                     "proxy_url": f"http://127.0.0.1:{self.port}/attachments/{aid}"}
             elif isinstance(value, tuple) and value[0] == "channel":
@@ -378,6 +389,35 @@ class FakeDiscord:
         if resolved:
             data["resolved"] = resolved
         return await self._interact(2, data, uid, in_channel, moderator, locale=locale)
+
+    def dm_channel(self, uid: int) -> int:
+        """The direct-message channel between the bot and a member."""
+        cid = 5_000_000 + uid
+        self.dms[cid] = uid
+        return cid
+
+    async def send_dm(self, uid: int, data: bytes, *, filename: str = "voice-message.ogg",
+                      voice_seconds: float | None = 3.0) -> int:
+        """A member sends the bot a direct message with one file. With ``voice_seconds`` it is what Discord's record
+        button makes: an audio/ogg attachment with a duration and a waveform, on a message flagged as a voice
+        message (1 << 13), and no text. Returns the direct-message channel's id."""
+        cid, mid, aid = self.dm_channel(uid), next(self.ids), str(next(self.ids))
+        self.uploads[aid] = data
+        attachment: dict[str, Any] = {
+            "id": aid, "filename": filename, "size": len(data), "content_type": _content_type(filename),
+            "url": f"http://127.0.0.1:{self.port}/attachments/{aid}",
+            "proxy_url": f"http://127.0.0.1:{self.port}/attachments/{aid}"}
+        if voice_seconds is not None:
+            attachment |= {"duration_secs": voice_seconds, "waveform": "AAAAAAAAAAAA"}
+        await self.dispatch("MESSAGE_CREATE", {
+            "id": str(mid), "channel_id": str(cid), "author": user(uid, f"member{uid}"), "content": "",
+            "timestamp": now_iso(), "edited_timestamp": None, "tts": False, "mention_everyone": False,
+            "mentions": [], "mention_roles": [], "attachments": [attachment], "embeds": [], "pinned": False,
+            "type": 0, "flags": (1 << 13) if voice_seconds is not None else 0})
+        return cid
+
+    def in_channel(self, cid: int) -> list[SentMessage]:
+        return [m for m in self.messages if m.channel_id == cid and not m.deleted]
 
     async def autocomplete(self, name: str, uid: int, option: str, typed: str) -> Interaction:
         """A member typing ``typed`` into an option with autocomplete; the bot answers with a callback of type 8

@@ -22,6 +22,7 @@ from tests.bots.waiting import finished_unannounced
 
 ADA, BOB, MO = 11, 12, 13
 CARTOONIST = 14
+PREFERRER = 15  # a member of their own, so their defaults reach no other test's jobs
 
 
 @pytest.fixture(scope="module")
@@ -291,7 +292,9 @@ def test_every_console_command_answers_on_discord(runtime: Runtime) -> None:
 
     async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
         await accepted(fake, BOB)
-        await answer(fake, "/styles, /models", "help")
+        helped = await answer(fake, "/styles, /models", "help")
+        assert "/imagine voice:RECORDING, or a voice message sent to me directly" in helped
+        assert "🙂 Fix faces under a result" in helped
         await answer(fake, "ink — Chinese ink wash", "styles")
         await answer(fake, "miniature — ", "models")
         typed = await fake.autocomplete("imagine", BOB, "style", "paper")  # a name or a word of its description
@@ -337,7 +340,7 @@ def test_someone_elses_buttons_follow_the_channels_setting(runtime: Runtime) -> 
         pressed = await fake.press(reroll, BOB, picture)
         await fake.wait_for(lambda: "This was member11's picture; the new job is charged to you." in pressed.last_text)
         await fake.wait_for(lambda: len([m for m in results(fake) if "a paper lantern" in m.content]) == 2)
-        owner_only = await fake.slash("settings", MO, moderator=True, others_buttons="owner")
+        owner_only = await fake.slash("settings", MO, moderator=True, setting="others_buttons", value="owner")
         await fake.wait_for(lambda: "others_buttons is now owner" in owner_only.last_text)
         shown = await fake.slash("settings", MO, moderator=True)
         await fake.wait_for(lambda: "others_buttons: owner" in shown.last_text)
@@ -347,8 +350,37 @@ def test_someone_elses_buttons_follow_the_channels_setting(runtime: Runtime) -> 
         assert _jobs(runtime) == before  # nothing written, nothing charged
         own = await fake.press(upscale, ADA, picture)  # the owner still may
         await fake.wait_for(lambda: "accepted" in own.last_text and "This was" not in own.last_text)
-        back = await fake.slash("settings", MO, moderator=True, others_buttons="anyone")
+        back = await fake.slash("settings", MO, moderator=True, setting="others_buttons", value="anyone")
         await fake.wait_for(lambda: "others_buttons is now anyone" in back.last_text)
+
+    run(runtime, scenario)
+
+
+def test_a_channels_limit_refuses_in_one_sentence_and_a_members_default_style_is_used(runtime: Runtime) -> None:
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, PREFERRER)
+        refused = await fake.slash("settings", PREFERRER, setting="max_steps", value="10")  # a member: no
+        await fake.wait_for(lambda: "Only moderators" in refused.last_text)
+        limited = await fake.slash("settings", MO, moderator=True, setting="max_steps", value="10")
+        await fake.wait_for(lambda: "This chat's max_steps is now 10." in limited.last_text)
+        try:
+            before = _jobs(runtime)
+            asked = await fake.slash("imagine", PREFERRER, prompt="a fox", steps=30)
+            await fake.wait_for(lambda: asked.last_text)
+            assert asked.last_text == ("This chat allows at most 10 steps, and you asked for 30; nothing was "
+                                       "queued.")
+            assert _jobs(runtime) == before
+            chosen = await fake.slash("prefs", PREFERRER, setting="style", value="ink")
+            await fake.wait_for(lambda: "Your default style is now ink" in chosen.last_text)
+            made = await fake.slash("imagine", PREFERRER, prompt="a fox in the reeds")
+            await fake.wait_for(lambda: "accepted" in made.last_text)
+            (picture,) = await fake.wait_for(lambda: [m for m in results(fake) if "a fox in the reeds" in m.content])
+            assert "Chinese ink wash painting" in picture.content  # the style's words, in what the member sees
+            job = runtime.repo.get_job(made.last_text.split()[1])
+            assert job is not None and (job.spec.style, job.steps) == ("ink", 8)
+        finally:
+            back = await fake.slash("settings", MO, moderator=True, setting="max_steps", value="off")
+            await fake.wait_for(lambda: "no longer set" in back.last_text)
 
     run(runtime, scenario)
 
@@ -526,6 +558,7 @@ def test_info_is_private_edit_opens_a_form_and_delete_is_for_the_author_or_a_mod
         rows = [[c["label"] for c in row["components"]] for row in public.components]
         assert rows[0] == ["Reroll", "🖋 Edit", "📋 Info"] and rows[-1] == ["❌1", "❌2"]
         assert len(rows) == 5 and all(len(row) <= 5 for row in rows)  # Discord's limits
+        assert not any(c.startswith("muralist:restore:") for c in public.custom_ids)  # no face model configured
 
         info = await fake.press(f"muralist:info:{job_id}", BOB, public)
         await fake.wait_for(lambda: "Seed: 1: 31, 2: 32" in info.last_text)
@@ -561,7 +594,104 @@ def test_info_is_private_edit_opens_a_form_and_delete_is_for_the_author_or_a_mod
     run(runtime, scenario)
 
 
-def test_slash_commands_options_and_choices_are_described_in_chinese_for_chinese_clients(runtime: Runtime) -> None:
+# --- Fix faces: the operator's face model over one picture, from a button under the result -------------------------
+
+
+FACER = 17  # a member of this test only
+
+
+@pytest.fixture
+def faces_runtime(tmp_path: Path, models_dir: Path):  # type: ignore[no-untyped-def]
+    """A stack whose operator configured a face model: the tiny negating ONNX with a restorer's signature."""
+    from tests.unit.test_faces import build_negating_model
+
+    model = build_negating_model(tmp_path / "restorer.onnx")
+    rt = build_runtime(Settings(data_dir=tmp_path / "data", models_dir=models_dir, face_restorer=model,
+                                rate_limit_jobs=1000, max_queued_jobs_per_user=50))
+    yield rt
+    rt.close()
+
+
+def test_fix_faces_under_a_result_restores_that_picture_charged_like_upscale(faces_runtime: Runtime) -> None:
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, FACER)
+        made = await fake.slash("imagine", FACER, prompt="two portraits", seed=3, count=2)
+        await fake.wait_for(lambda: "accepted" in made.last_text)
+        (public,) = await fake.wait_for(lambda: [m for m in results(fake) if "two portraits" in m.content], 180)
+        job_id = public.content.split("job ")[-1].split()[0]
+        rows = [[c["label"] for c in row["components"]] for row in public.components]
+        # Five actions per picture do not fit one row per action: one row per picture instead.
+        assert rows == [["Reroll", "🖋 Edit", "📋 Info"], ["U1", "V1", "Faces 1", "Report 1", "❌1"],
+                        ["U2", "V2", "Faces 2", "Report 2", "❌2"]]
+        pressed = await fake.press(f"muralist:restore:{job_id}:1", FACER, public)
+        await fake.wait_for(lambda: "accepted" in pressed.last_text)
+        (fixed,) = await fake.wait_for(lambda: [m for m in results(fake) if "face restorer" in m.content], 180)
+        assert f"<@{FACER}>" in fixed.content and "Made with face restorer (no face found)." in fixed.content
+        assert fixed.files[0][0].endswith("-1.png")
+        assert not any(c.startswith("muralist:restore:") for c in fixed.custom_ids)  # not restored twice
+        assert any(c.startswith("muralist:upscale:") for c in fixed.custom_ids)
+        quota = await fake.slash("quota", FACER)
+        await fake.wait_for(lambda: "Used 3 of 25" in quota.last_text)  # two pictures, then one fixed
+
+    run(faces_runtime, scenario)
+
+
+# --- voice: a recording on /imagine, or a voice message in a direct message -----------------------------------------
+
+
+SPEAKER, LI = 18, 19  # members of this test only
+
+
+def test_a_recording_on_imagine_or_a_voice_message_in_a_dm_is_heard_then_made(fresh_runtime: Runtime) -> None:
+    from tests.speech import as_voice_note, spoken_wav
+
+    wav = spoken_wav("a lighthouse on a cliff at sunset")
+    note = as_voice_note(wav)  # Opus in Ogg, as Discord's record button makes it
+
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, SPEAKER)
+        # The voice option, with a flag typed in the prompt box: the flag applies, the words are what was said.
+        asked = await fake.slash("imagine", SPEAKER, prompt="--seed 5", voice=("attachment", wav, None, "prompt.wav"))
+        await fake.wait_for(lambda: "accepted" in asked.last_text, 120)
+        heard = asked.edits[0]  # shown before the job was submitted
+        assert heard.startswith("I heard: ") and "sunset" in heard.lower(), heard
+        assert asked.last_text.startswith(heard) and "accepted" in asked.last_text
+        words = heard.removeprefix("I heard: ").strip()
+        (public,) = await fake.wait_for(lambda: [m for m in results(fake) if words in m.content], 180)
+        assert "seed 5" in public.content and f"<@{SPEAKER}>" in public.content
+
+        # A voice message sent to the bot directly: answered there, and the pictures are posted there.
+        dm = await fake.send_dm(SPEAKER, note)
+        await fake.wait_for(lambda: any("accepted" in m.content for m in fake.in_channel(dm)), 120)
+        said = [m.content for m in fake.in_channel(dm)]
+        assert said[0].startswith("I heard: ") and "sunset" in said[0].lower(), said
+        (made,) = await fake.wait_for(lambda: [m for m in fake.in_channel(dm) if m.files], 180)
+        assert f"<@{SPEAKER}>" in made.content and said[0].removeprefix("I heard: ").strip() in made.content
+        assert any(c.startswith("muralist:reroll:") for c in made.custom_ids)
+
+        # Refused on the duration Discord states; a file that is not audio is read
+        # and refused in one sentence; nothing is made.
+        before = _jobs(fresh_runtime)
+        await fake.send_dm(SPEAKER, note, voice_seconds=75)
+        await fake.wait_for(lambda: any(m.content == "Voice messages up to 60 seconds, please."
+                                        for m in fake.in_channel(dm)))
+        await fake.send_dm(SPEAKER, b"OggS but not audio", filename="memo.ogg", voice_seconds=None)
+        await fake.wait_for(lambda: any(m.content.startswith("I could not read that recording")
+                                        for m in fake.in_channel(dm)))
+        assert _jobs(fresh_runtime) == before
+
+        # A member whose Discord is in Chinese hears back in Chinese, told that the shipped model knows English only.
+        welcome = await fake.slash("accept", LI, locale="zh-CN")
+        await fake.wait_for(lambda: welcome.last_text)
+        li = await fake.send_dm(LI, note)
+        (reply,) = await fake.wait_for(lambda: [m.content for m in fake.in_channel(li)
+                                                if m.content.startswith("我听到的是：")], 120)
+        assert reply.endswith("（这里的语音模型只能识别英语，所以我是按英语来听的。）") and "sunset" in reply.lower()
+
+    run(fresh_runtime, scenario)
+
+
+def test_slash_commands_and_options_are_described_in_chinese_for_chinese_clients(runtime: Runtime) -> None:
     async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
         commands = {c["name"]: c for c in fake.commands}
         imagine = commands["imagine"]
@@ -569,8 +699,8 @@ def test_slash_commands_options_and_choices_are_described_in_chinese_for_chinese
         assert imagine["description_localizations"]["zh-CN"] == "根据提示词生成图片"
         prompt = next(o for o in imagine["options"] if o["name"] == "prompt")
         assert prompt["description_localizations"] == {"zh-CN": "要画什么", "zh-TW": "要画什么"}
-        others = commands["settings"]["options"][0]["choices"]
-        assert [c["name_localizations"]["zh-CN"] for c in others] == ["任何人（由按的人支付配额）", "仅生成者本人"]
+        setting = next(o for o in commands["prefs"]["options"] if o["name"] == "setting")
+        assert setting["description_localizations"]["zh-CN"] == "要设置什么（留空查看你的默认值）"
 
         def described(item: dict[str, Any], where: str) -> list[str]:
             """Everything a member reads in the command picker that has no Chinese."""

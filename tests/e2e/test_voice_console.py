@@ -16,7 +16,7 @@ def test_imagine_with_a_voice_file(tmp_path: Path) -> None:
     out = console(tmp_path, "/accept", f"/imagine --voice {clip} --seed 3", f"/imagine --voice {tmp_path}/none.wav",
                   "/imagine --voice /dev/zero")
     heard = next(line for line in out if line.startswith("I heard: "))
-    assert "lighthouse" in heard.lower(), heard
+    assert "lighthouse" in heard.lower().replace(" ", ""), heard  # espeak-ng 1.51 is heard as "light house"
     (picture,) = png_lines(out)
     with Image.open(picture) as im:
         assert im.text["Prompt"] == heard.removeprefix("I heard: ")  # type: ignore[attr-defined]

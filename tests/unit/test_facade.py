@@ -213,10 +213,15 @@ def test_someone_elses_job_from_another_chat_cannot_be_rerolled(runtime: Runtime
 
 
 def test_a_bad_setting_gets_the_usage_and_changes_nothing(runtime: Runtime) -> None:
-    for name, value in (("others_buttons", "everyone"), ("colour", "red"), ("mod_channel", "-100")):
+    before = runtime.app.chat_settings(ADA_IN_GROUP).values
+    for name, value in (("colour", "red"), ("mod_channel", "-100")):
         refused = runtime.app.change_chat_setting(ADA_IN_GROUP, name, value)
         assert isinstance(refused, Rejected) and refused.code == "settings_usage"
-    assert runtime.app.chat_settings(ADA_IN_GROUP).values == {"nsfw": "off", "others_buttons": "anyone"}
+    refused = runtime.app.change_chat_setting(ADA_IN_GROUP, "others_buttons", "everyone")
+    assert isinstance(refused, Rejected) and refused.message == (
+        "others_buttons takes one of: anyone, owner; nothing was changed.")
+    assert runtime.app.chat_settings(ADA_IN_GROUP).values == before
+    assert (before["nsfw"], before["others_buttons"], before["max_steps"]) == ("off", "anyone", "—")
 
 
 # --- the result buttons 📋 info, 🖋 edit, ❌ delete -------------------------------------------------------------------
