@@ -7,8 +7,16 @@ within a deadline. (A Telegram file URL carries the bot token: callers never log
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 
 import aiohttp
+
+from core.catalogue import text
+
+log = logging.getLogger(__name__)
+# Discord's attachment limit for a bot and the Telegram Bot API's getFile limit alike.
+MAX_PICTURE_BYTES = 20 * 2**20
 
 
 class TooLarge(Exception):
@@ -26,3 +34,22 @@ async def read_at_most(url: str, limit: int, *, timeout_s: float = 30.0, chunk: 
             if len(received) > limit:
                 raise TooLarge(url)
     return bytes(received)
+
+
+async def read_picture(url: str | Callable[[], Awaitable[str]], stated_size: int | None, lang: str, what: str,
+                       platform_errors: tuple[type[Exception], ...] = ()) -> bytes | str:
+    """A member's picture, or the one sentence (in ``lang``) saying why not: larger than MAX_PICTURE_BYTES as the
+    platform states it (checked before anything is fetched) or as it arrives, or the download failed.
+    ``url`` is the picture's URL, or how to ask the platform for it (which may fail with one of
+    ``platform_errors``); ``what`` names the picture in the log, which never holds the URL."""
+    too_large = text("upload_too_large", lang, mb=MAX_PICTURE_BYTES // 2**20)
+    failed: tuple[type[Exception], ...] = (aiohttp.ClientError, ValueError, TimeoutError, *platform_errors)
+    if (stated_size or 0) > MAX_PICTURE_BYTES:
+        return too_large
+    try:
+        return await read_at_most(url if isinstance(url, str) else await url(), MAX_PICTURE_BYTES)
+    except TooLarge:
+        return too_large
+    except failed as exc:
+        log.warning("download of %s failed: %s", what, type(exc).__name__)
+        return text("upload_failed", lang)

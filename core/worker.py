@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 GENERATE = "muralist.generate"
 
 
+# Celery's blocking consumer loop (the in-memory transport's) waits up to this long for a message before it looks
+# at its blueprint's state again: a stopped embedded worker's thread ends within it.
+_DRAIN_S = 2.0
+
 # Embedded runtimes' job runners by their queue suffix (see ``generate``).
 _EMBEDDED_RUNNERS: dict[str, JobRunner] = {}
 
@@ -162,6 +166,11 @@ class EmbeddedWorker:
         if not self._controller.ready.wait(timeout):
             raise RuntimeError("the embedded worker did not start")
 
+    @property
+    def running(self) -> bool:
+        """Whether this worker's thread still consumes its queues."""
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self, timeout: float = 10.0) -> None:
         if self._controller is None or self._thread is None:
             return
@@ -171,15 +180,15 @@ class EmbeddedWorker:
             # What matters is that no job is left half-done: once the runner is idle the rest of the worker is a
             # daemon thread holding only in-memory messages, which the next process's reconciler re-sends.
             runner.wait_idle(timeout)
-        from celery.worker import state
-
-        state.should_terminate = 0
-        self._thread.join(min(timeout, 2.0))
+        # This worker only: Celery's process-wide ``state.should_terminate`` would end every worker in the process
+        # (another runtime's too). A cold shutdown of our own WorkController leaves its consumer's blueprint, so
+        # its loop ends, and its thread pool does not wait for a job that ``wait_idle`` gave up on.
+        self._controller.terminate()
+        self._thread.join(min(timeout, _DRAIN_S + 1.0))
         _EMBEDDED_RUNNERS.pop(self.key, None)
         default, current = self._previous_apps
         if default is not None:
             default.set_default()
         if current is not None and current is not self.app:
             current.set_current()
-        state.should_terminate = None
         self._controller = None

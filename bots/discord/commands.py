@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-import aiohttp
 import discord
 from discord import app_commands
 
@@ -18,13 +17,11 @@ from bots.discord.deps import deps_of, is_moderator, say, who
 from bots.discord.localized import described
 from bots.discord.translate import PLATFORM, imagine_params, requester
 from bots.discord.voice import hear, said
-from bots.downloads import TooLarge, read_at_most
+from bots.downloads import read_picture
 from core.catalogue import render, text
 from core.chat_settings import MOD_CHANNEL
 from core.domain import Accepted, Notice, Rejected
 from core.params import SAMPLERS, InvalidParams
-
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 @app_commands.command(name="imagine", description=described("cmd_imagine"))
@@ -110,16 +107,8 @@ async def upload_attachment(image: discord.Attachment, lang: str,
 async def _read(image: discord.Attachment, lang: str) -> tuple[bytes | None, str]:
     """(the attachment's bytes, or None and the sentence saying why), bounded by the bytes actually read: the size
     Discord states is only a first check."""
-    too_large = text("upload_too_large", lang, mb=MAX_UPLOAD // 2**20)
-    if image.size > MAX_UPLOAD:
-        return None, too_large
-    try:
-        data = await read_at_most(image.url, MAX_UPLOAD)
-    except TooLarge:
-        return None, too_large
-    except (aiohttp.ClientError, TimeoutError):
-        return None, text("upload_failed", lang)
-    return data, ""
+    got = await read_picture(image.url, image.size, lang, f"attachment {image.id}")
+    return (None, got) if isinstance(got, str) else (got, "")
 
 
 @app_commands.command(name="verify", description=described("cmd_verify"))

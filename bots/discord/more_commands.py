@@ -71,24 +71,33 @@ async def upscale(interaction: discord.Interaction[Any], picture: str,
     await _submitted(interaction, outcome)
 
 
+async def _picture_ref(interaction: discord.Interaction[Any], lang: str, picture: discord.Attachment | None,
+                       job: str | None, usage: str) -> str | None:
+    """What a picture command works on — an attachment (which crosses to core only as an upload id) or a job
+    reference, exactly one of the two — or None once the deferred answer says why not (``usage``, or the refusal)."""
+    ref = (job or "").strip()
+    if (picture is None) == (not ref):
+        await interaction.edit_original_response(content=text(usage, lang))
+        return None
+    if picture is None:
+        return ref
+    upload_id, refusal = await upload_attachment(picture, lang, deps_of(interaction).app.upload)
+    if upload_id is None:
+        await interaction.edit_original_response(content=refusal)
+    return upload_id
+
+
 @app_commands.command(name="cartoon", description=described("cmd_cartoon"))
 @app_commands.describe(picture=described("opt_cartoon_picture"), job=described("opt_picture_job"),
                        prompt=described("opt_cartoon_prompt"))
 async def cartoon(interaction: discord.Interaction[Any], picture: discord.Attachment | None = None,
                   job: str | None = None, prompt: str = "") -> None:
-    """The "photo to cartoon" preset: an attachment crosses to core only as an upload id."""
+    """The "photo to cartoon" preset."""
     await interaction.response.defer(ephemeral=True, thinking=True)
     deps, member = deps_of(interaction), who(interaction)
-    if (picture is None) == (not (job or "").strip()):  # exactly one of the two
-        await interaction.edit_original_response(content=text("cartoon_usage", member.language))
+    ref = await _picture_ref(interaction, member.language, picture, job, "cartoon_usage")
+    if ref is None:
         return
-    ref = (job or "").strip()
-    if picture is not None:
-        upload_id, refusal = await upload_attachment(picture, member.language, deps.app.upload)
-        if upload_id is None:
-            await interaction.edit_original_response(content=refusal)
-            return
-        ref = upload_id
     await _submitted(interaction, await asyncio.to_thread(deps.app.cartoon, member, ref, prompt))
 
 
@@ -101,16 +110,9 @@ async def restore(interaction: discord.Interaction[Any], picture: discord.Attach
     if not deps.app.restore_available():
         await interaction.edit_original_response(content=text("restore_unconfigured", member.language))
         return
-    if (picture is None) == (not (job or "").strip()):
-        await interaction.edit_original_response(content=text("restore_usage", member.language))
+    ref = await _picture_ref(interaction, member.language, picture, job, "restore_usage")
+    if ref is None:
         return
-    ref = (job or "").strip()
-    if picture is not None:
-        upload_id, refusal = await upload_attachment(picture, member.language, deps.app.upload)
-        if upload_id is None:
-            await interaction.edit_original_response(content=refusal)
-            return
-        ref = upload_id
     await _submitted(interaction, await asyncio.to_thread(deps.app.restore, member, ref))
 
 

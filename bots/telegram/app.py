@@ -15,7 +15,6 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-import aiohttp
 from telegram import ForceReply, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
@@ -33,7 +32,7 @@ from telegram.ext import (
 )
 
 from bots.delivery_loop import DeliveryLoop
-from bots.downloads import TooLarge, read_at_most
+from bots.downloads import read_picture
 from bots.listings import help_text, models_text, styles_text
 from bots.telegram.delivery import DELIVERY_LANGUAGE, TelegramSender
 from bots.telegram.deps import Progress, TelegramDeps
@@ -68,7 +67,6 @@ from core.voice import MAX_BYTES as VOICE_MAX_BYTES
 from core.voice import MAX_SECONDS as VOICE_MAX_SECONDS
 
 log = logging.getLogger(__name__)
-MAX_DOWNLOAD_MB = 20  # the Bot API's getFile limit
 
 
 class _RepliesToEditQuestion(filters.MessageFilter):
@@ -496,8 +494,28 @@ async def imagine_from_picture(update: Update, context: MuralistContext) -> None
     await _submitted(update, context, await asyncio.to_thread(context.deps.app.imagine, _who(update), params, model))
 
 
+async def preset_from_picture(update: Update, context: MuralistContext) -> None:
+    """A picture captioned ``/cartoon [what it shows]`` (the "photo to cartoon" preset) or ``/restore`` (its faces
+    restored): every gate applies, as to a typed command."""
+    message = update.effective_message
+    assert message is not None
+    caption = (message.caption or "").strip()
+    if caption.startswith("/restore") and not context.deps.app.restore_available():
+        await _say(update, Rejected("restore_unconfigured"))  # before the download: it could never be used
+        return
+    upload = await _uploaded_picture(update, context, message)
+    if upload is None:
+        return
+    if caption.startswith("/restore"):
+        outcome = await asyncio.to_thread(context.deps.app.restore, _who(update), upload)
+    else:
+        outcome = await asyncio.to_thread(context.deps.app.cartoon, _who(update), upload, command_argument(caption))
+    await _submitted(update, context, outcome)
+
+
 async def _uploaded_picture(update: Update, context: MuralistContext, message: Message) -> str | None:
-    """The upload id of the picture in ``message``, or None once the member has been told why not."""
+    """The upload id of the picture in ``message`` (how a chat picture reaches the worker), or None once the member
+    has been told why not (too large, the download failed, not a picture)."""
     data = await _download_picture(update, context, message)
     if data is None:
         return None
@@ -508,53 +526,24 @@ async def _uploaded_picture(update: Update, context: MuralistContext, message: M
     return upload
 
 
-async def preset_from_picture(update: Update, context: MuralistContext) -> None:
-    """A picture captioned ``/cartoon [what it shows]`` (the "photo to cartoon" preset) or ``/restore`` (its faces
-    restored): every gate applies, as to a typed command."""
-    message = update.effective_message
-    assert message is not None
-    caption = (message.caption or "").strip()
-    if caption.startswith("/restore") and not context.deps.app.restore_available():
-        await _say(update, Rejected("restore_unconfigured"))  # before the download: it could never be used
-        return
-    data = await _download_picture(update, context, message)
-    if data is None:
-        return
-    upload = await asyncio.to_thread(context.deps.app.upload, data)
-    if isinstance(upload, Rejected):
-        await _say(update, upload)
-        return
-    if caption.startswith("/restore"):
-        outcome = await asyncio.to_thread(context.deps.app.restore, _who(update), upload)
-    else:
-        outcome = await asyncio.to_thread(context.deps.app.cartoon, _who(update), upload, command_argument(caption))
-    await _submitted(update, context, outcome)
-
-
 async def _download_picture(update: Update, context: MuralistContext, message: Message) -> bytes | None:
     """The bytes of the picture in ``message`` (its largest photo size, or the file), or None once the member has
     been told why not (too large, or the download failed)."""
-    lang = _lang(update)
     if message.photo:
         largest = max(message.photo, key=lambda p: p.width * p.height)
         file_id, size = largest.file_id, largest.file_size
     else:
         assert message.document is not None
         file_id, size = message.document.file_id, message.document.file_size
-    if (size or 0) > MAX_DOWNLOAD_MB * 1024 * 1024:
-        await _reply(update, text("upload_too_large", lang, mb=MAX_DOWNLOAD_MB))
+
+    async def url() -> str:  # it holds the bot token: never logged
+        return (await context.bot.get_file(file_id)).file_path or ""
+
+    got = await read_picture(url, size, _lang(update), f"telegram file {file_id}", (TelegramError,))
+    if isinstance(got, str):
+        await _reply(update, got)
         return None
-    try:
-        url = (await context.bot.get_file(file_id)).file_path
-        return await read_at_most(url or "", MAX_DOWNLOAD_MB * 1024 * 1024)
-    except TooLarge:
-        await _reply(update, text("upload_too_large", lang, mb=MAX_DOWNLOAD_MB))
-        return None
-    except (TelegramError, aiohttp.ClientError, ValueError, TimeoutError) as exc:
-        # The URL holds the bot token: log the kind of failure only.
-        log.warning("telegram download of %s failed: %s", file_id, type(exc).__name__)
-        await _reply(update, text("upload_failed", lang))
-        return None
+    return got
 
 
 def _has_picture(message: Message | None) -> bool:

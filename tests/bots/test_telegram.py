@@ -636,14 +636,6 @@ def test_moderators_posts_say_who_did_what_and_change_only_their_picture(review_
     run(runtime, scenario)
 
 
-@pytest.fixture
-def fresh_runtime(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A stack of its own: by the end of this module the shared runtime's embedded worker has been stopped."""
-    rt = build_runtime(Settings(data_dir=tmp_path, rate_limit_jobs=1000, max_queued_jobs_per_user=50))
-    yield rt
-    rt.close()
-
-
 def test_a_picture_captioned_cartoon_comes_back_as_a_cartoon(fresh_runtime: Runtime) -> None:
     runtime = fresh_runtime
     from io import BytesIO
