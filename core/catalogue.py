@@ -619,6 +619,445 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Only the member who made this picture, or a moderator, can delete it.",
         "zh": "只有生成这张图片的成员或管理员才能删除它。",
     },
+    # --- issue 13: job statuses as members read them (history lists) ---------------------------------------------
+    "job_status_queued": {"en": "queued", "zh": "排队中"},
+    "job_status_running": {"en": "running", "zh": "生成中"},
+    "job_status_done": {"en": "done", "zh": "已完成"},
+    "job_status_failed": {"en": "failed", "zh": "失败"},
+    "job_status_cancelled": {"en": "cancelled", "zh": "已取消"},
+    # --- issue 13: the terminal console's help, usage and lists ----------------------------------------------------
+    "console_help": {
+        "en": "Commands:\n"
+              "  /license                 show the model licence (you must accept it once)\n"
+              "  /accept                  accept the licence\n"
+              "  /imagine <prompt> [--negative TEXT] [--seed N] [--steps N] [--size WxH] [--cfg X] [--count N]\n"
+              "           [--style NAME] [--sampler NAME] [--model NAME]\n"
+              "           [--image PATH|JOB [--strength 0.6] [--box x,y,w,h | --mask PATH]]\n"
+              "                           make pictures; each is printed as the path of a PNG file\n"
+              "                           (--image: image-to-image; --box or --mask: repaint that part, white in the mask)\n"
+              "  /imagine <prompt> --style-image PATH|JOB [--style-strength 0.6] [flags]\n"
+              "                           the style of a reference picture, the content of the prompt\n"
+              "                           (IP-Adapter; needs the operator's weights)\n"
+              "  /imagine --voice PATH [flags]\n"
+              "                           the prompt is what an audio file (at most 60 s) says\n"
+              "  /reroll JOB              the same prompt again with a new seed\n"
+              "  /variations PATH|JOB [--strength 0.6] [--count 2]\n"
+              "                           new pictures close to one picture\n"
+              "  /upscale PATH|JOB [--factor 2|4]\n"
+              "                           enlarge a picture\n"
+              "  /cartoon PATH|JOB [what it shows]\n"
+              "                           the picture as a cartoon (image-to-image, style \"cartoon\")\n"
+              "  /restore PATH|JOB        restore the faces in a picture (needs the operator's face model)\n"
+              "  /cancel JOB              stop a job of yours (refunded)\n"
+              "  /styles                  the style presets for --style\n"
+              "  /models                  the models for --model\n"
+              "  /quota                   pictures used and left today\n"
+              "  /history                 your last jobs\n"
+              "  /report JOB [N] [why]    report picture N (default 1) of a job to the moderators\n"
+              "  /appeal JOB [N] | /appeal strike ID\n"
+              "                           ask a moderator to look again at a blocked picture or a strike (once)\n"
+              "  /verify PATH             was this picture made here? (reads its invisible mark)\n"
+              "  /link [CODE]             get a code here, or enter one from your account on another platform\n"
+              "  /unlink                  give this account its own quota again\n"
+              "  /prefs [NAME VALUE]      your own defaults for /imagine: style, sampler, size, steps, negative (off unsets)\n"
+              "  /settings [NAME VALUE]   this chat's limits (max_steps, max_count, max_size), defaults (style, steps, size),\n"
+              "                           nsfw and others_buttons (the console's operator is its admin)\n"
+              "  /help                    this text",
+        "zh": "命令：\n"
+              "  /license                 显示模型许可协议（需要接受一次）\n"
+              "  /accept                  接受许可协议\n"
+              "  /imagine <提示词> [--negative 文本] [--seed 数字] [--steps 数字] [--size 宽x高] [--cfg 数字] [--count 数字]\n"
+              "           [--style 名称] [--sampler 名称] [--model 名称]\n"
+              "           [--image 路径|任务 [--strength 0.6] [--box x,y,w,h | --mask 路径]]\n"
+              "                           生成图片；每张图片输出为一个 PNG 文件的路径\n"
+              "                           （--image：以图生图；--box 或 --mask：重绘该部分，即遮罩中的白色区域）\n"
+              "  /imagine <提示词> --style-image 路径|任务 [--style-strength 0.6] [参数]\n"
+              "                           采用参考图片的风格、提示词的内容\n"
+              "                           （IP-Adapter；需要运营者提供权重）\n"
+              "  /imagine --voice 路径 [参数]\n"
+              "                           提示词是音频文件（最长 60 秒）中说的话\n"
+              "  /reroll 任务             用新的种子重新生成同一提示词\n"
+              "  /variations 路径|任务 [--strength 0.6] [--count 2]\n"
+              "                           生成与某张图片相近的新图片\n"
+              "  /upscale 路径|任务 [--factor 2|4]\n"
+              "                           放大图片\n"
+              "  /cartoon 路径|任务 [画面内容]\n"
+              "                           把图片变成卡通图像（以图生图，风格“cartoon”）\n"
+              "  /restore 路径|任务       修复图片中的人脸（需要运营者配置人脸模型）\n"
+              "  /cancel 任务             取消你的任务（退还配额）\n"
+              "  /styles                  --style 可用的风格预设\n"
+              "  /models                  --model 可用的模型\n"
+              "  /quota                   今天已用和剩余的图片数\n"
+              "  /history                 你最近的任务\n"
+              "  /report 任务 [N] [原因]  向管理员举报某个任务的第 N 张图片（默认第 1 张）\n"
+              "  /appeal 任务 [N] | /appeal strike 编号\n"
+              "                           请管理员复审被拦截的图片或警告（一次）\n"
+              "  /verify 路径             这张图片是在这里生成的吗？（读取它的隐形标记）\n"
+              "  /link [代码]             在这里获取代码，或输入你在其他平台账号上获得的代码\n"
+              "  /unlink                  让这个账号重新使用自己的配额\n"
+              "  /prefs [名称 值]         你自己在 /imagine 中的默认值：style、sampler、size、steps、negative（off 取消）\n"
+              "  /settings [名称 值]      本聊天的上限（max_steps、max_count、max_size）、默认值（style、steps、size），\n"
+              "                           以及 nsfw 和 others_buttons（控制台的运营者就是它的管理员）\n"
+              "  /help                    显示本说明",
+    },
+    "console_not_command": {
+        "en": "Commands start with a slash: try /imagine a red fox in the snow, or /help.",
+        "zh": "命令以斜杠开头：试试 /imagine 雪地里的红狐狸，或输入 /help。",
+    },
+    "console_unknown": {
+        "en": "Unknown command {command}; type /help for the list.",
+        "zh": "未知命令 {command}；输入 /help 查看命令列表。",
+    },
+    "console_verify_usage": {"en": "Say which picture: /verify PATH.", "zh": "请说明是哪张图片：/verify 路径。"},
+    "console_variations_usage": {
+        "en": "Use /variations PATH|JOB [--strength 0.6] [--count 2].",
+        "zh": "用法：/variations 路径|任务 [--strength 0.6] [--count 2]。",
+    },
+    "console_upscale_usage": {"en": "Use /upscale PATH|JOB [--factor 2|4].", "zh": "用法：/upscale 路径|任务 [--factor 2|4]。"},
+    "console_cartoon_usage": {"en": "Use /cartoon PATH|JOB [what it shows].", "zh": "用法：/cartoon 路径|任务 [画面内容]。"},
+    "console_restore_usage": {"en": "Use /restore PATH|JOB.", "zh": "用法：/restore 路径|任务。"},
+    "console_history_line": {
+        "en": "{job_id}  {created}  {status} {count} pic  {prompt}",
+        "zh": "{job_id}  {created}  {status} {count} 张  {prompt}",
+    },
+    "console_model_line": {
+        "en": "{name} {size}px, {steps} steps, licence {licence}",
+        "zh": "{name} {size}px，{steps} 步，许可协议 {licence}",
+    },
+    "console_model_unserved": {"en": "  (no worker serving it now)", "zh": "（目前没有工作进程在运行）"},
+    # --- issue 13: command descriptions (Discord slash commands and their options, Telegram's command menu) --------
+    # Discord allows at most 100 characters per description or choice name; tests/unit/test_i18n_coverage.py checks.
+    "cmd_start": {"en": "Welcome and the model licence", "zh": "欢迎信息和模型许可协议"},
+    "cmd_imagine": {"en": "Make pictures from a prompt", "zh": "根据提示词生成图片"},
+    "opt_imagine_prompt": {"en": "What to draw", "zh": "要画什么"},
+    "opt_imagine_negative": {"en": "What to keep out", "zh": "不要出现的内容"},
+    "opt_imagine_size": {"en": "WIDTHxHEIGHT, e.g. 512x512", "zh": "宽x高，例如 512x512"},
+    "opt_imagine_steps": {"en": "Denoising steps", "zh": "去噪步数"},
+    "opt_imagine_seed": {"en": "Seed for a repeatable picture", "zh": "种子：用同一个种子可以得到同样的图片"},
+    "opt_imagine_count": {"en": "Pictures (1-4)", "zh": "图片数量（1-4）"},
+    "opt_imagine_cfg": {"en": "Guidance scale", "zh": "引导系数（CFG）"},
+    "opt_imagine_image": {"en": "A picture to start from (image-to-image)", "zh": "作为起点的图片（以图生图）"},
+    "opt_imagine_strength": {"en": "How far from the picture to go, 0.05-1", "zh": "与原图的偏离程度，0.05-1"},
+    "opt_imagine_model": {"en": "Which model (default: the first)", "zh": "使用哪个模型（默认：第一个）"},
+    "opt_imagine_style": {"en": "A style preset (see /styles)", "zh": "风格预设（见 /styles）"},
+    "opt_imagine_sampler": {"en": "The scheduler that denoises", "zh": "去噪使用的采样器"},
+    "opt_imagine_style_image": {"en": "A picture whose style to take (IP-Adapter)", "zh": "借用其风格的图片（IP-Adapter）"},
+    "opt_imagine_style_strength": {"en": "How much of its style, 0.05-1 (default 0.6)", "zh": "风格的强度，0.05-1（默认 0.6）"},
+    "opt_imagine_voice": {
+        "en": "Say the prompt: a recording (OGG, MP3, WAV, up to 60 s) instead of typing it",
+        "zh": "说出提示词：上传一段录音（OGG、MP3、WAV，最长 60 秒）代替打字",
+    },
+    "cmd_verify": {"en": "Was this picture made here? Reads its invisible mark", "zh": "这张图片是在这里生成的吗？读取它的隐形标记"},
+    "opt_verify_picture": {"en": "The picture to check", "zh": "要检查的图片"},
+    "cmd_license": {"en": "Read the model licence and accept it", "zh": "阅读并接受模型许可协议"},
+    "cmd_accept": {"en": "Accept the model licence", "zh": "接受模型许可协议"},
+    "cmd_quota": {"en": "Pictures used and left", "zh": "已用和剩余的图片数"},
+    "cmd_cancel": {"en": "Stop one of your jobs (its pictures are refunded)", "zh": "取消你的一个任务（退还配额）"},
+    "cmd_history": {"en": "Your last jobs", "zh": "你最近的任务"},
+    "cmd_help": {"en": "What this bot can do", "zh": "这个机器人能做什么"},
+    "cmd_styles": {"en": "The style presets for /imagine style:", "zh": "/imagine 的 style 选项可用的风格预设"},
+    "cmd_models": {"en": "The models for /imagine model:", "zh": "/imagine 的 model 选项可用的模型"},
+    "cmd_reroll": {"en": "The same prompt again with a new seed", "zh": "用新的种子重新生成同一提示词"},
+    "opt_job_id": {"en": "The job id (in the picture's caption)", "zh": "任务编号（见图片说明）"},
+    "cmd_variations": {"en": "New pictures close to one picture", "zh": "生成与某张图片相近的新图片"},
+    "opt_picture_ref": {"en": "JOB or JOB:N (picture N of the job)", "zh": "任务 或 任务:N（该任务的第 N 张图片）"},
+    "opt_variations_strength": {"en": "How far to go, 0.05-1 (0.6)", "zh": "偏离程度，0.05-1（默认 0.6）"},
+    "opt_variations_count": {
+        "en": "Pictures (2, or fewer where the channel allows fewer)",
+        "zh": "图片数量（默认 2，频道限制更少时取其上限）",
+    },
+    "cmd_upscale": {"en": "Enlarge a picture", "zh": "放大图片"},
+    "opt_upscale_factor": {"en": "2 or 4 times", "zh": "放大 2 倍或 4 倍"},
+    "cmd_cartoon": {"en": "A picture as a cartoon", "zh": "把图片变成卡通图像"},
+    "opt_cartoon_picture": {"en": "A picture to turn into a cartoon", "zh": "要变成卡通的图片"},
+    "opt_picture_job": {"en": "Or a picture made here: JOB or JOB:N", "zh": "或者在这里生成的图片：任务 或 任务:N"},
+    "opt_cartoon_prompt": {"en": "What it shows (optional)", "zh": "画面内容（可选）"},
+    "cmd_restore": {"en": "Restore the faces in a picture", "zh": "修复图片中的人脸"},
+    "opt_restore_picture": {"en": "A picture whose faces to restore", "zh": "要修复人脸的图片"},
+    "cmd_report": {"en": "Report a picture to the moderators", "zh": "向管理员举报图片"},
+    "opt_report_number": {"en": "Which picture of the job (1)", "zh": "该任务的第几张图片（默认 1）"},
+    "opt_report_reason": {"en": "Why", "zh": "原因"},
+    "cmd_appeal": {"en": "Ask once for a second look at a blocked picture or a strike", "zh": "对被拦截的图片或警告申请一次复审"},
+    "opt_appeal_target": {"en": "JOB [N] for a blocked picture, or strike ID", "zh": "被拦截的图片：任务 [N]；警告：strike 编号"},
+    "cmd_link": {"en": "One quota across platforms: get a code, or enter one", "zh": "跨平台共享配额：获取或输入代码"},
+    "opt_link_code": {
+        "en": "A code from your account on another platform (leave empty to get one here)",
+        "zh": "你在其他平台账号上获得的代码（留空则在这里获取）",
+    },
+    "cmd_unlink": {"en": "Give this account its own quota again", "zh": "让这个账号重新使用自己的配额"},
+    "cmd_settings": {"en": "This channel's limits and defaults (moderators)", "zh": "本频道的上限和默认值（管理员）"},
+    "opt_settings_setting": {"en": "What to change (leave empty to see every setting)", "zh": "要修改什么（留空查看所有设置）"},
+    # Discord allows 100 characters: the full list of values is in the answer to a bare /settings.
+    "opt_settings_value": {
+        "en": "others_buttons: anyone|owner; limits and steps: a number; size: WxH; style: a name; off unsets",
+        "zh": "others_buttons：anyone|owner；上限和步数：数字；size：宽x高；style：名称；off 取消设置",
+    },
+    "cmd_prefs": {"en": "Your own defaults for /imagine", "zh": "你自己在 /imagine 中的默认值"},
+    "opt_prefs_setting": {"en": "What to set (leave empty to see your defaults)", "zh": "要设置什么（留空查看你的默认值）"},
+    "opt_prefs_value": {
+        "en": "style/sampler: a name; size: WxH; steps: a number; negative: text; off unsets it",
+        "zh": "style/sampler：名称；size：宽x高；steps：数字；negative：文本；off 取消设置",
+    },
+    "cmd_mod": {"en": "Moderator tools", "zh": "管理员工具"},
+    "cmd_mod_setup": {"en": "Choose this server's moderators' channel", "zh": "选择本服务器的管理员频道"},
+    "opt_mod_setup_channel": {"en": "Where reports and pictures for review go", "zh": "举报和待审核图片发送到哪里"},
+    "cmd_mod_ban": {"en": "Ban a member from making pictures", "zh": "禁止成员生成图片"},
+    "opt_member": {"en": "The member", "zh": "成员"},
+    "opt_ban_duration": {"en": "30m, 12h, 7d, 2w or permanent", "zh": "30m、12h、7d、2w 或 permanent（永久）"},
+    "opt_ban_reason": {"en": "Why (the member reads it)", "zh": "原因（成员会看到）"},
+    "cmd_mod_unban": {"en": "Lift a ban", "zh": "解除封禁"},
+    "cmd_mod_web": {
+        "en": "A one-time link to the moderation web console for this channel",
+        "zh": "本频道审核网页控制台的一次性登录链接",
+    },
+    "cmd_mod_history": {"en": "A member's moderation history", "zh": "成员的审核记录"},
+    # --- issue 13: Discord's private choice of ban durations under a moderators' post --------------------------
+    "ban_choice_1d": {"en": "1 day", "zh": "1 天"},
+    "ban_choice_7d": {"en": "7 days", "zh": "7 天"},
+    "ban_choice_30d": {"en": "30 days", "zh": "30 天"},
+    "ban_choice_permanent": {"en": "Permanent", "zh": "永久"},
+    # --- issue 13: the moderation web console's pages -------------------------------------------------------------
+    "web_title": {"en": "muralist moderation", "zh": "muralist 审核"},
+    "web_page_title": {"en": "{page} · muralist", "zh": "{page} · muralist"},
+    "web_nav_queue": {"en": "Review queue", "zh": "待审核队列"},
+    "web_nav_filed": {"en": "Reports & appeals", "zh": "举报与申诉"},
+    "web_nav_audit": {"en": "Audit log", "zh": "审计日志"},
+    "web_nav_dashboard": {"en": "Dashboard", "zh": "仪表盘"},
+    "web_operator": {"en": "operator (all chats)", "zh": "运营者（所有聊天）"},
+    "web_sign_out": {"en": "Sign out", "zh": "退出登录"},
+    "web_login_intro": {
+        "en": "Sign in to the moderation console. The link works once.",
+        "zh": "登录审核控制台。此链接只能使用一次。",
+    },
+    "web_sign_in": {"en": "Sign in", "zh": "登录"},
+    "web_waiting": {"en": "({count} waiting)", "zh": "（{count} 个等待中）"},
+    "web_keys_hint": {
+        "en": "Pictures are blurred until you hover or click them. Keys: {j}/{k} next/previous, {a} approve, {r} remove, "
+              "{b} remove and ban for a day.",
+        "zh": "图片在鼠标悬停或点击之前是模糊的。快捷键：{j}/{k} 下一个/上一个，{a} 通过，{r} 删除，{b} 删除并封禁一天。",
+    },
+    "web_queue_empty": {"en": "Nothing waits for review.", "zh": "没有等待审核的图片。"},
+    "web_click_to_show": {"en": "Click to show", "zh": "点击显示"},
+    "web_picture_alt": {"en": "picture {number} of job {job_id}", "zh": "任务 {job_id} 的第 {number} 张图片"},
+    "web_no_file": {"en": "no file", "zh": "没有文件"},
+    "web_negative": {"en": "negative: {prompt}", "zh": "反向提示词：{prompt}"},
+    "web_picture_score": {"en": "picture nsfw {score} ({decision})", "zh": "图片 NSFW {score}（{decision}）"},
+    "web_prompt_score": {"en": "prompt {category} {score}", "zh": "提示词 {category} {score}"},
+    "web_flagged": {"en": "flagged {categories}", "zh": "标记：{categories}"},
+    "web_direct": {"en": "direct", "zh": "私聊"},
+    "web_job_picture": {"en": "job {job_id} #{number}", "zh": "任务 {job_id} 第 {number} 张"},
+    "web_job": {"en": "job {job_id}", "zh": "任务 {job_id}"},
+    "web_at_utc": {"en": "{at} UTC", "zh": "{at} UTC"},
+    "web_ban_reason_default": {"en": "A picture against the rules", "zh": "违反规则的图片"},
+    "web_ban_reason_label": {"en": "Ban reason", "zh": "封禁原因"},
+    "web_ban_reason_placeholder": {"en": "Reason the member will see", "zh": "成员会看到的原因"},
+    "web_ban_1d": {"en": "Ban 1 day", "zh": "封禁 1 天"},
+    "web_ban_7d": {"en": "Ban 7 days", "zh": "封禁 7 天"},
+    "web_ban_30d": {"en": "Ban 30 days", "zh": "封禁 30 天"},
+    "web_ban_permanent": {"en": "Ban forever", "zh": "永久封禁"},
+    "web_filter_action": {"en": "action", "zh": "操作"},
+    "web_filter_any": {"en": "any", "zh": "全部"},
+    "web_filter_by": {"en": "by", "zh": "操作者"},
+    "web_filter_member": {"en": "member #", "zh": "成员编号"},
+    "web_filter": {"en": "Filter", "zh": "筛选"},
+    "web_col_when": {"en": "when (UTC)", "zh": "时间（UTC）"},
+    "web_col_what": {"en": "what", "zh": "操作"},
+    "web_col_by": {"en": "by", "zh": "操作者"},
+    "web_col_member": {"en": "member", "zh": "成员"},
+    "web_col_about": {"en": "about", "zh": "对象"},
+    "web_col_reason": {"en": "reason", "zh": "原因"},
+    "web_col_job": {"en": "job", "zh": "任务"},
+    "web_col_status": {"en": "status", "zh": "状态"},
+    "web_col_pictures": {"en": "pictures", "zh": "图片数"},
+    "web_col_chat": {"en": "chat", "zh": "聊天"},
+    "web_col_prompt": {"en": "prompt", "zh": "提示词"},
+    "web_until": {"en": " (until {until})", "zh": "（直到 {until}）"},
+    "web_nothing_matches": {"en": "Nothing matches.", "zh": "没有匹配的记录。"},
+    "web_older": {"en": "Older →", "zh": "更早 →"},
+    "web_your_chats": {"en": "your chats", "zh": "你的聊天"},
+    "web_chart_alt": {"en": "{name} chart", "zh": "{name} 图表"},
+    "web_filed_heading": {"en": "Reports and appeals", "zh": "举报与申诉"},
+    "web_open": {"en": "({count} open)", "zh": "（{count} 个未处理）"},
+    "web_filed_empty": {"en": "No open reports or appeals.", "zh": "没有未处理的举报或申诉。"},
+    "web_reported_picture": {"en": "reported picture", "zh": "被举报的图片"},
+    "web_blocked_no_file": {"en": "blocked: no file", "zh": "已拦截：没有文件"},
+    "web_strike": {"en": "strike", "zh": "警告"},
+    "web_filed_by": {"en": "by {actor}", "zh": "提交者 {actor}"},
+    "web_filed_about": {"en": "about {member}", "zh": "关于 {member}"},
+    "web_no_reason": {"en": "(no reason given)", "zh": "（未说明原因）"},
+    "web_appeal_of_strike": {"en": "appeal of strike #{id}", "zh": "对警告 #{id} 的申诉"},
+    "web_uphold": {"en": "Uphold", "zh": "支持申诉"},
+    "web_deny": {"en": "Deny", "zh": "驳回"},
+    "web_user_number": {"en": "user #{id}", "zh": "用户 #{id}"},
+    "web_accounts": {"en": "Accounts:", "zh": "账号："},
+    "web_ban": {"en": "Ban:", "zh": "封禁："},
+    "web_not_banned": {"en": "not banned", "zh": "未被封禁"},
+    "web_banned_until": {"en": "banned until {until} UTC by {by}", "zh": "被 {by} 封禁，直到 {until} UTC"},
+    "web_banned_forever": {"en": "banned permanently by {by}", "zh": "被 {by} 永久封禁"},
+    "web_reason_suffix": {"en": ": {reason}", "zh": "：{reason}"},
+    "web_active_strikes": {"en": "Active strikes:", "zh": "有效警告："},
+    "web_quota": {"en": "Quota:", "zh": "配额："},
+    "web_quota_line": {
+        "en": "{used} used of {limit}{granted_text} ({tier}, per {window}); {left} left; {queued} waiting",
+        "zh": "已用 {used}/{limit}{granted_text}（{tier}，每 {window}）；剩余 {left}；{queued} 个等待中",
+    },
+    "web_quota_granted": {"en": " + {granted} granted", "zh": " + {granted} 赠送"},
+    "web_appeals": {"en": "Appeals:", "zh": "申诉："},
+    "web_unban": {"en": "Unban", "zh": "解除封禁"},
+    "web_history": {"en": "History", "zh": "历史"},
+    "web_jobs": {"en": "Jobs", "zh": "任务"},
+    "web_jobs_in_your_chats": {"en": "Jobs in your chats", "zh": "你的聊天中的任务"},
+    "web_no_jobs": {"en": "No jobs.", "zh": "没有任务。"},
+    "web_form_too_large": {"en": "Form too large or without a length.", "zh": "表单太大或没有注明长度。"},
+    "chart_jobs": {"en": "Jobs per hour, last 24 h (UTC)", "zh": "每小时任务数，最近 24 小时（UTC）"},
+    "chart_verdicts": {"en": "Verdicts per category, last 7 days", "zh": "各类别的判定，最近 7 天"},
+    "chart_backlog": {
+        "en": "Time to decision (median {median}); waiting now: {waiting}",
+        "zh": "做出决定所用时间（中位数 {median}）；当前等待：{waiting}",
+    },
+    "chart_minutes": {"en": "{minutes} min", "zh": "{minutes} 分钟"},
+    "chart_no_decisions": {"en": "no decisions yet", "zh": "还没有决定"},
+    "chart_backlog_axis": {"en": "minutes from picture to decision", "zh": "从生成图片到做出决定的分钟数"},
+    "chart_refusals": {"en": "Refusals by reason, last 7 days", "zh": "按原因统计的拒绝，最近 7 天"},
+    "chart_none": {"en": "(none)", "zh": "（无）"},
+    "chart_allow": {"en": "allow", "zh": "放行"},
+    "chart_review": {"en": "review", "zh": "待审核"},
+    "chart_block": {"en": "block", "zh": "拦截"},
+    # --- issue 13: request checks (core.params, core.command_syntax): InvalidParams says one of these -----------------
+    "params_ar_shape": {"en": "--ar takes a shape like 3:2 or 16:9, at most 4:1.", "zh": "--ar 需要 3:2 或 16:9 这样的比例，最多 4:1。"},
+    "params_ar_format": {
+        "en": "--ar needs a shape like 3:2 or 16:9, not {raw!r}.",
+        "zh": "--ar 需要 3:2 或 16:9 这样的比例，而不是 {raw!r}。",
+    },
+    "params_box_format": {
+        "en": "--box needs x,y,w,h in pixels, e.g. 16,16,64,64, not {box!r}.",
+        "zh": "--box 需要以像素为单位的 x,y,w,h，例如 16,16,64,64，而不是 {box!r}。",
+    },
+    "params_box_outside": {
+        "en": "The box {box} does not fit inside the {width}x{height} picture.",
+        "zh": "区域 {box} 超出了 {width}x{height} 的图片范围。",
+    },
+    "params_prompt_control": {
+        "en": "The prompt contains a control character; remove it and try again.",
+        "zh": "提示词包含控制字符；请删除后重试。",
+    },
+    "params_negative_control": {
+        "en": "The negative prompt contains a control character; remove it and try again.",
+        "zh": "反向提示词包含控制字符；请删除后重试。",
+    },
+    "params_prompt_broken": {
+        "en": "The prompt contains broken text (not valid Unicode); retype it and try again.",
+        "zh": "提示词包含损坏的文字（不是有效的 Unicode）；请重新输入后重试。",
+    },
+    "params_negative_broken": {
+        "en": "The negative prompt contains broken text (not valid Unicode); retype it and try again.",
+        "zh": "反向提示词包含损坏的文字（不是有效的 Unicode）；请重新输入后重试。",
+    },
+    "params_style_unknown": {
+        "en": "Unknown style {style!r}; styles: {styles} (see /styles).",
+        "zh": "没有风格 {style!r}；可用风格：{styles}（见 /styles）。",
+    },
+    "params_prompt_empty": {
+        "en": "The prompt is empty: describe the picture after /imagine.",
+        "zh": "提示词是空的：请在 /imagine 后面描述图片。",
+    },
+    "params_prompt_long": {
+        "en": "The prompt is {length} characters long; the limit is {limit}.",
+        "zh": "提示词长 {length} 个字符；上限是 {limit}。",
+    },
+    "params_negative_long": {
+        "en": "The negative prompt is {length} characters long; the limit is {limit}.",
+        "zh": "反向提示词长 {length} 个字符；上限是 {limit}。",
+    },
+    "params_sampler_unknown": {
+        "en": "Unknown sampler {sampler!r}; samplers: {samplers}.",
+        "zh": "没有采样器 {sampler!r}；可用采样器：{samplers}。",
+    },
+    "params_input_unreadable": {"en": "The input picture could not be read.", "zh": "无法读取输入图片。"},
+    "params_box_needs_image": {
+        "en": "--box and --mask repaint part of a picture: give the picture with --image.",
+        "zh": "--box 和 --mask 用于重绘图片的一部分：请用 --image 指定图片。",
+    },
+    "params_box_or_mask": {"en": "Use --box or --mask, not both.", "zh": "请使用 --box 或 --mask，不要同时使用。"},
+    "params_strength": {
+        "en": "--strength (0.05 to 1) applies to an input picture given with --image.",
+        "zh": "--strength（0.05 到 1）只适用于用 --image 指定的输入图片。",
+    },
+    "params_ar_or_size": {"en": "Use --ar or --size, not both.", "zh": "请使用 --ar 或 --size，不要同时使用。"},
+    "params_width_grid": {
+        "en": "The width {side} is not a multiple of 8; try {suggestion}.",
+        "zh": "宽度 {side} 不是 8 的倍数；试试 {suggestion}。",
+    },
+    "params_height_grid": {
+        "en": "The height {side} is not a multiple of 8; try {suggestion}.",
+        "zh": "高度 {side} 不是 8 的倍数；试试 {suggestion}。",
+    },
+    "params_width_range": {
+        "en": "The width must be between {low} and {high} pixels.",
+        "zh": "宽度必须在 {low} 到 {high} 像素之间。",
+    },
+    "params_height_range": {
+        "en": "The height must be between {low} and {high} pixels.",
+        "zh": "高度必须在 {low} 到 {high} 像素之间。",
+    },
+    "params_too_many_pixels": {
+        "en": "{width}x{height} is larger than this model allows ({limit} pixels, e.g. {side}x{side}).",
+        "zh": "{width}x{height} 超出了这个模型允许的大小（{limit} 像素，例如 {side}x{side}）。",
+    },
+    "params_steps_range": {"en": "Steps must be between 1 and {limit}.", "zh": "步数必须在 1 到 {limit} 之间。"},
+    "params_cfg_range": {
+        "en": "The guidance scale (--cfg) must be between {low} and {high}.",
+        "zh": "引导系数（--cfg）必须在 {low} 到 {high} 之间。",
+    },
+    "params_count_range": {
+        "en": "The picture count must be between 1 and {limit}.",
+        "zh": "图片数量必须在 1 到 {limit} 之间。",
+    },
+    "params_seed_range": {
+        "en": "The seed must be a whole number between 0 and {limit}.",
+        "zh": "种子必须是 0 到 {limit} 之间的整数。",
+    },
+    "params_seed_whole": {"en": "The seed must be a whole number.", "zh": "种子必须是整数。"},
+    "params_no_denoising": {
+        "en": "With --strength {strength} and {steps} steps no denoising step would run; raise --steps or --strength.",
+        "zh": "--strength 为 {strength}、步数为 {steps} 时不会运行任何去噪步骤；请提高 --steps 或 --strength。",
+    },
+    "params_upscale_factor": {"en": "Upscale by 2 or 4.", "zh": "只能放大 2 倍或 4 倍。"},
+    "params_upscale_which": {
+        "en": "Say which picture to enlarge: a job id or a PNG/JPEG/WebP file.",
+        "zh": "请说明要放大哪张图片：任务编号或 PNG/JPEG/WebP 文件。",
+    },
+    "params_upscale_too_large": {
+        "en": "{width_in}x{height_in} ×{factor} would be {width}x{height}; the limit is {limit} pixels a side.",
+        "zh": "{width_in}x{height_in} 放大 {factor} 倍后是 {width}x{height}；每边上限为 {limit} 像素。",
+    },
+    "params_restore_which": {
+        "en": "Say which picture's faces to restore: a job id or a PNG/JPEG/WebP file.",
+        "zh": "请说明要修复哪张图片的人脸：任务编号或 PNG/JPEG/WebP 文件。",
+    },
+    "params_flag_int": {"en": "--{flag} needs a whole number, not {raw!r}.", "zh": "--{flag} 需要一个整数，而不是 {raw!r}。"},
+    "params_flag_number": {"en": "--{flag} needs a number, not {raw!r}.", "zh": "--{flag} 需要一个数字，而不是 {raw!r}。"},
+    "params_flag_finite": {"en": "--{flag} needs a finite number.", "zh": "--{flag} 需要一个有限的数字。"},
+    "params_size_format": {
+        "en": "--size needs WIDTHxHEIGHT, e.g. 512x512, not {raw!r}.",
+        "zh": "--size 需要 宽x高，例如 512x512，而不是 {raw!r}。",
+    },
+    "params_flag_unknown": {"en": "Unknown option --{flag}. Options: {options}.", "zh": "未知选项 --{flag}。可用选项：{options}。"},
+    "params_flag_twice": {"en": "--{flag} is given twice.", "zh": "--{flag} 重复给出了。"},
+    "params_flag_value": {"en": "--{flag} needs a value.", "zh": "--{flag} 需要一个值。"},
+    "params_which_picture": {"en": "Say which picture.", "zh": "请说明是哪张图片。"},
+    "params_style_strength_alone": {
+        "en": "--style-strength applies to a style reference picture given with --style-image.",
+        "zh": "--style-strength 只适用于用 --style-image 指定的风格参考图片。",
+    },
+    "params_style_image_repaint": {
+        "en": "--style-image works with a prompt alone or with --image, not with --box or --mask.",
+        "zh": "--style-image 可以单独配合提示词或配合 --image 使用，不能与 --box 或 --mask 一起使用。",
+    },
+    "params_style_strength_range": {
+        "en": "--style-strength must be between {low} and {high}.",
+        "zh": "--style-strength 必须在 {low} 到 {high} 之间。",
+    },
 }
 
 

@@ -27,23 +27,23 @@ def _as_int(flag: str, raw: str) -> int:
     try:
         return int(raw, 10)
     except ValueError:
-        raise InvalidParams(f"--{flag} needs a whole number, not {raw!r}.") from None
+        raise InvalidParams("params_flag_int", flag=flag, raw=raw) from None
 
 
 def _as_float(flag: str, raw: str) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise InvalidParams(f"--{flag} needs a number, not {raw!r}.") from None
+        raise InvalidParams("params_flag_number", flag=flag, raw=raw) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise InvalidParams(f"--{flag} needs a finite number.")
+        raise InvalidParams("params_flag_finite", flag=flag)
     return value
 
 
 def parse_size(raw: str) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{1,5})\s*[xX×*]\s*(\d{1,5})", raw)
     if not match:
-        raise InvalidParams(f"--size needs WIDTHxHEIGHT, e.g. 512x512, not {raw!r}.")
+        raise InvalidParams("params_size_format", raw=raw)
     return int(match.group(1)), int(match.group(2))
 
 
@@ -58,13 +58,13 @@ def parse_flags(text: str, allowed: tuple[str, ...] = FLAGS,
     for i, match in enumerate(matches):
         flag = match.group(1).lower()
         if flag not in allowed:
-            raise InvalidParams(f"Unknown option --{flag}. Options: " + ", ".join(f"--{f}" for f in allowed) + ".")
+            raise InvalidParams("params_flag_unknown", flag=flag, options=", ".join(f"--{f}" for f in allowed))
         if flag in values:
-            raise InvalidParams(f"--{flag} is given twice.")
+            raise InvalidParams("params_flag_twice", flag=flag)
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         value = text[match.end() : end].strip()
         if not value and flag not in bare:
-            raise InvalidParams(f"--{flag} needs a value.")
+            raise InvalidParams("params_flag_value", flag=flag)
         values[flag] = value
     return prompt, values
 
@@ -72,7 +72,7 @@ def parse_flags(text: str, allowed: tuple[str, ...] = FLAGS,
 def parse_aspect(raw: str) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{1,2})\s*[:xX×/]\s*(\d{1,2})", raw.strip())
     if not match:
-        raise InvalidParams(f"--ar needs a shape like 3:2 or 16:9, not {raw[:20]!r}.")
+        raise InvalidParams("params_ar_format", raw=raw[:20])
     return int(match.group(1)), int(match.group(2))
 
 
@@ -130,7 +130,7 @@ def parse_variations(text: str) -> tuple[str, float, int | None]:
     core.params' to check)."""
     ref, values = parse_flags(text, ("strength", "count"))
     if not ref.strip():
-        raise InvalidParams("Say which picture.")
+        raise InvalidParams("params_which_picture")
     strength = _as_float("strength", values["strength"]) if "strength" in values else 0.6
     return ref.strip(), strength, _as_int("count", values["count"]) if "count" in values else None
 
@@ -140,7 +140,7 @@ def parse_upscale(text: str) -> tuple[str, int]:
     :func:`parse_variations`."""
     ref, values = parse_flags(text, ("factor",))
     if not ref.strip():
-        raise InvalidParams("Say which picture.")
+        raise InvalidParams("params_which_picture")
     return ref.strip(), _as_int("factor", values["factor"]) if "factor" in values else 2
 
 
@@ -149,7 +149,7 @@ def parse_cartoon(text: str) -> tuple[str, str]:
     own prompt). Raises :class:`InvalidParams` when no picture is named."""
     parts = text.strip().split(maxsplit=1)
     if not parts:
-        raise InvalidParams("Say which picture.")
+        raise InvalidParams("params_which_picture")
     return parts[0], parts[1].strip() if len(parts) > 1 else ""
 
 

@@ -139,13 +139,15 @@ class GenerationService:
                 request_params, input_size = self.inputs_for(requester).resolve(request_params)
             except InputRefused as exc:
                 return Rejected("input", {"message": exc.code, **exc.values})
-            except (InvalidParams, BadImage) as exc:
+            except InvalidParams as exc:
+                return Rejected("input", exc.said())
+            except BadImage as exc:
                 return Rejected("input", {"detail": str(exc)})
         try:
             params = check_params(request_params, model, max_prompt_chars=self.max_prompt_chars,
                                   input_size=input_size)
         except InvalidParams as exc:
-            return Rejected("params", {"detail": str(exc)})
+            return Rejected("params", exc.said())
         held = hold_to_limits(request_params, params, request.limits, request.defaulted)
         if isinstance(held, Rejected):  # beyond the chat's limit: one sentence naming it, nothing queued
             return held

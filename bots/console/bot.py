@@ -27,44 +27,6 @@ from core.params import InvalidParams
 log = logging.getLogger(__name__)
 _VOICE = re.compile(r"(?:^|\s)--voice\s+(?P<path>\S+)")
 
-HELP = """\
-Commands:
-  /license                 show the model licence (you must accept it once)
-  /accept                  accept the licence
-  /imagine <prompt> [--negative TEXT] [--seed N] [--steps N] [--size WxH] [--cfg X] [--count N]
-           [--style NAME] [--sampler NAME] [--model NAME]
-           [--image PATH|JOB [--strength 0.6] [--box x,y,w,h | --mask PATH]]
-                           make pictures; each is printed as the path of a PNG file
-                           (--image: image-to-image; --box or --mask: repaint that part, white in the mask)
-  /imagine <prompt> --style-image PATH|JOB [--style-strength 0.6] [flags]
-                           the style of a reference picture, the content of the prompt
-                           (IP-Adapter; needs the operator's weights)
-  /imagine --voice PATH [flags]
-                           the prompt is what an audio file (at most 60 s) says
-  /reroll JOB              the same prompt again with a new seed
-  /variations PATH|JOB [--strength 0.6] [--count 2]
-                           new pictures close to one picture
-  /upscale PATH|JOB [--factor 2|4]
-                           enlarge a picture
-  /cartoon PATH|JOB [what it shows]
-                           the picture as a cartoon (image-to-image, style "cartoon")
-  /restore PATH|JOB        restore the faces in a picture (needs the operator's face model)
-  /cancel JOB              stop a job of yours (refunded)
-  /styles                  the style presets for --style
-  /models                  the models for --model
-  /quota                   pictures used and left today
-  /history                 your last jobs
-  /report JOB [N] [why]    report picture N (default 1) of a job to the moderators
-  /appeal JOB [N] | /appeal strike ID
-                           ask a moderator to look again at a blocked picture or a strike (once)
-  /verify PATH             was this picture made here? (reads its invisible mark)
-  /link [CODE]             get a code here, or enter one from your account on another platform
-  /unlink                  give this account its own quota again
-  /prefs [NAME VALUE]      your own defaults for /imagine: style, sampler, size, steps, negative (off unsets)
-  /settings [NAME VALUE]   this chat's limits (max_steps, max_count, max_size), defaults (style, steps, size),
-                           nsfw and others_buttons (the console's operator is its admin)
-  /help                    this text"""
-
 
 @dataclass
 class ConsoleBot:
@@ -97,11 +59,11 @@ class ConsoleBot:
         if not text_in:
             return []
         if not text_in.startswith("/"):
-            return ["Commands start with a slash: try /imagine a red fox in the snow, or /help."]
+            return [text("console_not_command", self.lang)]
         command, _, rest = text_in.partition(" ")
         handler = self._commands().get(command.lower())
         if handler is None:
-            return [f"Unknown command {command[:40]}; type /help for the list."]
+            return [text("console_unknown", self.lang, command=command[:40])]
         try:
             return handler(rest, say)
         except Exception:
@@ -109,13 +71,13 @@ class ConsoleBot:
             return [text("internal_error", self.lang)]
 
     def _commands(self) -> dict[str, Callable[[str, Callable[[str], None]], list[str]]]:
-        return {"/help": lambda _r, _s: [HELP], "/license": self.show_licence, "/licence": self.show_licence,
-                "/accept": self.accept, "/imagine": self.imagine, "/quota": self.quota, "/history": self.history,
-                "/report": self.report, "/appeal": self.appeal, "/link": self.link, "/unlink": self.unlink,
-                "/reroll": self.reroll, "/variations": self.variations, "/upscale": self.upscale,
-                "/cartoon": self.cartoon, "/restore": self.restore,
-                "/cancel": self.cancel, "/styles": self.styles, "/models": self.models,
-                "/verify": self.verify, "/settings": self.settings, "/prefs": self.prefs}
+        return {"/help": lambda _r, _s: [text("console_help", self.lang)], "/license": self.show_licence,
+                "/licence": self.show_licence, "/accept": self.accept, "/imagine": self.imagine, "/quota": self.quota,
+                "/history": self.history, "/report": self.report, "/appeal": self.appeal, "/link": self.link,
+                "/unlink": self.unlink, "/reroll": self.reroll, "/variations": self.variations,
+                "/upscale": self.upscale, "/cartoon": self.cartoon, "/restore": self.restore, "/cancel": self.cancel,
+                "/styles": self.styles, "/models": self.models, "/verify": self.verify, "/settings": self.settings,
+                "/prefs": self.prefs}
 
     def _say(self, reply: Reply) -> list[str]:
         return [render(reply, self.lang)]
@@ -133,8 +95,10 @@ class ConsoleBot:
         jobs = self.app.history(self.requester, limit=10)
         if not jobs:
             return [text("history_empty", self.lang)]
-        return [f"{j.id}  {j.created_at:%Y-%m-%d %H:%M}  {j.status.value:<7} {j.count} pic  {j.prompt[:60]}"
-                for j in jobs]
+        # The status is padded to the longest English one so the columns line up on a terminal.
+        return [text("console_history_line", self.lang, job_id=j.id, created=f"{j.created_at:%Y-%m-%d %H:%M}",
+                     status=f"{text(f'job_status_{j.status.value}', self.lang):<7}", count=j.count,
+                     prompt=j.prompt[:60]) for j in jobs]
 
     def report(self, rest: str, _say: Callable[[str], None]) -> list[str]:
         picture = parse_report(rest)
@@ -153,7 +117,7 @@ class ConsoleBot:
 
     def verify(self, rest: str, _say: Callable[[str], None]) -> list[str]:
         if not rest.strip():
-            return ["Say which picture: /verify PATH."]
+            return [text("console_verify_usage", self.lang)]
         return self._say(self.app.verify(self.requester, rest.strip()))
 
     def settings(self, rest: str, _say: Callable[[str], None]) -> list[str]:
@@ -190,26 +154,26 @@ class ConsoleBot:
         try:
             ref, strength, count = parse_variations(rest)
         except InvalidParams:
-            return ["Use /variations PATH|JOB [--strength 0.6] [--count 2]."]
+            return [text("console_variations_usage", self.lang)]
         return self._follow(self.app.variations(self.requester, ref, strength=strength, count=count), say)
 
     def upscale(self, rest: str, say: Callable[[str], None]) -> list[str]:
         try:
             ref, factor = parse_upscale(rest)
         except InvalidParams:
-            return ["Use /upscale PATH|JOB [--factor 2|4]."]
+            return [text("console_upscale_usage", self.lang)]
         return self._follow(self.app.upscale(self.requester, ref, factor), say)
 
     def cartoon(self, rest: str, say: Callable[[str], None]) -> list[str]:
         try:
             ref, prompt = parse_cartoon(rest)
         except InvalidParams:
-            return ["Use /cartoon PATH|JOB [what it shows]."]
+            return [text("console_cartoon_usage", self.lang)]
         return self._follow(self.app.cartoon(self.requester, ref, prompt), say)
 
     def restore(self, rest: str, say: Callable[[str], None]) -> list[str]:
         if not rest.strip():
-            return ["Use /restore PATH|JOB."]
+            return [text("console_restore_usage", self.lang)]
         return self._follow(self.app.restore(self.requester, rest.split()[0]), say)
 
     def imagine(self, rest: str, say: Callable[[str], None]) -> list[str]:
@@ -219,7 +183,7 @@ class ConsoleBot:
             # nothing in the transcript can ever be read as a flag.
             params, model = parse_imagine_request("voice " + _VOICE.sub(" ", rest) if voice else rest)
         except InvalidParams as exc:
-            return [str(exc)]
+            return [render(exc, self.lang)]
         if voice:
             heard = self.app.hear(self.requester, voice["path"])
             if not isinstance(heard, Notice):
@@ -229,8 +193,9 @@ class ConsoleBot:
         return self._follow(self.app.imagine(self.requester, params, model), say)
 
     def models(self, _: str, _say: Callable[[str], None]) -> list[str]:
-        return [f"{m.name:<16} {m.default_size}px, {m.default_steps} steps, licence {m.licence_id}"
-                + ("" if m.served else "  (no worker serving it now)") for m in self.app.models()]
+        return [text("console_model_line", self.lang, name=f"{m.name:<16}", size=m.default_size,
+                     steps=m.default_steps, licence=m.licence_id)
+                + ("" if m.served else text("console_model_unserved", self.lang)) for m in self.app.models()]
 
     def _follow(self, outcome: Outcome, say: Callable[[str], None]) -> list[str]:
         """Say the outcome; for an accepted job, wait for it and print its pictures (delivered through core's

@@ -10,18 +10,13 @@ from typing import Any
 
 import discord
 
-from bots.discord.deps import deps_of, is_moderator, say, who
+from bots.discord.deps import channel_language, deps_of, is_moderator, say, who
 from bots.discord.translate import custom_id
 from core.catalogue import render, text
 from core.domain import Accepted, Notice, Rejected, Reply
 from core.params import MAX_PROMPT_CHARS
 
-LANG = "en"  # a moderators' post is read by every moderator, not only the one who pressed
-BAN_CHOICES = {"1d": "1 day", "7d": "7 days", "30d": "30 days", "permanent": "Permanent"}
-_MEMBER_LABELS = {"reroll": ("button_reroll", ""), "upscale": ("button_upscale", "U"),
-                  "variations": ("button_variations", "V"), "report": ("button_report", "Report "),
-                  "edit": ("button_edit", ""), "info": ("button_info", ""), "delete": ("button_delete", "❌"),
-                  "restore": ("button_restore", "Faces ")}
+BAN_CHOICES = ("1d", "7d", "30d", "permanent")  # each labelled by its catalogue code ban_choice_<duration>
 # A modal's text box holds at most 4000 characters (Discord's limit); the prompt limit is checked in core.
 PROMPT_BOX_LIMIT = min(4000, MAX_PROMPT_CHARS)
 
@@ -51,8 +46,9 @@ class MemberButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 
     @classmethod
     def labelled(cls, action: str, job_id: str, idx: int | None, single: bool, lang: str, row: int) -> MemberButton:
-        code, short = _MEMBER_LABELS[action]
-        label = text(code, lang) if single or idx is None else f"{short}{idx + 1}"
+        # With several pictures a row of full labels would be cut off on a phone: a short label and the number.
+        label = text(f"button_{action}", lang) if single or idx is None \
+            else text(f"button_{action}_short", lang, number=idx + 1)
         return cls(action, job_id, idx, label=label, row=row)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
@@ -67,7 +63,7 @@ class MemberButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         # Info is answered privately like every other member button: only the presser reads it.
         reply = await asyncio.to_thread(deps.app.act_on_result, member, self.action, self.job_id, self.idx)
         if isinstance(reply, Accepted):
-            deps.track(reply, interaction.channel_id)
+            deps.track(reply, interaction)
         # Info repeats the prompt in its /imagine line: a long prompt would pass Discord's 2000 characters.
         await interaction.edit_original_response(content=rendered(reply, member.language)[:1900])
         if self.action == "report" and isinstance(reply, Notice) and deps.delivery is not None:
@@ -116,7 +112,7 @@ class EditPromptModal(discord.ui.Modal):
         await interaction.response.defer(ephemeral=True, thinking=True)
         reply = await asyncio.to_thread(deps.app.edit_and_rerun, member, self.job_id, self.prompt.value)
         if isinstance(reply, Accepted):
-            deps.track(reply, interaction.channel_id)
+            deps.track(reply, interaction)
         await interaction.edit_original_response(content=rendered(reply, member.language))
 
 
@@ -152,8 +148,9 @@ class ModButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         labels = {"approve": (text("button_approve", lang), discord.ButtonStyle.success),
                   "remove": (text("button_remove", lang), discord.ButtonStyle.danger),
                   "ban": (text("button_ban", lang), discord.ButtonStyle.danger)}
-        label, style = labels.get(action, (BAN_CHOICES.get(action.removeprefix("ban_"), action),
-                                           discord.ButtonStyle.danger))
+        duration = action.removeprefix("ban_")
+        label, style = labels.get(action, (text(f"ban_choice_{duration}", lang) if duration in BAN_CHOICES
+                                           else action, discord.ButtonStyle.danger))
         suffix = "" if post is None else f":{post}"
         super().__init__(discord.ui.Button(label=label, style=style,
                                            custom_id=f"muralist:mod_{action}:{job_id}:{idx}{suffix}"))
@@ -180,7 +177,7 @@ class ModButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
             view = discord.ui.View(timeout=None)
             post = interaction.message.id if interaction.message is not None else None
             for key in BAN_CHOICES:
-                view.add_item(ModButton(f"ban_{key}", self.job_id, self.idx, post=post))
+                view.add_item(ModButton(f"ban_{key}", self.job_id, self.idx, moderator.language, post=post))
             await interaction.response.send_message(text("ban_how_long", moderator.language), view=view,
                                                     ephemeral=True)
             return
@@ -192,8 +189,10 @@ class ModButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         if isinstance(outcome, Rejected):
             await say(interaction, render(outcome, moderator.language))
             return
-        caption = "\n".join(render(line, LANG) for line in outcome.caption)[:1900]
-        kept = moderator_view(self.job_id, self.idx, outcome.actions)
+        # The post is read by every moderator, not only the one who pressed: the channel's language, as when posted.
+        lang = channel_language(interaction)
+        caption = "\n".join(render(line, lang) for line in outcome.caption)[:1900]
+        kept = moderator_view(self.job_id, self.idx, outcome.actions, lang)
         reply = render(outcome.reply, moderator.language)
         if self.action.startswith("ban_"):
             # The private choice of durations becomes the answer; the post it came from is edited in the channel.
@@ -210,11 +209,11 @@ class ModButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
             await deps.delivery.change_public_post(outcome.public)
 
 
-def moderator_view(job_id: str, idx: int, actions: tuple[str, ...]) -> discord.ui.View | None:
+def moderator_view(job_id: str, idx: int, actions: tuple[str, ...], lang: str) -> discord.ui.View | None:
     """The buttons a moderators' post offers (after a decision, only those still worth pressing); None: none."""
     if not actions:
         return None
     view = discord.ui.View(timeout=None)
     for action in actions:
-        view.add_item(ModButton(action, job_id, idx, LANG))
+        view.add_item(ModButton(action, job_id, idx, lang))
     return view

@@ -18,6 +18,7 @@ from bots.delivery_loop import DeliveryLoop
 from bots.discord.buttons import AcceptButton, MemberButton, ModButton
 from bots.discord.commands import MEMBER_COMMANDS, ModGroup
 from bots.discord.deps import DiscordDeps, say, who
+from bots.discord.localized import CatalogueTranslator, described
 from bots.discord.more_commands import MORE_COMMANDS
 from bots.discord.sender import DiscordSender
 from bots.discord.translate import PLATFORM
@@ -47,10 +48,11 @@ class MuralistDiscord(discord.Client):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers off the main thread
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(self.close()))
         self.tree.error(self.on_app_command_error)
+        await self.tree.set_translator(CatalogueTranslator())  # before the sync: it sends every translation
         self.add_dynamic_items(MemberButton, AcceptButton, ModButton)
         for command in (*MEMBER_COMMANDS, *MORE_COMMANDS):
             self.tree.add_command(command)
-        self.tree.add_command(ModGroup(name="mod", description="Moderator tools"))
+        self.tree.add_command(ModGroup(name="mod", description=described("cmd_mod")))
         if self.guild_ids:
             for guild_id in self.guild_ids:  # guild commands appear at once: for fast iteration
                 guild = discord.Object(id=guild_id)

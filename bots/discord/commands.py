@@ -14,6 +14,7 @@ from discord import app_commands
 
 from bots.discord.buttons import AcceptButton, rendered
 from bots.discord.deps import deps_of, is_moderator, say, who
+from bots.discord.localized import described
 from bots.discord.translate import PLATFORM, imagine_params, requester
 from bots.discord.voice import hear, said
 from bots.downloads import read_picture
@@ -23,15 +24,10 @@ from core.domain import Accepted, Notice, Rejected
 from core.params import SAMPLERS, InvalidParams
 
 
-@app_commands.command(name="imagine", description="Make pictures from a prompt")
-@app_commands.describe(prompt="What to draw", negative="What to keep out", size="WIDTHxHEIGHT, e.g. 512x512",
-                       steps="Denoising steps", seed="Seed for a repeatable picture", count="Pictures (1-4)",
-                       cfg="Guidance scale", image="A picture to start from (image-to-image)",
-                       strength="How far from the picture to go, 0.05-1", model="Which model (default: the first)",
-                       style="A style preset (see /styles)", sampler="The scheduler that denoises",
-                       style_image="A picture whose style to take (IP-Adapter)",
-                       style_strength="How much of its style, 0.05-1 (default 0.6)",
-                       voice="Say the prompt: a recording (OGG, MP3, WAV, up to 60 s) instead of typing it")
+@app_commands.command(name="imagine", description=described("cmd_imagine"))
+@app_commands.describe(**{option: described(f"opt_imagine_{option}") for option in (
+    "prompt", "negative", "size", "steps", "seed", "count", "cfg", "image", "strength", "model", "style", "sampler",
+    "style_image", "style_strength", "voice")})
 @app_commands.choices(sampler=[app_commands.Choice(name=name, value=name) for name in SAMPLERS])
 async def imagine(interaction: discord.Interaction[Any], prompt: str | None = None, negative: str | None = None,
                   size: str | None = None, steps: int | None = None, seed: int | None = None,
@@ -53,7 +49,7 @@ async def imagine(interaction: discord.Interaction[Any], prompt: str | None = No
     try:
         params, model_name = imagine_params(options)
     except InvalidParams as exc:  # before any download: a typo should not cost a 20 MB transfer
-        await interaction.edit_original_response(content=str(exc))
+        await interaction.edit_original_response(content=render(exc, member.language))
         return
     if (style_image is not None or params.style_image is not None) and not deps.app.style_available():
         await interaction.edit_original_response(content=text("style_unconfigured", member.language))
@@ -79,7 +75,7 @@ async def imagine(interaction: discord.Interaction[Any], prompt: str | None = No
                      style_image=uploads.get("style_image", params.style_image))
     outcome = await asyncio.to_thread(deps.app.imagine, member, params, model_name)
     if isinstance(outcome, Accepted):
-        deps.track(outcome, interaction.channel_id)
+        deps.track(outcome, interaction)
     await interaction.edit_original_response(content=heard_line + rendered(outcome, member.language))
 
 
@@ -115,8 +111,8 @@ async def _read(image: discord.Attachment, lang: str) -> tuple[bytes | None, str
     return (None, got) if isinstance(got, str) else (got, "")
 
 
-@app_commands.command(name="verify", description="Was this picture made here? Reads its invisible mark")
-@app_commands.describe(picture="The picture to check")
+@app_commands.command(name="verify", description=described("cmd_verify"))
+@app_commands.describe(picture=described("opt_verify_picture"))
 async def verify(interaction: discord.Interaction[Any], picture: discord.Attachment) -> None:
     await interaction.response.defer(ephemeral=True, thinking=True)  # reading the mark takes a moment
     member = who(interaction)
@@ -128,7 +124,7 @@ async def verify(interaction: discord.Interaction[Any], picture: discord.Attachm
     await interaction.edit_original_response(content=render(reply, member.language))
 
 
-@app_commands.command(name="license", description="Read the model licence and accept it")
+@app_commands.command(name="license", description=described("cmd_license"))
 async def license_command(interaction: discord.Interaction[Any]) -> None:
     member = who(interaction)
     view = discord.ui.View(timeout=None)
@@ -137,32 +133,34 @@ async def license_command(interaction: discord.Interaction[Any]) -> None:
     await interaction.response.send_message(licence[:1900], view=view, ephemeral=True)
 
 
-@app_commands.command(name="accept", description="Accept the model licence")
+@app_commands.command(name="accept", description=described("cmd_accept"))
 async def accept(interaction: discord.Interaction[Any]) -> None:
     member = who(interaction)
     reply = await asyncio.to_thread(deps_of(interaction).app.accept_licence, member)
     await say(interaction, render(reply, member.language))
 
 
-@app_commands.command(name="quota", description="Pictures used and left")
+@app_commands.command(name="quota", description=described("cmd_quota"))
 async def quota(interaction: discord.Interaction[Any]) -> None:
     member = who(interaction)
     reply = await asyncio.to_thread(deps_of(interaction).app.quota, member)
     await say(interaction, render(reply, member.language))
 
 
-@app_commands.command(name="cancel", description="Stop one of your jobs (its pictures are refunded)")
+@app_commands.command(name="cancel", description=described("cmd_cancel"))
+@app_commands.describe(job=described("opt_job_id"))
 async def cancel(interaction: discord.Interaction[Any], job: str) -> None:
     member = who(interaction)
     reply = await asyncio.to_thread(deps_of(interaction).app.cancel, member, job.strip())
     await say(interaction, render(reply, member.language))
 
 
-@app_commands.command(name="history", description="Your last jobs")
+@app_commands.command(name="history", description=described("cmd_history"))
 async def history(interaction: discord.Interaction[Any]) -> None:
     member = who(interaction)
     jobs = await asyncio.to_thread(deps_of(interaction).app.history, member, 10)
-    lines = [f"`{j.id}` {j.created_at:%Y-%m-%d %H:%M} {j.status.value} — {j.prompt[:80]}" for j in jobs]
+    lines = [f"`{j.id}` {j.created_at:%Y-%m-%d %H:%M} {text(f'job_status_{j.status.value}', member.language)} — "
+             f"{j.prompt[:80]}" for j in jobs]
     await say(interaction, "\n".join(lines) or text("history_empty", member.language))
 
 
@@ -180,7 +178,8 @@ class ModGroup(app_commands.Group):
         await say(interaction, render(refusal, member.language))
         return False
 
-    @app_commands.command(name="setup", description="Choose this server's moderators' channel")
+    @app_commands.command(name="setup", description=described("cmd_mod_setup"))
+    @app_commands.describe(channel=described("opt_mod_setup_channel"))
     async def setup(self, interaction: discord.Interaction[Any], channel: discord.TextChannel) -> None:
         if interaction.guild_id is None:
             return
@@ -189,21 +188,23 @@ class ModGroup(app_commands.Group):
                                 MOD_CHANNEL, str(channel.id))
         await say(interaction, text("mod_channel_set", moderator.language, where=channel.mention))
 
-    @app_commands.command(name="ban", description="Ban a member from making pictures")
-    @app_commands.describe(duration="30m, 12h, 7d, 2w or permanent")
+    @app_commands.command(name="ban", description=described("cmd_mod_ban"))
+    @app_commands.describe(user=described("opt_member"), duration=described("opt_ban_duration"),
+                           reason=described("opt_ban_reason"))
     async def ban(self, interaction: discord.Interaction[Any], user: discord.User, duration: str,
                   reason: str) -> None:
         moderator = who(interaction)
         reply = await asyncio.to_thread(deps_of(interaction).app.ban, moderator, _member(user), duration, reason)
         await say(interaction, render(reply, moderator.language))
 
-    @app_commands.command(name="unban", description="Lift a ban")
+    @app_commands.command(name="unban", description=described("cmd_mod_unban"))
+    @app_commands.describe(user=described("opt_member"))
     async def unban(self, interaction: discord.Interaction[Any], user: discord.User) -> None:
         moderator = who(interaction)
         reply = await asyncio.to_thread(deps_of(interaction).app.unban, moderator, _member(user))
         await say(interaction, render(reply, moderator.language))
 
-    @app_commands.command(name="web", description="A one-time link to the moderation web console for this channel")
+    @app_commands.command(name="web", description=described("cmd_mod_web"))
     async def web(self, interaction: discord.Interaction[Any]) -> None:
         # Ephemeral: only the moderator sees the link. It shows the cases of the channel it was asked in.
         moderator = who(interaction)
@@ -211,7 +212,8 @@ class ModGroup(app_commands.Group):
         reply = await asyncio.to_thread(deps_of(interaction).app.web_link, moderator, chats)
         await say(interaction, render(reply, moderator.language))
 
-    @app_commands.command(name="history", description="A member's moderation history")
+    @app_commands.command(name="history", description=described("cmd_mod_history"))
+    @app_commands.describe(user=described("opt_member"))
     async def history(self, interaction: discord.Interaction[Any], user: discord.User) -> None:
         moderator = who(interaction)
         lines = await asyncio.to_thread(deps_of(interaction).app.member_history, _member(user), PLATFORM)

@@ -12,9 +12,8 @@ from bots.delivery_loop import DeliveryLoop
 from bots.discord.translate import requester, tiers_for
 from bots.progress_board import ProgressMessage
 from core.app import Muralist
+from core.catalogue import language
 from core.domain import Accepted, Requester
-
-PROGRESS_LANG = "en"  # the progress message is posted in the channel, read by everyone there (like the results)
 
 
 @dataclass
@@ -26,11 +25,16 @@ class DiscordDeps:
     # Each member's Discord language as their last interaction said it (in memory): a direct message carries none.
     languages: dict[int, str] = field(default_factory=dict)
 
-    def track(self, accepted: Accepted, channel_id: int | None) -> None:
+    def track(self, accepted: Accepted, interaction: discord.Interaction[Any]) -> None:
         """Show an accepted job's progress in a message of its own in the channel (the member's "accepted" answer
-        is private and stays as it is). Best effort, kept in memory: after a restart the result still arrives."""
+        is private and stays as it is), in the channel's language. Best effort, kept in memory: after a restart the
+        result still arrives."""
+        self.track_in(accepted, interaction.channel_id, channel_language(interaction))
+
+    def track_in(self, accepted: Accepted, channel_id: int | None, lang: str) -> None:
+        """:meth:`track` for a job asked for without an interaction (a voice message in a DM)."""
         if self.delivery is not None and channel_id is not None:
-            self.delivery.track(accepted.job_id, PROGRESS_LANG, ProgressMessage(str(channel_id)), accepted.ahead)
+            self.delivery.track(accepted.job_id, lang, ProgressMessage(str(channel_id)), accepted.ahead)
 
 
 def deps_of(interaction: discord.Interaction[Any]) -> DiscordDeps:
@@ -38,6 +42,13 @@ def deps_of(interaction: discord.Interaction[Any]) -> DiscordDeps:
     if not isinstance(found, DiscordDeps):
         raise RuntimeError("this interaction did not come through MuralistDiscord")
     return found
+
+
+def channel_language(interaction: discord.Interaction[Any]) -> str:
+    """The language of a message everyone in the channel reads (a job's progress): the server's community language
+    (its preferred locale, which Discord sends with every interaction in a server); in a DM, the member's own."""
+    locale = interaction.guild_locale if interaction.guild_id is not None else None
+    return language(str(locale or interaction.locale))
 
 
 def who(interaction: discord.Interaction[Any]) -> Requester:

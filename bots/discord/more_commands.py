@@ -13,6 +13,7 @@ from discord import app_commands
 from bots.discord.buttons import rendered
 from bots.discord.commands import upload_attachment
 from bots.discord.deps import deps_of, is_moderator, say, who
+from bots.discord.localized import described
 from bots.listings import help_text, models_text, styles_text
 from core.catalogue import render, text
 from core.domain import Accepted, Notice, Outcome, Reply
@@ -21,36 +22,36 @@ from core.domain import Accepted, Notice, Outcome, Reply
 async def _submitted(interaction: discord.Interaction[Any], outcome: Outcome) -> None:
     """Answer a deferred submit; an accepted job's answer is the reply its progress is drawn into."""
     if isinstance(outcome, Accepted):
-        deps_of(interaction).track(outcome, interaction.channel_id)
+        deps_of(interaction).track(outcome, interaction)
     await interaction.edit_original_response(content=rendered(outcome, who(interaction).language))
 
 
-@app_commands.command(name="help", description="What this bot can do")
+@app_commands.command(name="help", description=described("cmd_help"))
 async def show_help(interaction: discord.Interaction[Any]) -> None:
     await say(interaction, help_text(who(interaction).language, "discord"))
 
 
-@app_commands.command(name="styles", description="The style presets for /imagine style:")
+@app_commands.command(name="styles", description=described("cmd_styles"))
 async def show_styles(interaction: discord.Interaction[Any]) -> None:
     await say(interaction, await asyncio.to_thread(styles_text, deps_of(interaction).app, who(interaction).language))
 
 
-@app_commands.command(name="models", description="The models for /imagine model:")
+@app_commands.command(name="models", description=described("cmd_models"))
 async def show_models(interaction: discord.Interaction[Any]) -> None:
     await say(interaction, await asyncio.to_thread(models_text, deps_of(interaction).app, who(interaction).language))
 
 
-@app_commands.command(name="reroll", description="The same prompt again with a new seed")
-@app_commands.describe(job="The job id (in the picture's caption)")
+@app_commands.command(name="reroll", description=described("cmd_reroll"))
+@app_commands.describe(job=described("opt_job_id"))
 async def reroll(interaction: discord.Interaction[Any], job: str) -> None:
     await interaction.response.defer(ephemeral=True, thinking=True)  # the gates touch the database
     await _submitted(interaction, await asyncio.to_thread(deps_of(interaction).app.reroll, who(interaction),
                                                           job.strip()))
 
 
-@app_commands.command(name="variations", description="New pictures close to one picture")
-@app_commands.describe(picture="JOB or JOB:N (picture N of the job)", strength="How far to go, 0.05-1 (0.6)",
-                       count="Pictures (2, or fewer where the channel allows fewer)")
+@app_commands.command(name="variations", description=described("cmd_variations"))
+@app_commands.describe(picture=described("opt_picture_ref"), strength=described("opt_variations_strength"),
+                       count=described("opt_variations_count"))
 async def variations(interaction: discord.Interaction[Any], picture: str, strength: float = 0.6,
                      count: int | None = None) -> None:
     await interaction.response.defer(ephemeral=True, thinking=True)
@@ -59,8 +60,8 @@ async def variations(interaction: discord.Interaction[Any], picture: str, streng
     await _submitted(interaction, outcome)
 
 
-@app_commands.command(name="upscale", description="Enlarge a picture")
-@app_commands.describe(picture="JOB or JOB:N (picture N of the job)", factor="2 or 4 times")
+@app_commands.command(name="upscale", description=described("cmd_upscale"))
+@app_commands.describe(picture=described("opt_picture_ref"), factor=described("opt_upscale_factor"))
 @app_commands.choices(factor=[app_commands.Choice(name="×2", value=2), app_commands.Choice(name="×4", value=4)])
 async def upscale(interaction: discord.Interaction[Any], picture: str,
                   factor: app_commands.Choice[int] | None = None) -> None:
@@ -86,9 +87,9 @@ async def _picture_ref(interaction: discord.Interaction[Any], lang: str, picture
     return upload_id
 
 
-@app_commands.command(name="cartoon", description="A picture as a cartoon (卡通)")
-@app_commands.describe(picture="A picture to turn into a cartoon", job="Or a picture made here: JOB or JOB:N",
-                       prompt="What it shows (optional)")
+@app_commands.command(name="cartoon", description=described("cmd_cartoon"))
+@app_commands.describe(picture=described("opt_cartoon_picture"), job=described("opt_picture_job"),
+                       prompt=described("opt_cartoon_prompt"))
 async def cartoon(interaction: discord.Interaction[Any], picture: discord.Attachment | None = None,
                   job: str | None = None, prompt: str = "") -> None:
     """The "photo to cartoon" preset."""
@@ -100,8 +101,8 @@ async def cartoon(interaction: discord.Interaction[Any], picture: discord.Attach
     await _submitted(interaction, await asyncio.to_thread(deps.app.cartoon, member, ref, prompt))
 
 
-@app_commands.command(name="restore", description="Restore the faces in a picture")
-@app_commands.describe(picture="A picture whose faces to restore", job="Or a picture made here: JOB or JOB:N")
+@app_commands.command(name="restore", description=described("cmd_restore"))
+@app_commands.describe(picture=described("opt_restore_picture"), job=described("opt_picture_job"))
 async def restore(interaction: discord.Interaction[Any], picture: discord.Attachment | None = None,
                   job: str | None = None) -> None:
     await interaction.response.defer(ephemeral=True, thinking=True)
@@ -115,9 +116,9 @@ async def restore(interaction: discord.Interaction[Any], picture: discord.Attach
     await _submitted(interaction, await asyncio.to_thread(deps.app.restore, member, ref))
 
 
-@app_commands.command(name="report", description="Report a picture to the moderators")
-@app_commands.describe(job="The job id (in the picture's caption)", number="Which picture of the job (1)",
-                       reason="Why")
+@app_commands.command(name="report", description=described("cmd_report"))
+@app_commands.describe(job=described("opt_job_id"), number=described("opt_report_number"),
+                       reason=described("opt_report_reason"))
 async def report(interaction: discord.Interaction[Any], job: str, number: app_commands.Range[int, 1, 99] = 1,
                  reason: str = "") -> None:
     deps, member = deps_of(interaction), who(interaction)
@@ -127,23 +128,23 @@ async def report(interaction: discord.Interaction[Any], job: str, number: app_co
         await deps.delivery.post_to_moderators(job.strip(), number - 1, "why_report", str(interaction.channel_id))
 
 
-@app_commands.command(name="appeal", description="Ask once for a second look at a blocked picture or a strike")
-@app_commands.describe(target="JOB [N] for a blocked picture, or strike ID")
+@app_commands.command(name="appeal", description=described("cmd_appeal"))
+@app_commands.describe(target=described("opt_appeal_target"))
 async def appeal(interaction: discord.Interaction[Any], target: str) -> None:
     member = who(interaction)
     reply = await asyncio.to_thread(deps_of(interaction).app.appeal, member, target.strip())
     await say(interaction, render(reply, member.language))
 
 
-@app_commands.command(name="link", description="One quota across platforms: get a code, or enter one")
-@app_commands.describe(code="A code from your account on another platform (leave empty to get one here)")
+@app_commands.command(name="link", description=described("cmd_link"))
+@app_commands.describe(code=described("opt_link_code"))
 async def link(interaction: discord.Interaction[Any], code: str | None = None) -> None:
     member = who(interaction)
     reply = await asyncio.to_thread(deps_of(interaction).app.link, member, (code or "").strip() or None)
     await say(interaction, render(reply, member.language))
 
 
-@app_commands.command(name="unlink", description="Give this account its own quota again")
+@app_commands.command(name="unlink", description=described("cmd_unlink"))
 async def unlink(interaction: discord.Interaction[Any]) -> None:
     member = who(interaction)
     reply = await asyncio.to_thread(deps_of(interaction).app.unlink, member)
@@ -155,10 +156,8 @@ CHANNEL_SETTINGS = ("others_buttons", "max_steps", "max_count", "max_size", "sty
 MEMBER_SETTINGS = ("style", "sampler", "size", "steps", "negative")
 
 
-@app_commands.command(name="settings", description="This channel's limits and defaults (moderators)")
-@app_commands.describe(setting="What to change (leave empty to see every setting)",
-                       value="others_buttons: anyone|owner; max_steps/max_count/steps: a number; max_size: pixels; "
-                             "size: WxH; style: a name; off unsets a limit or default")
+@app_commands.command(name="settings", description=described("cmd_settings"))
+@app_commands.describe(setting=described("opt_settings_setting"), value=described("opt_settings_value"))
 @app_commands.choices(setting=[app_commands.Choice(name=name, value=name) for name in CHANNEL_SETTINGS])
 @app_commands.default_permissions(manage_messages=True)
 @app_commands.guild_only()
@@ -181,9 +180,8 @@ async def settings(interaction: discord.Interaction[Any], setting: app_commands.
     await say(interaction, render(reply, member.language))
 
 
-@app_commands.command(name="prefs", description="Your own defaults for /imagine")
-@app_commands.describe(setting="What to set (leave empty to see your defaults)",
-                       value="style/sampler: a name; size: WxH; steps: a number; negative: text; off unsets it")
+@app_commands.command(name="prefs", description=described("cmd_prefs"))
+@app_commands.describe(setting=described("opt_prefs_setting"), value=described("opt_prefs_value"))
 @app_commands.choices(setting=[app_commands.Choice(name=name, value=name) for name in MEMBER_SETTINGS])
 async def prefs(interaction: discord.Interaction[Any], setting: app_commands.Choice[str] | None = None,
                 value: str | None = None) -> None:

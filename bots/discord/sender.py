@@ -15,22 +15,27 @@ import discord
 from bots.discord.buttons import MemberButton, ModButton
 from bots.discord.deps import DiscordDeps
 from bots.progress_board import ProgressMessage, ProgressView
-from core.catalogue import render
+from core.catalogue import language, render
 from core.delivery import ModeratorPost, PublicChange, ResultButton, ResultMessage
 
-LANG = "en"  # a channel message is read by the whole channel, not only the requester
+
+def channel_language(channel: Any) -> str:
+    """A channel message is read by the whole channel, not only the requester: it is written in the server's
+    community language (its preferred locale); a DM or an unknown server's channel gets English."""
+    guild = getattr(channel, "guild", None)
+    return language(str(getattr(guild, "preferred_locale", None) or "en"))
 
 
-def result_view(message: ResultMessage) -> discord.ui.View:
+def result_view(message: ResultMessage, lang: str) -> discord.ui.View:
     """Reroll, Edit and Info for the job; Upscale, Variations, Fix faces, Report and Delete for each picture that was
     posted."""
-    return buttons_view(message.buttons, len(message.pictures) == 1)
+    return buttons_view(message.buttons, len(message.pictures) == 1, lang)
 
 
 ROWS = 5  # Discord allows five rows of at most five buttons under one message
 
 
-def buttons_view(buttons: tuple[ResultButton, ...], single: bool) -> discord.ui.View:
+def buttons_view(buttons: tuple[ResultButton, ...], single: bool, lang: str) -> discord.ui.View:
     """The job's own buttons on the first row. Below, one row per action (U1 U2 U3 U4, then V1 V2 …, as members
     know it from Midjourney) while the actions fit in the four rows left; with one more (Fix faces, where a face
     model is configured) one row per picture instead (U1 V1 Faces 1 Report 1 ❌1): at most four pictures of at
@@ -44,7 +49,7 @@ def buttons_view(buttons: tuple[ResultButton, ...], single: bool) -> discord.ui.
             row = 0
         else:
             row = 1 + (actions.index(button.action) if by_action else pictures.index(button.idx))
-        view.add_item(MemberButton.labelled(button.action, button.job_id, button.idx, single, LANG, row))
+        view.add_item(MemberButton.labelled(button.action, button.job_id, button.idx, single, lang, row))
     return view
 
 
@@ -58,22 +63,24 @@ class DiscordSender:
 
     async def send_result(self, message: ResultMessage) -> list[str]:
         channel = await self._channel(message.chat_id)
+        lang = channel_language(channel)
         mention = f"<@{message.mention}> " if message.mention else ""
-        lines = [render(line, LANG) for line in message.lines]
+        lines = [render(line, lang) for line in message.lines]
         content = "\n".join([mention + lines[0], *lines[1:]])
         files = [discord.File(p.path, filename=p.filename, spoiler=p.spoiler) for p in message.pictures]
         sent = await channel.send(
-            content[:1900], files=files, view=result_view(message) if message.buttons else discord.utils.MISSING,
+            content[:1900], files=files, view=result_view(message, lang) if message.buttons else discord.utils.MISSING,
             allowed_mentions=discord.AllowedMentions(users=True, roles=False, everyone=False))
         return [str(sent.id)]
 
     async def send_moderator_post(self, post: ModeratorPost) -> None:
+        channel = await self._channel(post.channel_id)
+        lang = channel_language(channel)
         view = discord.ui.View(timeout=None)
         for action in post.actions:
-            view.add_item(ModButton(action, post.job_id, post.idx, LANG))
-        channel = await self._channel(post.channel_id)
+            view.add_item(ModButton(action, post.job_id, post.idx, lang))
         # The caption mentions the author so moderators can click through; a mention here must not ping them.
-        await channel.send(render(post.caption, LANG)[:1900], view=view, file=discord.File(
+        await channel.send(render(post.caption, lang)[:1900], view=view, file=discord.File(
             post.path, filename=f"SPOILER_review-{post.job_id}-{post.idx + 1}.png", spoiler=True),
             allowed_mentions=discord.AllowedMentions.none())
 
@@ -92,7 +99,7 @@ class DiscordSender:
                 with contextlib.suppress(discord.NotFound):
                     await message.delete()
                 return
-            view = buttons_view(change.buttons, len(kept) == 1) if change.buttons else None
+            view = buttons_view(change.buttons, len(kept) == 1, channel_language(channel)) if change.buttons else None
             await message.edit(attachments=kept, view=view)
             return
         await message.edit(attachments=[*kept, discord.File(change.picture.path, filename=change.picture.filename)])

@@ -43,7 +43,7 @@ def imagine_params(options: Mapping[str, object]) -> tuple[GenerationParams, str
         explicit["aspect"] = None
     seed = options.get("seed")
     if seed is not None and not isinstance(seed, int):
-        raise InvalidParams("The seed must be a whole number.")
+        raise InvalidParams("params_seed_whole")
     for name, value in (("seed", seed), ("steps", _int_or_none(options.get("steps"))),
                         ("cfg", _float_or_none(options.get("cfg"))), ("count", _int_or_none(options.get("count"))),
                         ("strength", _float_or_none(options.get("strength"))),

@@ -79,7 +79,7 @@ async def voice_message(deps: DiscordDeps, message: discord.Message) -> None:
     await message.reply(render(heard, lang)[:1900], mention_author=False)
     outcome = await asyncio.to_thread(deps.app.imagine, member, GenerationParams(str(heard.values["text"])))
     if isinstance(outcome, Accepted):
-        deps.track(outcome, message.channel.id)
+        deps.track_in(outcome, message.channel.id, lang)  # a DM: the member is its only reader
     await message.channel.send(rendered(outcome, lang)[:1900])
 
 

@@ -37,6 +37,7 @@ from bots.listings import help_text, models_text, styles_text
 from bots.telegram.delivery import DELIVERY_LANGUAGE, TelegramSender
 from bots.telegram.deps import Progress, TelegramDeps
 from bots.telegram.formatting import PARSE_MODE, as_html
+from bots.telegram.menu import publish_command_menu
 from bots.telegram.translate import (
     ACCEPT_BUTTON,
     ANSWER_LIMIT,
@@ -214,7 +215,8 @@ async def show_history(update: Update, context: MuralistContext) -> None:
     lang = _lang(update)
     jobs = await asyncio.to_thread(context.deps.app.history, _who(update), 10)
     await _reply(update, "\n".join(text("history_line", lang, job_id=j.id, created=f"{j.created_at:%Y-%m-%d %H:%M}",
-                                        status=j.status.value, prompt=j.prompt[:60]) for j in jobs)
+                                        status=text(f"job_status_{j.status.value}", lang), prompt=j.prompt[:60])
+                           for j in jobs)
                  or text("history_empty", lang), code=[j.id for j in jobs])
 
 
@@ -225,7 +227,7 @@ async def imagine(update: Update, context: MuralistContext) -> None:
     try:
         params, model = imagine_params(message.text or "")
     except InvalidParams as exc:
-        await _say(update, Rejected("params", {"detail": str(exc)}))
+        await _say(update, Rejected("params", exc.said()))
         return
     if params.style_image is not None and not context.deps.app.style_available():
         await _say(update, Rejected("style_unconfigured"))  # before any download: it could never be used
@@ -482,7 +484,7 @@ async def imagine_from_picture(update: Update, context: MuralistContext) -> None
     try:
         params, model = imagine_params(caption)
     except InvalidParams as exc:  # before the download: a typo should not cost a 20 MB transfer
-        await _say(update, Rejected("params", {"detail": str(exc)}))
+        await _say(update, Rejected("params", exc.said()))
         return
     if params.style_image is not None and not context.deps.app.style_available():
         await _say(update, Rejected("style_unconfigured"))
@@ -774,6 +776,7 @@ def build_application(runtime: Runtime, *, token: str, base_url: str, admin_ids:
     deps = TelegramDeps(runtime.app, admin_ids, f"telegram:{os.getpid()}:{uuid.uuid4().hex[:8]}")
 
     async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await publish_command_menu(app.bot)
         if deliver and deps.delivery is not None:
             deps.delivery.start()
 

@@ -24,16 +24,17 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bots.web.charts import CHARTS, draw
+from bots.web.i18n import kbd, preferred_language, translator
 from bots.web.security import SESSION_KEY, csrf_ok, csrf_token
 from core.app import Muralist
-from core.catalogue import language, render, text
+from core.catalogue import render, text
 from core.delivery import ModeratorOutcome
 from core.domain import Rejected, Reply
 from core.web_console import AuditFilter, Grant, ModerationConsole
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
-BAN_DURATIONS = (("1d", "1 day"), ("7d", "7 days"), ("30d", "30 days"), ("permanent", "forever"))
+BAN_DURATIONS = ("1d", "7d", "30d", "permanent")  # each button labelled by its catalogue code web_ban_<duration>
 _HEADERS = {
     # Scripts and styles come from this server only; nothing frames the console; a sign-in link never leaks in a
     # Referer.
@@ -60,13 +61,15 @@ class WebConsole:
     # --- plumbing -------------------------------------------------------------------------------------------------
 
     def _lang(self, request: Request) -> str:
-        return language(request.headers.get("accept-language", "en").split(",")[0])
+        return preferred_language(request.headers.get("accept-language"))
 
     def page(self, request: Request, name: str, status: int = 200, **context: Any) -> Response:
         sid = request.session.get(SESSION_KEY)
         context.setdefault("grant", None)
         context["csrf"] = csrf_token(self.secret, sid) if sid else ""
         context["durations"] = BAN_DURATIONS
+        lang = self._lang(request)
+        context.update(lang=lang, t=translator(lang), kbd=kbd)
         response = self.templates.TemplateResponse(request, name, context, status_code=status)
         response.headers.update(_HEADERS)
         return response
@@ -182,7 +185,7 @@ class WebConsole:
         if name not in CHARTS:
             return Response(status_code=404, headers=_HEADERS)
         data = await run_in_threadpool(self.console.dashboard, grant)
-        svg = await run_in_threadpool(draw, name, data)
+        svg = await run_in_threadpool(draw, name, data, self._lang(request))
         return Response(svg, media_type="image/svg+xml", headers=_HEADERS)
 
     # --- actions --------------------------------------------------------------------------------------------------
@@ -196,7 +199,7 @@ class WebConsole:
             result = await run_in_threadpool(self.app.decide_picture, who, job_id, idx, action)
         else:  # ban: the author is banned and the picture removed (two entries in the log), as the chat button does
             duration = fields.get("duration", "")
-            reason = fields.get("reason", "").strip()[:500] or "A picture against the rules"
+            reason = fields.get("reason", "").strip()[:500] or text("web_ban_reason_default", self._lang(request))
             result = await run_in_threadpool(self.app.ban_author, who, job_id, idx, duration, reason)
         reply = result.reply if isinstance(result, ModeratorOutcome) else result
         return self.outcome(request, reply, fields.get("back", "/") if fields.get("back") == "/filed" else "/")
@@ -271,7 +274,8 @@ class BodyLimit:
             return
         length = dict(scope["headers"]).get(b"content-length", b"")
         if not length.isdigit() or int(length) > self.limit:
-            await Response("Form too large or without a length.", status_code=413)(scope, receive, send)
+            lang = preferred_language(dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1"))
+            await Response(text("web_form_too_large", lang), status_code=413)(scope, receive, send)
             return
         seen = 0
 

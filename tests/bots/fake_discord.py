@@ -92,6 +92,7 @@ class FakeDiscord:
         self.messages: list[SentMessage] = []
         self.interactions: dict[str, Interaction] = {}
         self.commands: list[dict[str, Any]] = []
+        self.guild_locale = "en-US"  # the server's preferred locale (its community language)
         self.sockets: list[web.WebSocketResponse] = []
         self.identified = asyncio.Event()
         self.seq = 0
@@ -299,7 +300,7 @@ class FakeDiscord:
                 "guild_scheduled_events": [], "voice_states": [], "presences": [], "large": False,
                 "unavailable": False, "joined_at": now_iso(), "premium_tier": 0, "afk_timeout": 300,
                 "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
-                "mfa_level": 0, "system_channel_flags": 0, "preferred_locale": "en-US", "nsfw_level": 0,
+                "mfa_level": 0, "system_channel_flags": 0, "preferred_locale": self.guild_locale, "nsfw_level": 0,
                 "max_members": 1000, "premium_progress_bar_enabled": False}
 
     async def gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -344,7 +345,8 @@ class FakeDiscord:
             "guild_id": str(GUILD_ID), "channel_id": str(channel), "channel": {**self.channel(channel),
                                                                              "guild_id": str(GUILD_ID)},
             "member": self.member(uid, moderator), "app_permissions": str(ADMIN_PERMS), "locale": locale,
-            "guild_locale": "en-US", "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "guild_locale": self.guild_locale, "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)},
             "context": 0, "attachment_size_limit": 10 * 1024 * 1024, "data": data}
         if message is not None:
             payload["message"] = message

@@ -119,6 +119,7 @@ class FakeTelegram:
         self.runner: web.AppRunner | None = None
         self.too_many: dict[str, int] = {}  # method -> how many more calls to answer with 429 (retry_after 2)
         self.calls: list[tuple[str, float]] = []  # (method, when) of every call, 429s included
+        self.menus: dict[str, dict[str, str]] = {}  # language code -> command -> description
 
     async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -177,7 +178,10 @@ class FakeTelegram:
     async def m_deleteWebhook(self, *_: Any) -> bool:
         return True
 
-    async def m_setMyCommands(self, *_: Any) -> bool:
+    async def m_setMyCommands(self, params: dict[str, Any], _: Any) -> bool:
+        # The command menu as each language's members see it ("" for everyone without a list of their own).
+        self.menus[str(params.get("language_code") or "")] = {c["command"]: c["description"]
+                                                               for c in json.loads(params["commands"])}
         return True
 
     async def m_getUpdates(self, params: dict[str, Any], _: Any) -> list[dict[str, Any]]:

@@ -51,10 +51,13 @@ async def _with_bot(fake: FakeDiscord, runtime: Runtime, scenario: Scenario, del
         await asyncio.wait_for(task, 10)
 
 
-def run(runtime: Runtime, *scenarios: Scenario, deliver: list[bool] | None = None) -> FakeDiscord:
-    """Each scenario runs in a fresh bot process against the same fake Discord (a restart between them)."""
+def run(runtime: Runtime, *scenarios: Scenario, deliver: list[bool] | None = None,
+        guild_locale: str = "en-US") -> FakeDiscord:
+    """Each scenario runs in a fresh bot process against the same fake Discord (a restart between them), whose
+    server's language is ``guild_locale``."""
     async def main() -> FakeDiscord:
         fake = FakeDiscord()
+        fake.guild_locale = guild_locale
         await fake.start()
         configure_endpoints(fake.api_base, fake.ws_url)
         try:
@@ -678,3 +681,45 @@ def test_a_recording_on_imagine_or_a_voice_message_in_a_dm_is_heard_then_made(fr
         assert reply.endswith("（这里的语音模型只能识别英语，所以我是按英语来听的。）") and "sunset" in reply.lower()
 
     run(fresh_runtime, scenario)
+
+
+def test_slash_commands_and_options_are_described_in_chinese_for_chinese_clients(runtime: Runtime) -> None:
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        commands = {c["name"]: c for c in fake.commands}
+        imagine = commands["imagine"]
+        assert imagine["description"] == "Make pictures from a prompt"
+        assert imagine["description_localizations"]["zh-CN"] == "根据提示词生成图片"
+        prompt = next(o for o in imagine["options"] if o["name"] == "prompt")
+        assert prompt["description_localizations"] == {"zh-CN": "要画什么", "zh-TW": "要画什么"}
+        setting = next(o for o in commands["prefs"]["options"] if o["name"] == "setting")
+        assert setting["description_localizations"]["zh-CN"] == "要设置什么（留空查看你的默认值）"
+
+        def described(item: dict[str, Any], where: str) -> list[str]:
+            """Everything a member reads in the command picker that has no Chinese."""
+            missing = [] if "description_localizations" in item and item["description_localizations"].get(
+                "zh-CN", item["description"]) != item["description"] else [where]
+            for option in item.get("options") or []:
+                missing += described(option, f"{where} {option['name']}")
+            return missing
+
+        untranslated = [m for c in fake.commands for m in described(c, "/" + c["name"])]
+        assert untranslated == []
+        assert {"imagine", "mod", "settings", "help"} <= set(commands)
+
+    run(runtime, scenario)
+
+
+def test_a_chinese_server_gets_results_and_buttons_in_chinese_and_members_their_own_language(
+        fresh_runtime: Runtime) -> None:
+    async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
+        await accepted(fake, NIA)  # an English client
+        made = await fake.slash("imagine", NIA, prompt="a paper lantern", seed=8)
+        await fake.wait_for(lambda: "accepted" in made.last_text)  # the private answer: the member's language
+        (public,) = await fake.wait_for(lambda: [m for m in results(fake) if "a paper lantern" in m.content], 180)
+        assert "种子 8" in public.content  # the channel's message: the server's language
+        labels = [c["label"] for row in public.components for c in row["components"]]
+        assert labels[:3] == ["重新生成", "🖋 改写", "📋 参数"]
+        history = await fake.slash("history", NIA, locale="zh-CN")
+        await fake.wait_for(lambda: "已完成" in history.last_text)
+
+    run(fresh_runtime, scenario, guild_locale="zh-CN")

@@ -162,6 +162,10 @@ def test_chinese_members_are_answered_in_chinese(runtime: Runtime) -> None:
         await fake.wait_for(lambda: any("我不认识这个命令" in x for x in fake.texts(ZHANG)))
         fake.say(ZHANG, "/help", lang="zh-hans")
         await fake.wait_for(lambda: any("今天剩余" in x for x in fake.texts(ZHANG)))
+        # The "/" menu: Chinese for Chinese apps, English for everyone else, the same commands in both.
+        assert fake.menus["zh"]["imagine"] == "根据提示词生成图片" and fake.menus["zh"]["quota"] == "已用和剩余的图片数"
+        assert fake.menus[""]["imagine"] == "Make pictures from a prompt"
+        assert list(fake.menus["zh"]) == list(fake.menus[""]) and "ban" not in fake.menus[""]
 
     run(runtime, scenario)
 

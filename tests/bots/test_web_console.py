@@ -255,3 +255,27 @@ def test_reports_appeals_audit_log_and_dashboard(web: Console, page: Page) -> No
     expect(page.locator(".message")).to_contain_text("signed out")
     page.goto(web.url + "/audit")
     expect(page.locator(".message")).to_contain_text("Sign in with a link")
+
+
+def test_a_moderator_whose_browser_prefers_chinese_reads_the_console_in_chinese(web: Console, browser) -> None:  # type: ignore[no-untyped-def]
+    job = web.case(ADA, "a quiet pond", Decision.REVIEW)
+    context = browser.new_context(locale="zh-CN")  # Chromium then sends Accept-Language: zh-CN
+    page = context.new_page()
+    try:
+        page.goto(web.url + "/")
+        expect(page.locator(".message")).to_contain_text("请使用 `muralist admin web-login` 生成的链接登录")
+        page.goto(web.link(MODERATOR, chats=("telegram:100",)))
+        expect(page.locator("#sign-in")).to_have_text("登录")
+        page.click("#sign-in")
+        expect(page.locator("h1")).to_contain_text("待审核队列")
+        assert page.locator("html").get_attribute("lang") == "zh"
+        expect(page.locator("nav")).to_contain_text("举报与申诉")
+        case = page.locator(f"#case-{job}-0")
+        expect(case.locator("button.ban-7d")).to_have_text("封禁 7 天")
+        expect(case.locator("input[name=reason]")).to_have_value("违反规则的图片")
+        case.locator("button.approve").click()
+        expect(case.locator(".outcome")).to_have_text(f"任务 {job} 的第 1 张图片已通过。")
+        chart = page.request.get(web.url + "/charts/jobs.svg", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+        assert chart.ok and "每小时任务数" in chart.text()
+    finally:
+        context.close()
