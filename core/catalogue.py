@@ -266,6 +266,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No mark from this service found in this picture.",
         "zh": "这张图片中没有找到本服务的标记。",
     },
+    # Said after the mark's sentence when the picture carries C2PA content credentials (core/content_credentials.py).
+    "verify_credentials": {
+        "en": " Content credentials: signed by {signer}, made by {generator}, job {job_id}.",
+        "zh": "内容凭证：由 {signer} 签名，由 {generator} 生成，任务 {job_id}。",
+    },
+    "verify_credentials_other": {
+        "en": " Content credentials: signed by {signer}, made by {generator}.",
+        "zh": "内容凭证：由 {signer} 签名，由 {generator} 生成。",
+    },
+    "verify_credentials_tampered": {
+        "en": " Its content credentials (signed by {signer}) no longer match it: the picture was changed after signing.",
+        "zh": "它的内容凭证（由 {signer} 签名）与图片不再相符：图片在签名之后被改动过。",
+    },
+    "verify_credentials_invalid": {
+        "en": " It carries content credentials that are not valid ({problems}).",
+        "zh": "它带有无效的内容凭证（{problems}）。",
+    },
     "verify_which": {
         "en": "Send /verify with a picture attached, or reply /verify to a picture.",
         "zh": "请发送 /verify 并附上一张图片，或用 /verify 回复一张图片。",

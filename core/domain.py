@@ -79,6 +79,9 @@ class ImageRecord:
     # be embedded); both None for blocked pictures and pictures made before marks existed.
     mark_id: str | None = None
     mark_status: str | None = None
+    # C2PA content credentials (core/content_credentials.py): "signed", or "no content credentials: REASON" when
+    # signing this picture failed; None where the operator configured no signing certificate.
+    credentials: str | None = None
 
 
 @dataclass(frozen=True)

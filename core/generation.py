@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from PIL import Image
 
 from core import __version__, metrics
+from core.content_credentials import SIGNED, ContentSigner
 from core.domain import Decision, ImageRecord, Job, Verdict
 from core.events import FINISHED, PROGRESS
 from core.pipelines import JobCancelled, TextToImageOutput, gpu_memory
@@ -103,9 +104,29 @@ def _metadata(job: Job, seed: int) -> dict[str, str]:
             "Steps": str(spec.steps), "CFG": f"{spec.cfg:g}"}
 
 
+def _sealer(signer: ContentSigner, job: Job, index: int, outcome: list[str]) -> Callable[[bytes], bytes]:
+    """Adds C2PA content credentials to the encoded PNG (its text chunks stay). A picture that fails to sign is still
+    delivered — it keeps its mark — and its record says why: the certificate itself was proven at start-up, so this
+    is one picture's trouble, not a reason to withhold it. The log line carries the library's reason, never a key."""
+
+    def seal(png: bytes) -> bytes:
+        try:
+            signed = signer.sign_png(png, job.id, job.model)
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"[:300]
+            log.warning("job %s picture %d: no content credentials (%s)", job.id, index + 1, reason)
+            outcome.append(f"no content credentials: {reason}")
+            return png
+        outcome.append(SIGNED)
+        return signed
+
+    return seal
+
+
 class JobRunner:
     def __init__(self, repo: JobRepository, pipeline: Pipeline | Mapping[str, Pipeline], checker: Checker,
-                 store: ImageStore, bus: EventBus, clock: Clock, worker: str | None = None) -> None:
+                 store: ImageStore, bus: EventBus, clock: Clock, worker: str | None = None,
+                 credentials: ContentSigner | None = None) -> None:
         self.repo = repo
         # One pipeline, or one per model this worker loaded (its queues are exactly those models).
         self.pipelines: Mapping[str, Pipeline] | None = pipeline if isinstance(pipeline, Mapping) else None
@@ -114,6 +135,7 @@ class JobRunner:
         self.store = store
         self.bus = bus
         self.clock = clock
+        self.credentials = credentials  # signs every delivered PNG with C2PA content credentials, when configured
         self.worker = worker  # this process's name in the worker registry: the reconciler knows who holds a job
         # Set on SIGTERM: the job in hand stops at the next step and goes back to the queue, so shutdown takes
         # seconds, not the rest of a generation.
@@ -255,7 +277,11 @@ class JobRunner:
             digest = hashlib.sha256(image.tobytes()).hexdigest()
             return ImageRecord(index, seed, image.width, image.height, digest, verdict.decision, score, None)
         image, mark = stamp(image)  # the invisible provenance mark, after the check: what leaves carries it
+        outcome: list[str] = []
         with metrics.stage("png"):
-            path, digest = self.store.save(image, {**_metadata(job, seed), "Method": method})
+            path, digest = self.store.save(image, {**_metadata(job, seed), "Method": method},
+                                           None if self.credentials is None
+                                           else _sealer(self.credentials, job, index, outcome))
         return ImageRecord(index, seed, image.width, image.height, digest, verdict.decision, score, path,
-                           mark.mark_id, mark.status.value)
+                           mark.mark_id, mark.status.value, outcome[0] if outcome else None)
+

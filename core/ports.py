@@ -71,8 +71,9 @@ class Dispatcher(Protocol):
 
 
 class ImageStore(Protocol):
-    def save(self, image: Image.Image, metadata: dict[str, str]) -> tuple[str, str]:
-        """Write a PNG; return (absolute path, sha256)."""
+    def save(self, image: Image.Image, metadata: dict[str, str],
+             seal: Callable[[bytes], bytes] | None = None) -> tuple[str, str]:
+        """Write a PNG (``seal`` may add to the encoded file: content credentials); return (absolute path, sha256)."""
         ...
 
 

@@ -24,6 +24,7 @@ from core.app import Muralist
 from core.batching import BatchingPipeline
 from core.chat_settings import ChatSettings
 from core.config import Settings, default_pipeline_threads
+from core.content_credentials import ContentSigner, CredentialsUnusable, load_signer
 from core.delivery import JobWaiter
 from core.domain import WORKER_STALE_S, QuotaSettings, Requester
 from core.events import InMemoryEventBus, RedisEventBus
@@ -143,6 +144,7 @@ def _runner(settings: Settings, repo: SqlJobRepository, bus: EventBus, worker: s
     except ImageCheckUnavailable as exc:
         raise StartupError(f"Refusing to start: the image safety check is unavailable ({exc}). Fix the install; for "
                            f"development only, MURALIST_UNSAFE_SKIP_IMAGE_CHECK=1 overrides this.") from None
+    credentials = _content_signer(settings)
     specs = model_specs(settings)
     pipelines: dict[str, Pipeline] = {}
     try:
@@ -157,7 +159,16 @@ def _runner(settings: Settings, repo: SqlJobRepository, bus: EventBus, worker: s
         raise StartupError(f"Refusing to start: {exc}") from None
     single = next(iter(pipelines.values())) if len(pipelines) == 1 else None
     return JobRunner(repo, single or pipelines, checker, LocalImageStore(settings.images_dir), bus, SystemClock(),
-                     worker)
+                     worker, credentials)
+
+
+def _content_signer(settings: Settings) -> ContentSigner | None:
+    """The operator asked for C2PA content credentials: a certificate that cannot sign stops the worker here, before
+    any picture goes out unsigned."""
+    try:
+        return load_signer(settings.c2pa_cert, settings.c2pa_key, settings.c2pa_tsa_url)
+    except CredentialsUnusable as exc:
+        raise StartupError(f"Refusing to start: {exc}") from None
 
 
 def _reconciler(settings: Settings, sessions: sessionmaker[Session], repo: SqlJobRepository, celery: MuralistCelery,

@@ -1,6 +1,8 @@
 """`/verify`: was this picture made here? Reads the invisible provenance mark (:mod:`core.provenance`, NumPy only:
 no torch in the process that asks), looks its id up, answers with the job, the date and — to those who may see it —
-the member who made it, and records every check in the moderation log (action ``verify``) for the moderators.
+the member who made it, and records every check in the moderation log (action ``verify``) for the moderators. When
+the picture carries C2PA content credentials (:mod:`core.content_credentials`), the answer adds who signed them and
+for which job — or that they no longer match the picture.
 
 A chat member hands over the picture's bytes; a file path only from the local operator's console, like input
 pictures (``Requester.local``). The picture is opened with the same defences as any untrusted picture, with a pixel
@@ -15,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from core.content_credentials import Credentials, describe, read_credentials
 from core.domain import Notice, Rejected, Reply, Requester
 from core.moderation.ports import ModerationLog
 from core.ports import Clock
@@ -52,6 +55,7 @@ class Verification:
     reply: Reply
     mark_id: str | None
     picture: MarkedPicture | None
+    credentials: Credentials | None = None
 
 
 class Verifier:
@@ -72,15 +76,18 @@ class Verifier:
             return Verification(Rejected("input", {"detail": str(exc)}), None, None)
         mark_id = read_mark(picture)
         found = self.marks.find_mark(mark_id) if mark_id else None
-        self._record(who, hashlib.sha256(data).hexdigest(), mark_id, found)
+        credentials = read_credentials(data)
+        self._record(who, hashlib.sha256(data).hexdigest(), mark_id, found, credentials)
+        # The credentials' sentence, when the picture carries any, is said after the mark's.
+        note: dict[str, object] = {"note_code": describe(credentials)}
         if found is None:
-            return Verification(Notice("verify_none"), mark_id, None)
+            return Verification(Notice("verify_none", note), mark_id, None, credentials)
         values: dict[str, object] = {"job_id": found.job_id, "number": found.index + 1,
-                                     "date": f"{found.made_at:%Y-%m-%d %H:%M} UTC"}
+                                     "date": f"{found.made_at:%Y-%m-%d %H:%M} UTC", **note}
         if self._may_name(who, found):
             return Verification(Notice("verify_found", {**values, "member": found.display_name or "?"}), mark_id,
-                                found)
-        return Verification(Notice("verify_found_hidden", values), mark_id, found)
+                                found, credentials)
+        return Verification(Notice("verify_found_hidden", values), mark_id, found, credentials)
 
     def _may_name(self, who: Requester, found: MarkedPicture) -> bool:
         """The maker is named to the local operator, to the maker, and in the chat the picture was made in; anyone
@@ -91,7 +98,8 @@ class Verifier:
             return True
         return self.marks.find_user(who.platform, who.user_id) == found.user_id
 
-    def _record(self, who: Requester, sha256: str, mark_id: str | None, found: MarkedPicture | None) -> None:
+    def _record(self, who: Requester, sha256: str, mark_id: str | None, found: MarkedPicture | None,
+                credentials: Credentials | None) -> None:
         """Every check is recorded before the answer goes out (a database outage means "busy", not an unrecorded
         answer): who asked, in which chat, a fingerprint of the picture and what was found."""
         self.log.add_event(
@@ -99,4 +107,5 @@ class Verifier:
             actor_user_id=self.marks.find_user(who.platform, who.user_id),
             target_job_id=found.job_id if found else None, target_image_idx=found.index if found else None,
             details={"picture_sha256": sha256, "mark_id": mark_id, "made_here": found is not None,
-                     "maker_user_id": found.user_id if found else None, "chat_id": who.chat_id})
+                     "maker_user_id": found.user_id if found else None, "chat_id": who.chat_id,
+                     "content_credentials": credentials.summary() if credentials else None})

@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image, PngImagePlugin
@@ -18,13 +19,14 @@ class LocalImageStore:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
 
-    def save(self, image: Image.Image, metadata: dict[str, str]) -> tuple[str, str]:
+    def save(self, image: Image.Image, metadata: dict[str, str],
+             seal: Callable[[bytes], bytes] | None = None) -> tuple[str, str]:
         info = PngImagePlugin.PngInfo()
         for key, value in metadata.items():
             info.add_itxt(key, value)  # iTXt: UTF-8, so prompts in any language survive
         buf = io.BytesIO()
         image.save(buf, format="PNG", pnginfo=info)
-        data = buf.getvalue()
+        data = buf.getvalue() if seal is None else seal(buf.getvalue())
         digest = hashlib.sha256(data).hexdigest()
         path = self.root / digest[:2] / f"{digest}.png"
         if not path.exists():  # same content, same file: a redelivered job writes nothing new

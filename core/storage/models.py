@@ -151,6 +151,8 @@ class ImageRow(Base):
     # ("robust" | "fragile" | "none" = no mark could be embedded).
     mark_id: Mapped[str | None] = mapped_column(String(16))
     mark_status: Mapped[str | None] = mapped_column(String(16))
+    # C2PA content credentials: "signed", "no content credentials: REASON", or NULL (no signing certificate set).
+    credentials: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     job: Mapped[JobRow] = relationship(back_populates="images")
 

@@ -59,7 +59,7 @@ def new_job_id() -> str:
 def _to_job(row: JobRow, with_images: bool = True) -> Job:
     images = tuple(
         ImageRecord(i.idx, i.seed, i.width, i.height, i.sha256, i.decision, i.nsfw_score, i.path,  # type: ignore[arg-type]
-                    i.mark_id, i.mark_status)
+                    i.mark_id, i.mark_status, i.credentials)
         for i in row.images
     ) if with_images else ()
     return Job(
@@ -336,7 +336,7 @@ class SqlJobRepository:
                 s.add(ImageRow(job_id=job_id, idx=image.index, seed=image.seed, width=image.width,
                                height=image.height, sha256=image.sha256, path=image.path,
                                decision=image.decision.value, nsfw_score=image.nsfw_score, mark_id=image.mark_id,
-                               mark_status=image.mark_status, created_at=now))
+                               mark_status=image.mark_status, credentials=image.credentials, created_at=now))
                 s.add(SafetyVerdictRow(
                     subject="image", user_id=user_id, job_id=job_id, image_idx=image.index,
                     decision=verdict.decision.value, categories=list(verdict.categories), scores=dict(verdict.scores),
