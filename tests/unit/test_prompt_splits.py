@@ -18,7 +18,7 @@ from safety.evaluation import EvalReport, evaluate, load_cases
 from safety.normalize import base_form
 from safety.prompt_filter import PromptFilter
 from safety.semantic import Heads
-from safety.training.build import CORPUS_DIR, DEV_SPLIT, digest
+from safety.training.build import CORPUS_DIR, DEV_EXTRA, DEV_SPLIT, digest
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TEST = DATA / "prompt_test.jsonl"
@@ -31,7 +31,7 @@ def _texts(cases: list[dict[str, object]]) -> set[str]:
 
 
 def test_the_splits_are_disjoint() -> None:
-    test, dev = _texts(load_cases(TEST)), _texts([c for p in DEV for c in load_cases(p)])
+    test, dev = _texts(load_cases(TEST)), _texts([c for p in [*DEV, *DEV_EXTRA] for c in load_cases(p)])
     train = {base_form(t).strip() for f in CORPUS_DIR.glob("*.json")
              for key, values in json.loads(f.read_text("utf-8")).items() if isinstance(values, list) for t in values}
     assert not test & dev, sorted(test & dev)[:5]
