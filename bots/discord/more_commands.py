@@ -5,6 +5,7 @@ channel's moderators. Like :mod:`bots.discord.commands`, each only translates be
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -16,7 +17,7 @@ from bots.discord.deps import deps_of, is_moderator, say, who
 from bots.discord.localized import described
 from bots.listings import help_text, models_text, styles_text
 from core.catalogue import render, text
-from core.domain import Accepted, Notice, Outcome, Reply
+from core.domain import Accepted, Notice, Outcome, Reply, Requester
 
 
 async def _submitted(interaction: discord.Interaction[Any], outcome: Outcome) -> None:
@@ -169,15 +170,8 @@ async def settings(interaction: discord.Interaction[Any], setting: app_commands.
         refusal = await asyncio.to_thread(deps.app.refuse_non_moderator, member, "/settings")
         await say(interaction, render(refusal, member.language))
         return
-    reply: Reply
-    if setting is None and value is None:
-        reply = await asyncio.to_thread(deps.app.chat_settings, member)
-    elif setting is None or not (value or "").strip():
-        await say(interaction, text("settings_usage", member.language))
-        return
-    else:
-        reply = await asyncio.to_thread(deps.app.change_chat_setting, member, setting.value, value or "")
-    await say(interaction, render(reply, member.language))
+    await _show_or_change(interaction, setting, value, deps.app.chat_settings, deps.app.change_chat_setting,
+                          "settings_usage")
 
 
 @app_commands.command(name="prefs", description=described("cmd_prefs"))
@@ -186,15 +180,24 @@ async def settings(interaction: discord.Interaction[Any], setting: app_commands.
 async def prefs(interaction: discord.Interaction[Any], setting: app_commands.Choice[str] | None = None,
                 value: str | None = None) -> None:
     """Every member, for themself only."""
-    deps, member = deps_of(interaction), who(interaction)
+    app = deps_of(interaction).app
+    await _show_or_change(interaction, setting, value, app.preferences, app.change_preference, "prefs_usage")
+
+
+async def _show_or_change(interaction: discord.Interaction[Any], setting: app_commands.Choice[str] | None,
+                          value: str | None, show: Callable[[Requester], Reply],
+                          change: Callable[[Requester, str, str], Reply], usage: str) -> None:
+    """``/settings`` and ``/prefs``: no arguments show them all, a name and a value change one, anything else gets
+    the usage."""
+    member = who(interaction)
     reply: Reply
     if setting is None and value is None:
-        reply = await asyncio.to_thread(deps.app.preferences, member)
+        reply = await asyncio.to_thread(show, member)
     elif setting is None or not (value or "").strip():
-        await say(interaction, text("prefs_usage", member.language))
+        await say(interaction, text(usage, member.language))
         return
     else:
-        reply = await asyncio.to_thread(deps.app.change_preference, member, setting.value, value or "")
+        reply = await asyncio.to_thread(change, member, setting.value, value or "")
     await say(interaction, render(reply, member.language))
 
 

@@ -592,18 +592,6 @@ def test_info_is_private_edit_opens_a_form_and_delete_is_for_the_author_or_a_mod
 FACER = 17  # a member of this test only
 
 
-@pytest.fixture
-def faces_runtime(tmp_path: Path, models_dir: Path):  # type: ignore[no-untyped-def]
-    """A stack whose operator configured a face model: the tiny negating ONNX with a restorer's signature."""
-    from tests.unit.test_faces import build_negating_model
-
-    model = build_negating_model(tmp_path / "restorer.onnx")
-    rt = build_runtime(Settings(data_dir=tmp_path / "data", models_dir=models_dir, face_restorer=model,
-                                rate_limit_jobs=1000, max_queued_jobs_per_user=50))
-    yield rt
-    rt.close()
-
-
 def test_fix_faces_under_a_result_restores_that_picture_charged_like_upscale(faces_runtime: Runtime) -> None:
     async def scenario(fake: FakeDiscord, bot: MuralistDiscord) -> None:
         await accepted(fake, FACER)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -785,18 +784,6 @@ def test_delete_takes_the_picture_down_for_its_author_only(fresh_runtime: Runtim
 
 
 FACER = 28  # a member of this test only
-
-
-@pytest.fixture
-def faces_runtime(tmp_path: Path, models_dir: Path):  # type: ignore[no-untyped-def]
-    """A stack whose operator configured a face model: the tiny negating ONNX with a restorer's signature."""
-    from tests.unit.test_faces import build_negating_model
-
-    model = build_negating_model(tmp_path / "restorer.onnx")
-    rt = build_runtime(Settings(data_dir=tmp_path / "data", models_dir=models_dir, face_restorer=model,
-                                rate_limit_jobs=1000, max_queued_jobs_per_user=50))
-    yield rt
-    rt.close()
 
 
 def test_fix_faces_under_a_result_restores_that_picture_charged_like_upscale(faces_runtime: Runtime) -> None:
