@@ -258,10 +258,16 @@ def _chart(result: dict[str, Any], path: Path) -> None:
     labels = ["rule stage\n(prompts/s ÷ 5000)", "full filter\n(prompts/s ÷ 150)", "image check\n(30 ms ÷ p50 ms)"]
     ratios = [safety["rule_stage_prompts_per_s"] / 5000, safety["full_filter_prompts_per_s"] / 150,
               30 / max(safety["image_check_ms_512"]["p50"], 1e-6)]
+    load = result.get("load")
+    if load and load.get("ack_latency_ms", {}).get("p99") and load.get("submits_per_s"):
+        labels += [f"load: ack p99\n(100 ms ÷ {load['ack_latency_ms']['p99']:.0f} ms)",
+                   f"load: submits/s\n({load['submits_per_s']:.0f} ÷ 300)"]
+        ratios += [100 / load["ack_latency_ms"]["p99"], load["submits_per_s"] / 300]
     bars3 = third.bar(labels, ratios, color=["#27ae60" if r >= 1 else "#eb5757" for r in ratios])
     third.bar_label(bars3, fmt="%.2fx")
     third.axhline(1.0, color="black", linestyle="--", linewidth=1)
-    third.set_title("Safety speed vs target (≥ 1 meets it)")
+    third.tick_params(axis="x", labelsize=8)
+    third.set_title("Safety and load vs target (≥ 1 meets it)" if load else "Safety speed vs target (≥ 1 meets it)")
     fig.suptitle(f"muralist bench — {result['jobs']} jobs per side per round, {result['model']} {result['size']}px, "
                  f"{result['steps']} steps, {result['device']}")
     fig.tight_layout()
@@ -350,3 +356,20 @@ def run_bench(n: int, json_out: Path | None, png_out: Path | None, pool: str = "
     _chart(result, png)
     result["chart"] = str(png)
     return _report(result, json_out)
+
+
+def add_load_to_report(load: dict[str, Any], json_out: Path) -> bool:
+    """``muralist bench --load --json X`` where X is already a bench report: the load figures go into it (key
+    ``load``) and its chart is drawn again with them, so one JSON and one chart carry everything. False where X is
+    not a bench report (then the load figures are written on their own)."""
+    try:
+        report = json.loads(json_out.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(report, dict) or "stack_vs_bare" not in report:
+        return False
+    report["load"] = load
+    json_out.write_text(json.dumps(report, indent=2) + "\n")
+    chart = Path(report.get("chart") or json_out.with_suffix(".png"))
+    _chart(report, chart)
+    return True

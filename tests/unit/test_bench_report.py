@@ -20,11 +20,7 @@ def test_the_gates_are_the_submit_less_what_is_counted_apart() -> None:
                                    "image_check": 30.0, "png": 20.0})
 
 
-def test_the_chart_draws_the_rounds_the_spread_and_the_breakdown(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from PIL import Image
-
-    from bots.bench import _chart
-
+def _report() -> dict:  # type: ignore[type-arg]
     rounds = [{"bare_jobs_per_s": 10.0 + i, "stack_jobs_per_s": 9.0 + i, "batched_jobs_per_s": 11.0 + i,
                "stack_vs_bare": 0.9 + i / 100, "batched_vs_bare": 1.1 + i / 100} for i in range(3)]
     result = {
@@ -38,6 +34,33 @@ def test_the_chart_draws_the_rounds_the_spread_and_the_breakdown(tmp_path) -> No
         "safety": {"rule_stage_prompts_per_s": 6000, "full_filter_prompts_per_s": 100,
                    "image_check_ms_512": {"p50": 20.0}},
     }
-    _chart(result, tmp_path / "bench.png")
+    return result
+
+
+def test_the_chart_draws_the_rounds_the_spread_and_the_breakdown(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    from bots.bench import _chart
+
+    _chart(_report(), tmp_path / "bench.png")
     with Image.open(tmp_path / "bench.png") as chart:
         assert chart.format == "PNG" and chart.width > 1000
+
+
+def test_the_load_figures_join_an_existing_report_and_its_chart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from bots.bench import _chart, add_load_to_report
+
+    report = _report()
+    report["chart"] = str(tmp_path / "bench.png")
+    _chart(report, tmp_path / "bench.png")
+    (tmp_path / "bench.json").write_text(json.dumps(report))
+    before = (tmp_path / "bench.png").read_bytes()
+    load = {"members": 50, "ack_latency_ms": {"p50": 800.0, "p99": 1700.0}, "submits_per_s": 53.6}
+    assert add_load_to_report(load, tmp_path / "bench.json")
+    merged = json.loads((tmp_path / "bench.json").read_text())
+    assert merged["load"] == load and merged["stack_vs_bare"] == report["stack_vs_bare"]
+    assert (tmp_path / "bench.png").read_bytes() != before  # drawn again, with the load bars
+    (tmp_path / "other.json").write_text("{}")
+    assert not add_load_to_report(load, tmp_path / "other.json")
