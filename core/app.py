@@ -168,7 +168,7 @@ class Muralist:
         try:
             return self._service.store_upload(data)
         except BadImage as exc:
-            return Rejected("input", {"detail": str(exc)})
+            return Rejected("input", exc.said())
 
     @_busy_when_storage_is_down
     def act_on_result(self, who: Requester, action: str, job_id: str, idx: int | None = None) -> Reply:
@@ -370,7 +370,7 @@ class Muralist:
             try:
                 audio = read_untrusted_file(Path(audio).expanduser(), max_bytes=VOICE_MAX_BYTES)
             except BadImage as exc:  # the bounded reader's sentence: missing, not a regular file, too large
-                return Rejected("input", {"detail": str(exc)})
+                return Rejected("input", exc.said())
         try:
             words = self._transcriber.transcribe(audio, who.language)
             # An English-only model heard English whatever the member speaks: the reply says so, in their language.
@@ -392,18 +392,17 @@ class Muralist:
     @_busy_when_storage_is_down
     def report(self, who: Requester, job_id: str, idx: int, reason: str = "") -> Reply:
         if not 0 <= idx < 100:
-            return Rejected("moderation", {"detail": f"There is no delivered picture {idx + 1} in job {job_id[:20]}."})
+            return Rejected("mod_no_delivered_picture", {"number": idx + 1, "job_id": job_id[:20]})
         return self._moderated(lambda m: m.reports.report(self._user(who), job_id, idx, reason))
 
     @_busy_when_storage_is_down
     def appeal(self, who: Requester, target: str, reason: str = "") -> Reply:
         if any(part.lstrip("#").isdigit() and len(part.lstrip("#")) > 12 for part in target.split()):
             # No strike or picture number is that long; the database would only overflow on it.
-            return Rejected("moderation", {"detail": "Appeal a blocked picture with /appeal JOB [N], or a strike "
-                                                     "with /appeal strike ID."})
+            return Rejected("mod_appeal_usage")
         user_id = self._service.repo.find_user(who.platform, who.user_id)
         if user_id is None:
-            return Rejected("moderation", {"detail": "There is nothing of yours to appeal yet."})
+            return Rejected("mod_nothing_to_appeal")
         return self._moderated(lambda m: m.reports.appeal(user_id, target, reason))
 
     @_busy_when_storage_is_down

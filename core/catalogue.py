@@ -56,6 +56,49 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "任务 {job_id} 没有可用的第 {number} 张图片。",
     },
     "input_unsupported": {"en": "Input pictures are not supported here.", "zh": "这里不支持输入图片。"},
+    # A picture refused by safety/image_input.py (BadImage's code and values; its str() stays English for logs).
+    "image_upload": {"en": "the picture", "zh": "图片"},
+    "image_file": {"en": "{name}", "zh": "{name}"},
+    "image_formats_either": {"en": "{first} or {last}", "zh": "{first} 或 {last}"},
+    "image_formats_one": {"en": "{last}", "zh": "{last}"},
+    "image_folder": {"en": "{name_text} is a folder, not a picture file.", "zh": "{name_text} 是一个文件夹，不是图片文件。"},
+    "image_not_regular": {
+        "en": "{name_text} is not a regular file (a device, pipe or socket); only picture files are read.",
+        "zh": "{name_text} 不是普通文件（而是设备、管道或套接字）；只读取图片文件。",
+    },
+    "image_missing": {"en": "{name_text}: there is no such file.", "zh": "{name_text}：没有这个文件。"},
+    "image_denied": {"en": "{name_text} cannot be read: permission denied.", "zh": "无法读取 {name_text}：没有权限。"},
+    "image_unreadable": {"en": "{name_text} cannot be read ({reason}).", "zh": "无法读取 {name_text}（{reason}）。"},
+    "image_over_size": {
+        "en": "{name_text} is larger than the {size} limit for pictures.",
+        "zh": "{name_text} 超过了图片大小上限 {size}。",
+    },
+    "image_wrong_format": {"en": "{name_text} is {known}; send {formats_text}.", "zh": "{name_text} 是 {known} 格式；请发送 {formats_text}。"},
+    "image_not_picture": {"en": "{name_text} is not a picture ({formats_text}).", "zh": "{name_text} 不是图片（请发送 {formats_text}）。"},
+    "image_frames_mismatch": {
+        "en": "{name_text} claims {claimed} animation frame(s) but holds {present}; refused as damaged.",
+        "zh": "{name_text} 声称有 {claimed} 帧动画，实际只有 {present} 帧；视为损坏，已拒绝。",
+    },
+    "image_too_many_pixels": {
+        "en": "{name_text} claims to be {width}x{height} pixels, over the limit of {max_side} pixels a side and {megapixels} megapixels; refused without decoding (a possible decompression bomb).",
+        "zh": "{name_text} 声称有 {width}x{height} 像素，超过了每边 {max_side} 像素和 {megapixels} 百万像素的上限；未解码即拒绝（可能是解压炸弹）。",
+    },
+    "image_bomb": {
+        "en": "{name_text} decodes to an enormous picture (a decompression bomb); refused.",
+        "zh": "{name_text} 解码后是一张巨大的图片（解压炸弹）；已拒绝。",
+    },
+    "image_damaged": {
+        "en": "{name_text} is damaged or truncated and cannot be opened ({reason}).",
+        "zh": "{name_text} 已损坏或不完整，无法打开（{reason}）。",
+    },
+    "image_animation_too_large": {
+        "en": "{name_text} is an animation too large to check (over {megapixels} megapixels across its frames).",
+        "zh": "{name_text} 是一个过大的动画，无法检查（所有帧合计超过 {megapixels} 百万像素）。",
+    },
+    "image_too_many_frames": {
+        "en": "{name_text} has more than {max_frames} frames; longer animations are not checked.",
+        "zh": "{name_text} 超过 {max_frames} 帧；不检查更长的动画。",
+    },
     "upload_too_large": {"en": "The picture is larger than {mb} MB.", "zh": "图片超过了 {mb} MB。"},
     "upload_failed": {"en": "The picture could not be downloaded.", "zh": "图片无法下载。"},
     "prompt": {
@@ -515,6 +558,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "有多位成员叫 {who}；请改用 平台:编号 或提及来指定。",
     },
     "report_duplicate": {"en": "You already reported this picture.", "zh": "你已经举报过这张图片了。"},
+    # Moderation refusals core says itself (core/moderation raises them as Refusal; the CLI reads the English).
+    "mod_no_delivered_picture": {"en": "There is no delivered picture {number} in job {job_id}.", "zh": "任务 {job_id} 中没有已发送的第 {number} 张图片。"},
+    "mod_no_strike": {"en": "There is no strike #{strike}.", "zh": "没有编号为 #{strike} 的警告。"},
+    "mod_no_blocked_picture": {"en": "Job {job_id} has no blocked picture {number} to appeal.", "zh": "任务 {job_id} 没有可申诉的被拦截的第 {number} 张图片。"},
+    "mod_appeal_usage": {
+        "en": "Appeal a blocked picture with /appeal JOB [N], or a strike with /appeal strike ID.",
+        "zh": "申诉被拦截的图片请用 /appeal JOB [N]，申诉警告请用 /appeal strike ID。",
+    },
+    "mod_nothing_to_appeal": {"en": "There is nothing of yours to appeal yet.", "zh": "你目前没有可以申诉的内容。"},
+    "mod_no_picture": {"en": "Job {job_id} has no picture {number}.", "zh": "任务 {job_id} 没有第 {number} 张图片。"},
+    "mod_picture_already_approved": {"en": "Picture {number} of job {job_id} is already approved (by {by}).", "zh": "任务 {job_id} 的第 {number} 张图片已经被批准（由 {by}）。"},
+    "mod_picture_already_removed": {"en": "Picture {number} of job {job_id} is already removed (by {by}).", "zh": "任务 {job_id} 的第 {number} 张图片已经被移除（由 {by}）。"},
+    "mod_ban_needs_reason": {"en": "Say why: a ban needs a reason the member will see.", "zh": "请说明原因：封禁需要一个成员能看到的理由。"},
+    "link_code_unknown": {
+        "en": "That link code is unknown, already used or expired; ask for a new one with /link.",
+        "zh": "这个关联码无效、已被使用或已过期；请用 /link 获取新的关联码。",
+    },
+    "link_same_platform": {"en": "Use the code from an account on a different platform.", "zh": "请使用来自另一个平台账号的关联码。"},
+    "link_banned": {"en": "A banned account cannot be linked.", "zh": "被封禁的账号不能关联。"},
+    "link_not_linked": {"en": "This account is not linked to another one.", "zh": "这个账号没有关联到其他账号。"},
     "mod_approved": {"en": "Picture {number} of job {job_id} approved.", "zh": "任务 {job_id} 的第 {number} 张图片已通过。"},
     "mod_removed": {"en": "Picture {number} of job {job_id} removed.", "zh": "任务 {job_id} 的第 {number} 张图片已删除。"},
     "mod_already_approved": {"en": "Already approved by {by}.", "zh": "已由 {by} 通过。"},

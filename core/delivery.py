@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import metrics
+from core.catalogue import language
 from core.chat_settings import GLOBAL_SCOPE, MOD_CHANNEL, ChatSettings
 from core.domain import FINAL_STATUSES, Decision, Job, JobStatus, Notice, Rejected
 from core.events import FINISHED, PROGRESS
@@ -97,6 +98,9 @@ class ResultMessage:
     lines: tuple[Notice, ...]
     mention: str | None  # the requester's account id on this platform, when they have one
     buttons: tuple[ResultButton, ...]
+    # The requester's language when they asked (English for jobs older than that): a chat with no language of its
+    # own (a Telegram chat, a Discord DM) renders the result in it.
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,7 @@ class PublicChange:
     picture: ResultPicture  # the picture as it should look now (for unspoiler; path "" once removed)
     caption: tuple[Notice, ...]  # the result's caption as it reads now (Telegram puts it on the first picture)
     buttons: tuple[ResultButton, ...]  # the result's buttons for the pictures still shown
+    language: str = "en"  # the result's language (:attr:`ResultMessage.language`), so the edited post reads the same
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,11 @@ class PictureDeleted:
 
     reply: Notice
     public: PublicChange | None
+
+
+def result_language(job: Job) -> str:
+    """The catalogue language a job's result is written in: its requester's, English where none was kept."""
+    return language(job.language)
 
 
 def result_pictures(job: Job) -> tuple[ResultPicture, ...]:
@@ -249,7 +259,7 @@ class DeliveryTemplate:
         mention = next((ext for platform, ext in accounts if platform == self.platform), None)
         pictures = result_pictures(job)
         return ResultMessage(job, job.chat_id or "", pictures, result_lines(job), mention,
-                             result_buttons(job, pictures, self.faces))
+                             result_buttons(job, pictures, self.faces), result_language(job))
 
     def release(self, job_id: str, retry_in_s: float) -> None:
         """The send failed: try again in ``retry_in_s`` seconds (the sweep picks it up), not at lease expiry."""
@@ -337,7 +347,7 @@ class DeliveryTemplate:
         still = tuple(place for place, number in enumerate(shown) if any(p.index == number for p in now))
         return PublicChange(kind, job.chat_id, message_ids, shown.index(idx), len(shown), still, picture,
                             result_lines(job), result_buttons(job, tuple(p for p in now if p.index in shown),
-                                                                            self.faces))
+                                                                            self.faces), result_language(job))
 
     def public_messages(self, job_id: str) -> tuple[str, list[str]] | None:
         """(chat id, message ids) of a delivered job, to take down what a moderator removed."""

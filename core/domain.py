@@ -99,6 +99,8 @@ class Job:
     images: tuple[ImageRecord, ...] = ()
     nsfw_allowed: bool = False
     prompt_review: bool = False  # the prompt filter was unsure: every picture goes to a moderator
+    # The requester's catalogue language when they asked (None for jobs made before it was kept): the result speaks it.
+    language: str | None = None
 
     # The names the chat adapters read, so they need not know where a job keeps its parameters.
     @property

@@ -142,7 +142,7 @@ class GenerationService:
             except InvalidParams as exc:
                 return Rejected("input", exc.said())
             except BadImage as exc:
-                return Rejected("input", {"detail": str(exc)})
+                return Rejected("input", exc.said())
         try:
             params = check_params(request_params, model, max_prompt_chars=self.max_prompt_chars,
                                   input_size=input_size)
@@ -217,7 +217,7 @@ class GenerationService:
         """A picture a member uploaded (a Discord attachment, a Telegram photo), checked and stored EXIF-free; the
         returned upload id is what ``GenerationParams.image`` takes. Raises BadImage with a sentence for the member."""
         if self.inputs is None:
-            raise BadImage("Input pictures are not supported here.")
+            raise BadImage("Input pictures are not supported here.", "input_unsupported")
         return self.inputs.store_upload(data)
 
     def cancel(self, job_id: str, requester: Requester) -> Notice | Rejected:

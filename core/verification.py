@@ -73,7 +73,7 @@ class Verifier:
                                                                                  max_bytes=MAX_VERIFY_BYTES)
             picture = open_untrusted(data, max_bytes=MAX_VERIFY_BYTES, max_pixels=MAX_VERIFY_PIXELS)
         except BadImage as exc:
-            return Verification(Rejected("input", {"detail": str(exc)}), None, None)
+            return Verification(Rejected("input", exc.said()), None, None)
         mark_id = read_mark(picture)
         found = self.marks.find_mark(mark_id) if mark_id else None
         credentials = read_credentials(data)

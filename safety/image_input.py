@@ -45,7 +45,18 @@ _MAGIC = ((b"GIF87a", "GIF"), (b"GIF89a", "GIF"), (b"BM", "BMP"), (b"II*\x00", "
 
 
 class BadImage(ValueError):
-    """``str(exc)`` is a sentence safe to show the person who sent the file."""
+    """``str(exc)`` is a sentence safe to show the person who sent the file, in English (logs, the CLI); ``code`` and
+    ``values`` name the same sentence in core's message catalogue (which this layer cannot import), so a chat says it
+    in the member's language. Values ending in ``_code`` are themselves (code, values) of a catalogue part."""
+
+    def __init__(self, sentence: str, code: str = "input", **values: object) -> None:
+        super().__init__(sentence)
+        self.code = code
+        self.values: dict[str, object] = values if code != "input" else {"detail": sentence}
+
+    def said(self) -> dict[str, object]:
+        """The values of a catalogue ``Rejected("input", …)`` that says this sentence (``message`` picks the entry)."""
+        return {"message": self.code, **self.values}
 
 
 class UnreadableFile(BadImage):
@@ -85,7 +96,7 @@ def read_untrusted_file(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
     except UnreadableFile:  # not a regular file (it is a ValueError too)
         raise
     except ValueError:  # a NUL byte or a lone surrogate in the path (a chat message can hold both): no file has it
-        raise UnreadableFile(f"{name}: there is no such file.") from None
+        raise UnreadableFile(f"{name}: there is no such file.", "image_missing", name_code=_named(name)) from None
     try:
         _require_regular(os.fstat(fd), name)
         data = read_at_most(fd, max_bytes)
@@ -94,7 +105,7 @@ def read_untrusted_file(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
     finally:
         os.close(fd)
     if len(data) > max_bytes:
-        raise UnreadableFile(f"{name} is larger than the {format_size(max_bytes)} limit for pictures.")
+        raise _too_big(name, max_bytes)
     return data
 
 
@@ -119,29 +130,53 @@ def display_name(path: Path) -> str:
     return name if len(name) <= MAX_NAME_CHARS else name[:MAX_NAME_CHARS - 1] + "…"
 
 
+UPLOAD_NAME = "the picture"  # how a sentence names uploaded bytes (a file is named by its name)
+
+
+def _named(name: str) -> tuple[str, dict[str, object]]:
+    """The catalogue part that names the picture in a sentence: "the picture" for an upload, else the file's name."""
+    return ("image_upload", {}) if name == UPLOAD_NAME else ("image_file", {"name": name})
+
+
+def _formats(formats: Collection[str]) -> tuple[str, dict[str, object]]:
+    """The catalogue part listing the formats a sentence asks for ("PNG, JPEG or WebP")."""
+    names = _format_list(formats).rsplit(" or ", 1)
+    return ("image_formats_either", {"first": names[0], "last": names[1]}) if len(names) == 2 else (
+        "image_formats_one", {"last": names[0]})
+
+
 def _require_regular(info: os.stat_result, name: str) -> None:
     if stat.S_ISDIR(info.st_mode):
-        raise UnreadableFile(f"{name} is a folder, not a picture file.")
+        raise UnreadableFile(f"{name} is a folder, not a picture file.", "image_folder", name_code=_named(name))
     if not stat.S_ISREG(info.st_mode):
-        raise UnreadableFile(f"{name} is not a regular file (a device, pipe or socket); only picture files are read.")
+        raise UnreadableFile(f"{name} is not a regular file (a device, pipe or socket); only picture files are read.",
+                             "image_not_regular", name_code=_named(name))
 
 
 def _unreadable(exc: OSError, name: str) -> UnreadableFile:
     if exc.errno == errno.ENOENT:
-        return UnreadableFile(f"{name}: there is no such file.")
+        return UnreadableFile(f"{name}: there is no such file.", "image_missing", name_code=_named(name))
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return UnreadableFile(f"{name} cannot be read: permission denied.")
+        return UnreadableFile(f"{name} cannot be read: permission denied.", "image_denied", name_code=_named(name))
     if exc.errno == errno.EISDIR:
-        return UnreadableFile(f"{name} is a folder, not a picture file.")
-    return UnreadableFile(f"{name} cannot be read ({exc.strerror or exc}).")
+        return UnreadableFile(f"{name} is a folder, not a picture file.", "image_folder", name_code=_named(name))
+    reason = str(exc.strerror or exc)
+    return UnreadableFile(f"{name} cannot be read ({reason}).", "image_unreadable", name_code=_named(name),
+                          reason=reason)
+
+
+def _too_big(name: str, max_bytes: int) -> UnreadableFile:
+    size = format_size(max_bytes)
+    return UnreadableFile(f"{name} is larger than the {size} limit for pictures.", "image_over_size",
+                          name_code=_named(name), size=size)
 
 
 def _load_source(source: Path | bytes, max_bytes: int) -> tuple[bytes, str]:
     if isinstance(source, Path):
         return read_untrusted_file(source, max_bytes=max_bytes), display_name(source)
     if len(source) > max_bytes:
-        raise UnreadableFile(f"the picture is larger than the {format_size(max_bytes)} limit for pictures.")
-    return source, "the picture"
+        raise _too_big(UPLOAD_NAME, max_bytes)
+    return source, UPLOAD_NAME
 
 
 def _open_checked(data: bytes, name: str, formats: Collection[str], max_pixels: int,
@@ -152,23 +187,31 @@ def _open_checked(data: bytes, name: str, formats: Collection[str], max_pixels: 
     except UnidentifiedImageError:
         known = next((fmt for magic, fmt in _MAGIC if data.startswith(magic)), None)
         if known:
-            raise BadImage(f"{name} is {known}; send {_format_list(formats)}.") from None
-        raise BadImage(f"{name} is not a picture ({_format_list(formats)}).") from None
+            raise BadImage(f"{name} is {known}; send {_format_list(formats)}.", "image_wrong_format",
+                           name_code=_named(name), known=known, formats_code=_formats(formats)) from None
+        raise BadImage(f"{name} is not a picture ({_format_list(formats)}).", "image_not_picture",
+                       name_code=_named(name), formats_code=_formats(formats)) from None
     if probe.format not in formats:  # a JPEG factory may hand back a multi-picture MPO
         probe.close()
-        raise BadImage(f"{name} is {probe.format or 'an unknown format'}; send {_format_list(formats)}.")
+        known = probe.format or "an unknown format"
+        raise BadImage(f"{name} is {known}; send {_format_list(formats)}.", "image_wrong_format",
+                       name_code=_named(name), known=known, formats_code=_formats(formats))
     if probe.format == "PNG":
         claimed, present = _apng_frame_counts(data)
         if claimed is not None and present != claimed:
             probe.close()
             # Fewer claimed: decoders that trust the count stop early, so the frames past it would go unjudged while
             # a lenient viewer may show them. More claimed: the decoder fails past the last frame. Either is damage.
-            raise BadImage(f"{name} claims {claimed} animation frame(s) but holds {present}; refused as damaged.")
+            raise BadImage(f"{name} claims {claimed} animation frame(s) but holds {present}; refused as damaged.",
+                           "image_frames_mismatch", name_code=_named(name), claimed=claimed, present=present)
     width, height = probe.size
     if width > max_side or height > max_side or width * height > max_pixels:
         probe.close()
+        megapixels = f"{max_pixels / 1e6:g}"
         raise BadImage(f"{name} claims to be {width}x{height} pixels, over the limit of {max_side} pixels a side and "
-                       f"{max_pixels / 1e6:g} megapixels; refused without decoding (a possible decompression bomb).")
+                       f"{megapixels} megapixels; refused without decoding (a possible decompression bomb).",
+                       "image_too_many_pixels", name_code=_named(name), width=width, height=height,
+                       max_side=max_side, megapixels=megapixels)
     return probe
 
 
@@ -203,9 +246,11 @@ def _guarded(data: bytes, name: str, formats: Collection[str], max_pixels: int, 
     except BadImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise BadImage(f"{name} decodes to an enormous picture (a decompression bomb); refused.") from None
+        raise BadImage(f"{name} decodes to an enormous picture (a decompression bomb); refused.", "image_bomb",
+                       name_code=_named(name)) from None
     except Exception as exc:  # any decoder failure on untrusted bytes means a damaged file, never a crash
-        raise BadImage(f"{name} is damaged or truncated and cannot be opened ({exc}).") from None
+        raise BadImage(f"{name} is damaged or truncated and cannot be opened ({exc}).", "image_damaged",
+                       name_code=_named(name), reason=str(exc)) from None
 
 
 def _first_frame(probe: ImageFile.ImageFile, name: str) -> UntrustedPicture:
@@ -219,8 +264,9 @@ def _every_frame(probe: ImageFile.ImageFile, name: str, *, max_frames: int,
     frames: list[Image.Image] = []
     while True:
         if (len(frames) + 1) * width * height > max_decoded_pixels:
-            raise BadImage(f"{name} is an animation too large to check (over {max_decoded_pixels / 1e6:g} "
-                           "megapixels across its frames).")
+            megapixels = f"{max_decoded_pixels / 1e6:g}"
+            raise BadImage(f"{name} is an animation too large to check (over {megapixels} megapixels across its "
+                           "frames).", "image_animation_too_large", name_code=_named(name), megapixels=megapixels)
         probe.load()
         # Shrunk at once, so only one full-size frame is ever held however many follow.
         frames.append(_fresh(_shrunk(_upright(probe, _mode_for(probe)))))
@@ -230,7 +276,8 @@ def _every_frame(probe: ImageFile.ImageFile, name: str, *, max_frames: int,
         except EOFError:
             break
         if len(frames) >= max_frames:
-            raise BadImage(f"{name} has more than {max_frames} frames; longer animations are not checked.")
+            raise BadImage(f"{name} has more than {max_frames} frames; longer animations are not checked.",
+                           "image_too_many_frames", name_code=_named(name), max_frames=max_frames)
     return UntrustedPicture(tuple(frames), width, height, probe.format or "")
 
 

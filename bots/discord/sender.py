@@ -19,11 +19,12 @@ from core.catalogue import language, render
 from core.delivery import ModeratorPost, PublicChange, ResultButton, ResultMessage
 
 
-def channel_language(channel: Any) -> str:
+def channel_language(channel: Any, private: str = "en") -> str:
     """A channel message is read by the whole channel, not only the requester: it is written in the server's
-    community language (its preferred locale); a DM or an unknown server's channel gets English."""
+    community language (its preferred locale); a DM (or an unknown server's channel) gets ``private``, the
+    requester's language where the message is theirs, else English."""
     guild = getattr(channel, "guild", None)
-    return language(str(getattr(guild, "preferred_locale", None) or "en"))
+    return language(str(getattr(guild, "preferred_locale", None) or private))
 
 
 def result_view(message: ResultMessage, lang: str) -> discord.ui.View:
@@ -63,7 +64,7 @@ class DiscordSender:
 
     async def send_result(self, message: ResultMessage) -> list[str]:
         channel = await self._channel(message.chat_id)
-        lang = channel_language(channel)
+        lang = channel_language(channel, message.language)
         mention = f"<@{message.mention}> " if message.mention else ""
         lines = [render(line, lang) for line in message.lines]
         content = "\n".join([mention + lines[0], *lines[1:]])
@@ -99,7 +100,8 @@ class DiscordSender:
                 with contextlib.suppress(discord.NotFound):
                     await message.delete()
                 return
-            view = buttons_view(change.buttons, len(kept) == 1, channel_language(channel)) if change.buttons else None
+            view = buttons_view(change.buttons, len(kept) == 1, channel_language(channel, change.language)) \
+                if change.buttons else None
             await message.edit(attachments=kept, view=view)
             return
         await message.edit(attachments=[*kept, discord.File(change.picture.path, filename=change.picture.filename)])

@@ -34,7 +34,7 @@ from telegram.ext import (
 from bots.delivery_loop import DeliveryLoop
 from bots.downloads import read_picture
 from bots.listings import help_text, models_text, styles_text
-from bots.telegram.delivery import DELIVERY_LANGUAGE, TelegramSender
+from bots.telegram.delivery import MODERATORS_LANGUAGE, TelegramSender
 from bots.telegram.deps import Progress, TelegramDeps
 from bots.telegram.formatting import PARSE_MODE, as_html
 from bots.telegram.menu import publish_command_menu
@@ -708,10 +708,10 @@ async def press_mod_button(update: Update, context: MuralistContext) -> None:
         await query.answer(render(outcome, lang)[:ANSWER_LIMIT], show_alert=True)
         return
     await query.answer(render(outcome.reply, lang)[:ANSWER_LIMIT], show_alert=True)
-    caption = "\n".join(render(line, DELIVERY_LANGUAGE) for line in outcome.caption)[:CAPTION_LIMIT]
+    caption = "\n".join(render(line, MODERATORS_LANGUAGE) for line in outcome.caption)[:CAPTION_LIMIT]
     with contextlib.suppress(TelegramError):  # "message is not modified": a second press changed nothing
         await query.edit_message_caption(caption=caption, reply_markup=moderator_buttons(
-            job_id, picture, outcome.actions, DELIVERY_LANGUAGE))
+            job_id, picture, outcome.actions, MODERATORS_LANGUAGE))
     if outcome.public is not None and deps.delivery is not None:
         context.application.create_task(deps.delivery.change_public_post(outcome.public), update=update,
                                         name=f"{action} {job_id}:{picture}")

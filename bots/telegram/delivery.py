@@ -3,8 +3,9 @@ then the keyboard in a message of its own (a media group cannot carry buttons). 
 has_spoiler; blocked ones never reach this module. Claiming, marking and the sweep live in
 :mod:`bots.delivery_loop`.
 
-Results and moderator posts are written in English: core does not keep the requester's language with the job, and
-a group chat has no one language anyway. Progress edits know the member's language from their /imagine.
+Results are written in the requester's language (core keeps it with the job; a Telegram chat has no language of its
+own). Moderator posts are in English: Telegram tells nothing about the moderators' chat's language. Progress edits
+know the member's language from their /imagine.
 
 Progress: the "accepted" answer is edited with the job's place in the queue; with the first preview picture it is
 replaced by a photo message (a text message cannot be given a picture), whose picture and caption are then edited
@@ -29,7 +30,7 @@ from core.catalogue import render, text
 from core.delivery import ModeratorPost, PublicChange, ResultMessage
 
 log = logging.getLogger(__name__)
-DELIVERY_LANGUAGE = "en"
+MODERATORS_LANGUAGE = "en"  # Telegram gives a chat no language; moderators read English
 
 
 class TelegramSender:
@@ -40,7 +41,7 @@ class TelegramSender:
         self.bot = bot
 
     async def send_result(self, message: ResultMessage) -> list[str]:
-        job, lang = message.job, DELIVERY_LANGUAGE
+        job, lang = message.job, message.language
         chat_id = int(message.chat_id or 0)
         # The caption repeats the member's prompt: HTML-escaped, with the job id as code (a tap copies it).
         caption = as_html(lines_text(message.lines, lang), CAPTION_LIMIT, code=[job.id])
@@ -69,7 +70,7 @@ class TelegramSender:
         return [str(m) for m in sent]
 
     async def send_moderator_post(self, post: ModeratorPost) -> None:
-        lang = DELIVERY_LANGUAGE
+        lang = MODERATORS_LANGUAGE
         # Always behind a spoiler: whatever reaches the moderators was reported or is in the review band.
         await self.bot.send_photo(int(post.channel_id), Path(post.path).read_bytes(),
                                   caption=as_html(render(post.caption, lang), CAPTION_LIMIT, code=[post.job_id]),
@@ -78,7 +79,7 @@ class TelegramSender:
     async def change_public_post(self, change: PublicChange) -> None:
         """Each picture of a result is its own message (a photo, or one item of a media group): a removal deletes
         only that message, an approval swaps the photo for the same one without spoiler."""
-        chat_id, lang = int(change.chat_id), DELIVERY_LANGUAGE
+        chat_id, lang = int(change.chat_id), change.language
         if change.position >= len(change.message_ids):
             return
         message_id = int(change.message_ids[change.position])

@@ -15,7 +15,6 @@ from core.moderation.refusal import Refusal
 from core.moderation.sanctions import Sanctions
 from core.moderation.tiers import QuotaTiers
 from core.ports import Clock
-from safety.moderation import ModerationError
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _MENTION = re.compile(r"^<@!?(\d{1,20})>$")  # a Discord mention, as typed or pasted
@@ -105,10 +104,10 @@ class Identity:
         now = self.clock.now()
         found = self.accounts.redeem_link_code(code, now=now)
         if found is None:
-            raise ModerationError("That link code is unknown, already used or expired; ask for a new one with /link.")
+            raise Refusal("link_code_unknown")
         target_user, platform = found
         if platform == requester.platform:
-            raise ModerationError("Use the code from an account on a different platform.")
+            raise Refusal("link_same_platform")
         self.members.ensure_user(requester)
         account = self.accounts.account(requester.platform, requester.user_id)
         assert account is not None
@@ -116,7 +115,7 @@ class Identity:
             return "These accounts are already linked."
         for user in (account.user_id, target_user):
             if self.sanctions.ban_status(user).banned:  # linking must not become a way around a ban
-                raise ModerationError("A banned account cannot be linked.")
+                raise Refusal("link_banned")
         # Usage so far in this period follows the account, so linking never resets a quota.
         rules, _ = self.tiers.quota_rules(account.user_id)
         used = self.members.quota_status(account.user_id, rules=rules, now=now).used
@@ -129,6 +128,6 @@ class Identity:
         account = self.accounts.account(requester.platform, requester.user_id)
         original = None if account is None else self.accounts.original_user(account.id)
         if account is None or original is None or original == account.user_id:
-            raise ModerationError("This account is not linked to another one.")
+            raise Refusal("link_not_linked")
         self.accounts.move_account(account.id, original, "unlink", now=self.clock.now())
         return "Unlinked: this account has its own quota again; the shared history stays where it was."

@@ -6,7 +6,7 @@ from __future__ import annotations
 from core.moderation.ports import DuplicateReport, ModerationLog, Pictures
 from core.moderation.refusal import Refusal
 from core.ports import Clock
-from safety.moderation import ModerationError, check_appeal
+from safety.moderation import check_appeal
 
 
 class ReportsAndAppeals:
@@ -18,7 +18,7 @@ class ReportsAndAppeals:
     def report(self, reporter_user_id: int, job_id: str, image_idx: int, reason: str) -> str:
         image = self.pictures.image(job_id, image_idx)
         if image is None or image.path is None:
-            raise ModerationError(f"There is no delivered picture {image_idx + 1} in job {job_id}.")
+            raise Refusal("mod_no_delivered_picture", number=image_idx + 1, job_id=job_id)
         if any(e.action == "report" and e.actor_user_id == reporter_user_id
                for e in self.log.events_for_picture(job_id, image_idx)):
             raise Refusal("report_duplicate")  # one report per member per picture: a second would only be noise
@@ -39,7 +39,7 @@ class ReportsAndAppeals:
         if len(parts) == 2 and parts[0].lower() == "strike" and parts[1].lstrip("#").isdigit():
             strike = self.log.event(int(parts[1].lstrip("#")))
             if strike is None or strike.action != "strike":
-                raise ModerationError(f"There is no strike #{parts[1].lstrip('#')}.")
+                raise Refusal("mod_no_strike", strike=parts[1].lstrip("#"))
             check_appeal(history, appellant_user_id=user_id, target_owner_id=strike.target_user_id or -1,
                          key=(None, None, strike.id))
             event_id = self.log.add_event("appeal", f"user:{user_id}", now=now, actor_user_id=user_id,
@@ -48,11 +48,11 @@ class ReportsAndAppeals:
             job_id, idx = parts[0], (int(parts[1]) - 1 if len(parts) == 2 else 0)
             image = self.pictures.image(job_id, idx)
             if image is None or image.decision != "block":
-                raise ModerationError(f"Job {job_id} has no blocked picture {idx + 1} to appeal.")
+                raise Refusal("mod_no_blocked_picture", job_id=job_id, number=idx + 1)
             check_appeal(history, appellant_user_id=user_id, target_owner_id=image.user_id, key=(job_id, idx, None))
             event_id = self.log.add_event("appeal", f"user:{user_id}", now=now, actor_user_id=user_id,
                                           target_user_id=user_id, target_job_id=job_id, target_image_idx=idx,
                                           reason=reason or None)
         else:
-            raise ModerationError("Appeal a blocked picture with /appeal JOB [N], or a strike with /appeal strike ID.")
+            raise Refusal("mod_appeal_usage")
         return f"Your appeal #{event_id} is filed; a moderator will decide."

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from core.domain import utc_day
 from core.moderation.ports import ModerationLog, Pictures, QuotaLedger, ReviewImage
+from core.moderation.refusal import Refusal
 from core.ports import Clock
 from safety.moderation import Event, ModerationError, check_not_own_case, open_items
 
@@ -127,7 +128,7 @@ class ReviewQueue:
     def _image(self, job_id: str, idx: int) -> ReviewImage:
         image = self.pictures.image(job_id, idx)
         if image is None:
-            raise ModerationError(f"Job {job_id} has no picture {idx + 1}.")
+            raise Refusal("mod_no_picture", job_id=job_id, number=idx + 1)
         return image
 
     def _decide_picture(self, image: ReviewImage, decision: str, actor: str, actor_user_id: int | None, note: str,
@@ -139,8 +140,8 @@ class ReviewQueue:
         # The same decision twice is one decision; a removed picture is out of circulation for good (an approved
         # one may still be removed: a later report can show what the first look missed).
         if earlier is not None and earlier.action in (decision, "remove"):
-            raise ModerationError(f"Picture {image.image_idx + 1} of job {image.job_id} is already "
-                                  f"{earlier.action}d (by {earlier.actor}).")
+            raise Refusal(f"mod_picture_already_{earlier.action}d", number=image.image_idx + 1, job_id=image.job_id,
+                          by=earlier.actor)
         details: dict[str, object] = {"nsfw_score": image.nsfw_score, "automatic": image.decision}
         if decision == "remove" and image.path:
             details["quarantined"] = self._quarantine(image)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.moderation.ports import ModerationLog
+from core.moderation.refusal import Refusal
 from core.ports import Clock
 from safety.moderation import (
     HARD_PROMPT_CATEGORIES,
@@ -43,7 +44,7 @@ class Sanctions:
         ban is for a picture, so the moderators' post of that picture can say so."""
         check_not_own_case(actor_user_id, user_id)
         if not reason.strip():
-            raise ModerationError("Say why: a ban needs a reason the member will see.")
+            raise Refusal("mod_ban_needs_reason")
         length = parse_duration(duration)
         now = self.clock.now()
         until = None if length is None else now + length

@@ -113,6 +113,7 @@ class JobRow(Base):
     count: Mapped[int] = mapped_column(Integer)
     nsfw_allowed: Mapped[bool] = mapped_column(default=False)
     prompt_review: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str | None] = mapped_column(String(8))  # the requester's catalogue language: the result's
     kind: Mapped[str] = mapped_column(String(16), default="txt2img")  # txt2img | img2img | inpaint | upscale
     sampler: Mapped[str] = mapped_column(String(16), default="default")
     style: Mapped[str | None] = mapped_column(String(64))

@@ -66,6 +66,7 @@ def _to_job(row: JobRow, with_images: bool = True) -> Job:
         id=row.id, user_id=row.user_id, platform=row.platform, chat_id=row.chat_id, status=JobStatus(row.status),
         model=row.model, spec=spec_from_row(row), created_at=row.created_at, finished_at=row.finished_at,
         error=row.error, images=images, nsfw_allowed=row.nsfw_allowed, prompt_review=row.prompt_review,
+        language=row.language,
     )
 
 
@@ -222,7 +223,7 @@ class SqlJobRepository:
                 id=new_job_id(), user_id=new.user_id, platform=new.requester.platform, chat_id=new.requester.chat_id,
                 requester_external_id=new.requester.user_id, status=JobStatus.QUEUED.value, model=new.model,
                 queue=new.queue, nsfw_allowed=new.nsfw_allowed, prompt_review=new.prompt_review, created_at=now,
-                enqueued_at=now, **spec_columns(new.spec))
+                enqueued_at=now, language=new.requester.language[:8], **spec_columns(new.spec))
             s.add(job)
             s.add(QuotaLedgerRow(user_id=new.user_id, delta=new.spec.count, reason="reserve", job_id=job.id,
                                  period=period, charged_at=now, created_at=now))

@@ -364,12 +364,12 @@ class FakeTelegram:
             message["edit_date"] = int(time.time())
         self._push({"edited_message" if edited else "message": message})
 
-    def send_photo(self, uid: int, data: bytes | None, caption: str | None) -> None:
+    def send_photo(self, uid: int, data: bytes | None, caption: str | None, lang: str = "en") -> None:
         """``data`` None: an endless download that claims to be 1 KB."""
         file_id = f"upload{next(self.message_ids)}"
         self.files[file_id] = data
         message: dict[str, Any] = {"message_id": next(self.message_ids), "date": int(time.time()),
-                                   "chat": {"id": uid, "type": "private"}, "from": self.user(uid),
+                                   "chat": {"id": uid, "type": "private"}, "from": self.user(uid, lang),
                                    "photo": [{"file_id": file_id, "file_unique_id": file_id, "width": 96,
                                               "height": 64, "file_size": 1024 if data is None else len(data)}]}
         if caption is not None:

@@ -161,6 +161,14 @@ def test_chinese_members_are_answered_in_chinese(runtime: Runtime) -> None:
         await fake.wait_for(lambda: any("我不认识这个命令" in x for x in fake.texts(ZHANG)))
         fake.say(ZHANG, "/help", lang="zh-hans")
         await fake.wait_for(lambda: any("今天剩余" in x for x in fake.texts(ZHANG)))
+        # The result is delivered later, by the delivery loop, still in the language the member asked in.
+        fake.say(ZHANG, "/accept", lang="zh-hans")
+        await fake.wait_for(lambda: any("谢谢" in x for x in fake.texts(ZHANG)))
+        fake.say(ZHANG, "/imagine 一只狐狸", lang="zh-hans")
+        (result,) = await fake.wait_for(lambda: fake.photos(ZHANG))
+        assert "种子" in result.text and "任务" in result.text and "seed" not in result.text
+        fake.send_photo(ZHANG, b"definitely not a picture", "一座城堡", lang="zh-hans")
+        await fake.wait_for(lambda: any("不是图片（请发送" in x for x in fake.texts(ZHANG)))
         # The "/" menu: Chinese for Chinese apps, English for everyone else, the same commands in both.
         assert fake.menus["zh"]["imagine"] == "根据提示词生成图片" and fake.menus["zh"]["quota"] == "已用和剩余的图片数"
         assert fake.menus[""]["imagine"] == "Make pictures from a prompt"

@@ -45,6 +45,25 @@ def test_outcomes_render_in_every_language(outcome: object, lang: str) -> None:
     assert sentence and "{" not in sentence and "_code" not in sentence
 
 
+def test_picture_refusals_are_said_in_the_members_language_and_logged_in_english() -> None:
+    from safety.image_input import BadImage, open_untrusted
+
+    with pytest.raises(BadImage) as refused:
+        open_untrusted(b"definitely not a picture")
+    assert str(refused.value).startswith("the picture is not a picture (PNG")  # logs and the CLI: English
+    said = Rejected("input", refused.value.said())
+    assert render(said, "en") == str(refused.value)
+    assert render(said, "zh").startswith("图片 不是图片（请发送 PNG") and " 或 " in render(said, "zh")
+
+
+def test_moderation_refusals_core_says_itself_are_translated() -> None:
+    from core.moderation.refusal import Refusal
+
+    refusal = Refusal("mod_no_delivered_picture", number=3, job_id="k3v9q2mx7a")
+    assert str(refusal) == "There is no delivered picture 3 in job k3v9q2mx7a."
+    assert render(Rejected(refusal.code, refusal.values), "zh") == "任务 k3v9q2mx7a 中没有已发送的第 3 张图片。"
+
+
 def test_chinese_members_read_chinese() -> None:
     refused = Rejected("licence", {"licence": "CreativeML Open RAIL-M"})
     assert "/license" in render(refused, "zh") and "许可协议" in render(refused, "zh")
