@@ -41,7 +41,7 @@ from core.domain import (
 )
 from core.inputs import JOB_REF
 from core.moderation import Moderation
-from core.moderation.refusal import Refusal
+from core.moderation.said import Said
 from core.params import MAX_COUNT
 from core.preferences import MemberPreferences
 from core.retrying import is_outage
@@ -69,9 +69,15 @@ class ModelInfo:
 
 
 def _refused(exc: ModerationError) -> Rejected:
-    if isinstance(exc, Refusal):  # a sentence of its own in the catalogue, in the reader's language
-        return Rejected(exc.code, dict(exc.values))
-    return Rejected("moderation", {"detail": str(exc)})
+    """In the reader's language where the refusal has a catalogue code (the operator's own English otherwise)."""
+    return Rejected(exc.code, dict(exc.values))
+
+
+def _done(sentence: str) -> Notice:
+    """What a moderation action did, in the reader's language where it said it as :class:`Said`."""
+    if isinstance(sentence, Said):
+        return Notice(sentence.code, dict(sentence.values))
+    return Notice("moderation", {"detail": sentence})
 
 
 class WebLinks(Protocol):
@@ -457,7 +463,7 @@ class Muralist:
                 m.review.decide(f"img:{job_id}:{idx + 1}", "remove", name, me, "its author was banned")
         except ModerationError as exc:
             return _refused(exc)
-        return desk.moderator_outcome(job_id, idx, Notice("moderation", {"detail": sentence}),
+        return desk.moderator_outcome(job_id, idx, _done(sentence),
                                       "remove" if removing else None)
 
     @_busy_when_storage_is_down
@@ -627,7 +633,7 @@ class Muralist:
 
     def _moderated(self, action: Callable[[Moderation], str]) -> Reply:
         try:
-            return Notice("moderation", {"detail": action(self._moderation)})
+            return _done(action(self._moderation))
         except ModerationError as exc:
             return _refused(exc)
 

@@ -571,6 +571,54 @@ MESSAGES: dict[str, dict[str, str]] = {
     "mod_picture_already_approved": {"en": "Picture {number} of job {job_id} is already approved (by {by}).", "zh": "任务 {job_id} 的第 {number} 张图片已经被批准（由 {by}）。"},
     "mod_picture_already_removed": {"en": "Picture {number} of job {job_id} is already removed (by {by}).", "zh": "任务 {job_id} 的第 {number} 张图片已经被移除（由 {by}）。"},
     "mod_ban_needs_reason": {"en": "Say why: a ban needs a reason the member will see.", "zh": "请说明原因：封禁需要一个成员能看到的理由。"},
+    "mod_no_open_case": {
+        "en": "There is no open report or appeal {ref!r} (see `muralist admin review`).",
+        "zh": "没有未处理的举报或申诉 {ref!r}（见 `muralist admin review`）。",
+    },
+    "mod_appeal_decided_with": {"en": "An appeal is decided with uphold or deny.", "zh": "申诉只能用 uphold（支持）或 deny（驳回）来裁决。"},
+    "mod_picture_decided_with": {
+        "en": "A picture is decided with approve or remove (or ban the user with `ban`).",
+        "zh": "图片只能用 approve（通过）或 remove（删除）来裁决（或用 `ban` 封禁用户）。",
+    },
+    "mod_not_banned": {"en": "{who_text} is not banned.", "zh": "{who_text} 没有被封禁。"},
+    # Refusals safety/moderation.py raises (ModerationError's code and values; its str() stays English for the CLI).
+    "mod_own_case": {"en": "Moderators cannot decide their own case; ask another moderator.", "zh": "管理员不能裁决自己的案件；请找另一位管理员。"},
+    "appeal_not_yours": {"en": "Only the person it happened to can appeal it.", "zh": "只有当事人本人可以申诉。"},
+    "appeal_already_filed": {"en": "You have already appealed this; a moderator will decide once.", "zh": "你已经申诉过了；管理员只会裁决一次。"},
+    "mod_bad_duration": {
+        "en": "{duration!r} is not a duration: use e.g. 30m, 12h, 7d, 2w or permanent.",
+        "zh": "{duration!r} 不是有效的时长：请使用例如 30m、12h、7d、2w 或 permanent。",
+    },
+    # What core/moderation says when it has done something (returned as Said: English for the CLI, a code for chats).
+    "mod_user_number": {"en": "User #{user_id}", "zh": "用户 #{user_id}"},
+    "mod_member": {"en": "{label}", "zh": "{label}"},
+    "mod_banned_permanently": {"en": "{who_text} is banned permanently.", "zh": "{who_text} 已被永久封禁。"},
+    "mod_banned_until": {"en": "{who_text} is banned until {until} UTC.", "zh": "{who_text} 已被封禁，直到 {until} UTC。"},
+    "mod_unbanned": {"en": "{who_text} may make pictures again.", "zh": "{who_text} 可以重新生成图片了。"},
+    "mod_appeal_upheld_strike": {"en": "Appeal #{appeal} upheld: the strike is removed.", "zh": "申诉 #{appeal} 已支持：该警告已撤销。"},
+    "mod_appeal_upheld_refund": {
+        "en": "Appeal #{appeal} upheld: the picture's quota is refunded.",
+        "zh": "申诉 #{appeal} 已支持：这张图片占用的配额已退还。",
+    },
+    "mod_appeal_denied": {"en": "Appeal #{appeal} denied.", "zh": "申诉 #{appeal} 已驳回。"},
+    "mod_reported": {
+        "en": "Thank you: picture {number} of job {job_id} is reported (#{report}); a moderator will look.",
+        "zh": "谢谢：任务 {job_id} 的第 {number} 张图片已举报（#{report}）；管理员会查看。",
+    },
+    "mod_appeal_filed": {"en": "Your appeal #{appeal} is filed; a moderator will decide.", "zh": "你的申诉 #{appeal} 已提交；管理员会裁决。"},
+    "link_code_issued": {
+        "en": "Your link code is {link}. Within {minutes} minutes, send /link {link} from your account on the other platform to share one quota, licence and history.",
+        "zh": "你的关联码是 {link}。请在 {minutes} 分钟内从另一个平台的账号发送 /link {link}，以共享配额、许可协议和历史记录。",
+    },
+    "link_already": {"en": "These accounts are already linked.", "zh": "这些账号已经关联了。"},
+    "link_done": {
+        "en": "Linked: your {platform} account now shares one quota, licence and history.",
+        "zh": "已关联：你的 {platform} 账号现在共享配额、许可协议和历史记录。",
+    },
+    "link_undone": {
+        "en": "Unlinked: this account has its own quota again; the shared history stays where it was.",
+        "zh": "已取消关联：这个账号重新拥有自己的配额；共享的历史记录保留原处。",
+    },
     "link_code_unknown": {
         "en": "That link code is unknown, already used or expired; ask for a new one with /link.",
         "zh": "这个关联码无效、已被使用或已过期；请用 /link 获取新的关联码。",
@@ -1153,12 +1201,17 @@ def text(code: str, lang: str = "en", **values: Any) -> str:
     return entry.get(lang, entry["en"]).format(**values)
 
 
+def said(code: str, lang: str, values: Mapping[str, Any]) -> str:
+    """One message whose values may hold parts that are messages themselves (``*_code``, as :func:`render` takes)."""
+    return text(code, lang, **_prepared(values, lang))
+
+
 def render(outcome: Any, lang: str = "en") -> str:
     """An outcome (anything with ``code`` and ``values``) as one sentence. ``values["message"]`` picks a more
     precise entry than the code (the code "model" is said as "model_unknown" or "model_unserved"); ``values["note_code"]``
     adds a sentence after it."""
     values = outcome.values
-    sentence = text(str(values.get("message", outcome.code)), lang, **_prepared(values, lang))
+    sentence = said(str(values.get("message", outcome.code)), lang, values)
     note = values.get("note_code")  # a sentence said after this one (code, values), e.g. who pays for a job
     return sentence + text(note[0], lang, **note[1]) if note else sentence
 

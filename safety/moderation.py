@@ -20,7 +20,15 @@ _UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 class ModerationError(ValueError):
-    """A request a moderator or member made that cannot be done; ``str(exc)`` is one sentence for them."""
+    """A request a moderator or member made that cannot be done; ``str(exc)`` is one sentence for them, in English
+    (logs, the operator's CLI). ``code`` and ``values`` name the same sentence in core's message catalogue (which
+    this layer cannot import), so a chat says it in the member's language; a sentence without its own code is said
+    as the catalogue's ``moderation`` entry, which repeats the English."""
+
+    def __init__(self, sentence: str, code: str = "moderation", **values: object) -> None:
+        super().__init__(sentence)
+        self.code = code
+        self.values: dict[str, object] = values if code != "moderation" else {"detail": sentence}
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,8 @@ def parse_duration(text: str) -> timedelta | None:
         return None
     match = _DURATION.match(text)
     if not match or int(match.group(1)) == 0:
-        raise ModerationError(f"{text!r} is not a duration: use e.g. 30m, 12h, 7d, 2w or permanent.")
+        raise ModerationError(f"{text!r} is not a duration: use e.g. 30m, 12h, 7d, 2w or permanent.",
+                              "mod_bad_duration", duration=text)
     return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2).lower()])
 
 
@@ -107,14 +116,14 @@ def check_appeal(history: Iterable[Event], *, appellant_user_id: int, target_own
                  key: tuple[str | None, int | None, int | None]) -> None:
     """A requester may appeal their own blocked picture or strike, once."""
     if appellant_user_id != target_owner_id:
-        raise ModerationError("Only the person it happened to can appeal it.")
+        raise ModerationError("Only the person it happened to can appeal it.", "appeal_not_yours")
     if any(e.action == "appeal" and appeal_target_key(e) == key for e in history):
-        raise ModerationError("You have already appealed this; a moderator will decide once.")
+        raise ModerationError("You have already appealed this; a moderator will decide once.", "appeal_already_filed")
 
 
 def check_not_own_case(moderator_user_id: int | None, target_user_id: int | None) -> None:
     if moderator_user_id is not None and moderator_user_id == target_user_id:
-        raise ModerationError("Moderators cannot decide their own case; ask another moderator.")
+        raise ModerationError("Moderators cannot decide their own case; ask another moderator.", "mod_own_case")
 
 
 def open_items(history: Iterable[Event]) -> dict[int, Event]:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from core.domain import Requester, utc_day
 from core.moderation.ports import AccountName, Accounts, Members, QuotaLedger
 from core.moderation.refusal import Refusal
+from core.moderation.said import Said
 from core.moderation.sanctions import Sanctions
 from core.moderation.tiers import QuotaTiers
 from core.ports import Clock
@@ -97,8 +98,7 @@ class Identity:
         now = self.clock.now()
         self.accounts.create_link_code(user_id, requester.platform, code, now=now,
                                        expires_at=now + timedelta(minutes=self.link_code_minutes))
-        return (f"Your link code is {code}. Within {self.link_code_minutes} minutes, send /link {code} from your "
-                f"account on the other platform to share one quota, licence and history.")
+        return Said("link_code_issued", link=code, minutes=self.link_code_minutes)
 
     def redeem_link(self, requester: Requester, code: str) -> str:
         now = self.clock.now()
@@ -112,7 +112,7 @@ class Identity:
         account = self.accounts.account(requester.platform, requester.user_id)
         assert account is not None
         if account.user_id == target_user:
-            return "These accounts are already linked."
+            return Said("link_already")
         for user in (account.user_id, target_user):
             if self.sanctions.ban_status(user).banned:  # linking must not become a way around a ban
                 raise Refusal("link_banned")
@@ -122,7 +122,7 @@ class Identity:
         if used:
             self.ledger.add_ledger(target_user, used, "linked", now=now, period=utc_day(now))
         self.accounts.move_account(account.id, target_user, "link", now=now)
-        return f"Linked: your {requester.platform} account now shares one quota, licence and history."
+        return Said("link_done", platform=requester.platform)
 
     def unlink(self, requester: Requester) -> str:
         account = self.accounts.account(requester.platform, requester.user_id)
@@ -130,4 +130,4 @@ class Identity:
         if account is None or original is None or original == account.user_id:
             raise Refusal("link_not_linked")
         self.accounts.move_account(account.id, original, "unlink", now=self.clock.now())
-        return "Unlinked: this account has its own quota again; the shared history stays where it was."
+        return Said("link_undone")

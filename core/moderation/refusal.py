@@ -3,12 +3,10 @@ callers that only know :class:`ModerationError` (the operator's CLI) still get t
 
 from __future__ import annotations
 
-from core.catalogue import text
+from core.catalogue import said
 from safety.moderation import ModerationError
 
 
 class Refusal(ModerationError):
     def __init__(self, code: str, **values: object) -> None:
-        self.code = code
-        self.values = values
-        super().__init__(text(code, "en", **values))
+        super().__init__(said(code, "en", values), code, **values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from core.moderation.ports import DuplicateReport, ModerationLog, Pictures
 from core.moderation.refusal import Refusal
+from core.moderation.said import Said
 from core.ports import Clock
 from safety.moderation import check_appeal
 
@@ -29,7 +30,7 @@ class ReportsAndAppeals:
                                           reason=reason.strip()[:500] or None)
         except DuplicateReport:  # the same member's second press, handled at the same moment as the first
             raise Refusal("report_duplicate") from None
-        return f"Thank you: picture {image_idx + 1} of job {job_id} is reported (#{event_id}); a moderator will look."
+        return Said("mod_reported", number=image_idx + 1, job_id=job_id, report=event_id)
 
     def appeal(self, user_id: int, target: str, reason: str = "") -> str:
         """``target``: 'JOB N' for a blocked picture, or 'strike ID'."""
@@ -55,4 +56,4 @@ class ReportsAndAppeals:
                                           reason=reason or None)
         else:
             raise Refusal("mod_appeal_usage")
-        return f"Your appeal #{event_id} is filed; a moderator will decide."
+        return Said("mod_appeal_filed", appeal=event_id)

@@ -11,8 +11,9 @@ from pathlib import Path
 from core.domain import utc_day
 from core.moderation.ports import ModerationLog, Pictures, QuotaLedger, ReviewImage
 from core.moderation.refusal import Refusal
+from core.moderation.said import Said
 from core.ports import Clock
-from safety.moderation import Event, ModerationError, check_not_own_case, open_items
+from safety.moderation import Event, check_not_own_case, open_items
 
 # Every action that opens or closes an item of the queue.
 _QUEUE_ACTIONS = ("report", "appeal", "approve", "remove", "appeal_upheld", "appeal_denied", "dismiss")
@@ -77,13 +78,13 @@ class ReviewQueue:
         event = self.log.event(int(ref)) if ref.isdigit() else None
         if event is None or event.action not in ("report", "appeal") or event.id not in open_items(
                 self.log.all_events()):
-            raise ModerationError(f"There is no open report or appeal {ref!r} (see `muralist admin review`).")
+            raise Refusal("mod_no_open_case", ref=ref)
         if event.action == "report":
             image = self._image(event.target_job_id or "", event.target_image_idx or 0)
             return self._decide_picture(image, decision, actor, actor_user_id, note, event.id, now)
         check_not_own_case(actor_user_id, event.target_user_id)
         if decision not in ("uphold", "deny"):
-            raise ModerationError("An appeal is decided with uphold or deny.")
+            raise Refusal("mod_appeal_decided_with")
         action = "appeal_upheld" if decision == "uphold" else "appeal_denied"
         if decision == "uphold" and event.related_event_id is not None:
             # Upholding a strike appeal removes the strike: the answer's related_event_id points at the strike.
@@ -92,7 +93,7 @@ class ReviewQueue:
                                reason=note or None, details={"appeal": event.id})
             self.log.add_event("dismiss", actor, now=now, actor_user_id=actor_user_id,
                                target_user_id=event.target_user_id, related_event_id=event.id)
-            return f"Appeal #{event.id} upheld: the strike is removed."
+            return Said("mod_appeal_upheld_strike", appeal=event.id)
         self.log.add_event(action, actor, now=now, actor_user_id=actor_user_id, target_user_id=event.target_user_id,
                            target_job_id=event.target_job_id, target_image_idx=event.target_image_idx,
                            related_event_id=event.id, reason=note or None)
@@ -101,8 +102,8 @@ class ReviewQueue:
             self.ledger.add_ledger(event.target_user_id, -1, "appeal", now=now, job_id=event.target_job_id,
                                    period=reserve.period if reserve else utc_day(now),
                                    charged_at=reserve.charged_at if reserve else now)
-            return f"Appeal #{event.id} upheld: the picture's quota is refunded."
-        return f"Appeal #{event.id} denied."
+            return Said("mod_appeal_upheld_refund", appeal=event.id)
+        return Said("mod_appeal_denied", appeal=event.id)
 
     def delete_own(self, image: ReviewImage, actor: str, actor_user_id: int) -> None:
         """The member who made a picture takes it down from its public post (the ❌ button). Out of circulation
@@ -135,7 +136,7 @@ class ReviewQueue:
                         report_id: int | None, now: datetime) -> str:
         check_not_own_case(actor_user_id, image.user_id)
         if decision not in ("approve", "remove"):
-            raise ModerationError("A picture is decided with approve or remove (or ban the user with `ban`).")
+            raise Refusal("mod_picture_decided_with")
         earlier = self.state(image.job_id, image.image_idx).decision
         # The same decision twice is one decision; a removed picture is out of circulation for good (an approved
         # one may still be removed: a later report can show what the first look missed).
@@ -148,5 +149,5 @@ class ReviewQueue:
         self.log.add_event(decision, actor, now=now, actor_user_id=actor_user_id, target_user_id=image.user_id,
                            target_job_id=image.job_id, target_image_idx=image.image_idx, related_event_id=report_id,
                            reason=note or None, details=details)
-        verb = "approved" if decision == "approve" else "removed"
-        return f"Picture {image.image_idx + 1} of job {image.job_id} {verb}."
+        return Said("mod_approved" if decision == "approve" else "mod_removed", number=image.image_idx + 1,
+                    job_id=image.job_id)

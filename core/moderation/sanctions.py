@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from core.moderation.ports import ModerationLog
 from core.moderation.refusal import Refusal
+from core.moderation.said import Said
 from core.ports import Clock
 from safety.moderation import (
     HARD_PROMPT_CATEGORIES,
     SYSTEM,
     BanStatus,
     Event,
-    ModerationError,
     StrikePolicy,
     active_strikes,
     ban_status,
@@ -18,6 +18,11 @@ from safety.moderation import (
     parse_duration,
     should_suspend,
 )
+
+
+def _named(user_id: int, label: str | None) -> tuple[str, dict[str, object]]:
+    """The catalogue part that names the member in a sentence: their label, or "User #ID" without one."""
+    return ("mod_member", {"label": label}) if label else ("mod_user_number", {"user_id": user_id})
 
 
 class Sanctions:
@@ -52,18 +57,18 @@ class Sanctions:
         self.log.add_event("ban", actor, now=now, actor_user_id=actor_user_id, target_user_id=user_id,
                            reason=reason.strip()[:500], expires_at=until, target_job_id=job_id,
                            target_image_idx=image_idx)
-        return f"{label or f'User #{user_id}'} is banned " + ("permanently." if until is None
-                                                               else f"until {until:%Y-%m-%d %H:%M} UTC.")
+        if until is None:
+            return Said("mod_banned_permanently", who_code=_named(user_id, label))
+        return Said("mod_banned_until", who_code=_named(user_id, label), until=f"{until:%Y-%m-%d %H:%M}")
 
     def unban(self, user_id: int, actor: str, reason: str = "", actor_user_id: int | None = None, *,
               label: str | None = None) -> str:
         check_not_own_case(actor_user_id, user_id)
-        who = label or f"User #{user_id}"
         if not self.ban_status(user_id).banned:
-            raise ModerationError(f"{who} is not banned.")
+            raise Refusal("mod_not_banned", who_code=_named(user_id, label))
         self.log.add_event("unban", actor, now=self.clock.now(), actor_user_id=actor_user_id,
                            target_user_id=user_id, reason=reason or None)
-        return f"{who} may make pictures again."
+        return Said("mod_unbanned", who_code=_named(user_id, label))
 
     def strike_for_prompt(self, user_id: int, categories: tuple[str, ...], prompt: str) -> dict[str, str] | None:
         """A prompt blocked for a hard category is a strike; enough strikes in the window suspend automatically.

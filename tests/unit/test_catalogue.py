@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import string
+from datetime import UTC, datetime
 
 import pytest
 
 from core.catalogue import LANGUAGES, MESSAGES, language, render, text
 from core.domain import Accepted, GenerationParams, Notice, Rejected
+from safety.moderation import Event
 
 
 def _fields(template: str) -> set[str]:
@@ -62,6 +64,63 @@ def test_moderation_refusals_core_says_itself_are_translated() -> None:
     refusal = Refusal("mod_no_delivered_picture", number=3, job_id="k3v9q2mx7a")
     assert str(refusal) == "There is no delivered picture 3 in job k3v9q2mx7a."
     assert render(Rejected(refusal.code, refusal.values), "zh") == "任务 k3v9q2mx7a 中没有已发送的第 3 张图片。"
+
+
+def test_a_chinese_moderator_reads_a_ban_confirmation_in_chinese_and_the_cli_keeps_english() -> None:
+    from core.app import _done
+    from core.moderation.sanctions import Sanctions
+    from safety.moderation import StrikePolicy
+
+    sanctions = Sanctions(_Log(), _Clock(), StrikePolicy())
+    sentence = sanctions.ban(7, "telegram:1", "7d", "spam", 1, label="Ada (@ada)")
+    assert sentence == "Ada (@ada) is banned until 2026-11-30 12:00 UTC."  # what the operator's CLI prints
+    confirmed = _done(sentence)
+    assert render(confirmed, "en") == sentence
+    assert render(confirmed, "zh") == "Ada (@ada) 已被封禁，直到 2026-11-30 12:00 UTC。"
+    assert render(_done(sanctions.unban(7, "telegram:1", "", 1)), "zh") == "用户 #7 可以重新生成图片了。"
+
+
+def test_a_bad_ban_duration_is_refused_in_the_moderators_language() -> None:
+    from core.app import _refused
+    from core.moderation.sanctions import Sanctions
+    from safety.moderation import ModerationError, StrikePolicy
+
+    with pytest.raises(ModerationError) as refused:
+        Sanctions(_Log(), _Clock(), StrikePolicy()).ban(7, "telegram:1", "soon", "spam", 1)
+    assert str(refused.value) == "'soon' is not a duration: use e.g. 30m, 12h, 7d, 2w or permanent."
+    said = _refused(refused.value)
+    assert render(said, "en") == str(refused.value)
+    assert render(said, "zh") == "'soon' 不是有效的时长：请使用例如 30m、12h、7d、2w 或 permanent。"
+    with pytest.raises(ModerationError) as own_case:
+        Sanctions(_Log(), _Clock(), StrikePolicy()).ban(1, "telegram:1", "7d", "spam", 1)
+    assert render(_refused(own_case.value), "zh") == "管理员不能裁决自己的案件；请找另一位管理员。"
+
+
+def test_an_operators_own_english_refusal_is_still_said() -> None:
+    from core.app import _refused
+    from safety.moderation import ModerationError
+
+    assert render(_refused(ModerationError("Grant either --pictures N or --tier NAME.")), "zh") == (
+        "Grant either --pictures N or --tier NAME.")
+
+
+class _Clock:
+    def now(self) -> datetime:
+        return datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+class _Log:
+    """Just enough of the moderation log for Sanctions: events kept in a list."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def add_event(self, action: str, actor: str, *, now: datetime, **fields: object) -> int:
+        self.events.append(Event(len(self.events) + 1, action, actor, now, **fields))
+        return len(self.events)
+
+    def events_for_user(self, user_id: int) -> list[Event]:
+        return [e for e in self.events if e.target_user_id == user_id]
 
 
 def test_chinese_members_read_chinese() -> None:

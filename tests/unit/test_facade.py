@@ -336,7 +336,7 @@ def test_the_author_may_still_delete_after_linking_their_account_to_another(runt
     kim, kim_on_discord = Requester("telegram", "7", chat_id="100", display_name="kim"), Requester("discord", "70")
     runtime.app.accept_licence(kim)
     job_id = _finished(runtime, runtime.app.imagine(kim, GenerationParams("a felt hat", seed=3)))
-    code = str(runtime.app.link(kim_on_discord).values["detail"]).split()[4].rstrip(".")
+    code = runtime.app.link(kim_on_discord).message.split()[4].rstrip(".")
     linked = runtime.app.link(kim, code)  # the Telegram account joins the Discord account's user
     assert isinstance(linked, Notice) and "Linked" in linked.message, linked
     deleted = runtime.app.delete_picture(kim, job_id, 0)
