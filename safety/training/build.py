@@ -204,6 +204,21 @@ def calibrate(prompt_filter: Any, cases: list[dict[str, Any]]) -> tuple[Any, dic
     return best, {k: round(v, 4) for k, v in best_metrics.items()}
 
 
+# A few sentences in several scripts whose exact embeddings, with one fixed linear solve like the heads' fit, identify
+# the arithmetic of this machine: the encoder's C engine and NumPy's BLAS both pick their kernels by CPU.
+PROBES = ("a red fox in the snow", "nackte Frau am Strand", "十二歳の少女", "플래그와 만자", "suicide note on a desk")
+
+
+def encoder_numbers(encoder: Encoder) -> str:
+    """A digest of the encoder's exact output on ``PROBES`` and of a float64 solve. The same corpus and dev split give
+    the same heads byte for byte wherever this digest is the same; on another CPU the float arithmetic can differ
+    (the same wheels gave slightly different heads on two machines), and then the rebuilt heads differ slightly."""
+    vectors = np.asarray(encoder.embed(list(PROBES)), dtype=np.float32)
+    gram = vectors.astype(np.float64) @ vectors.astype(np.float64).T + np.eye(len(PROBES))
+    solved = np.linalg.solve(gram @ gram.T, gram.sum(axis=1))
+    return hashlib.sha256(vectors.tobytes() + solved.tobytes()).hexdigest()[:16]
+
+
 def build(dev_paths: list[Path], out_path: Path = HEADS_FILE, corpus_dir: Path = CORPUS_DIR,
           encoder: Encoder | None = None) -> dict[str, Any]:
     """Train, calibrate on dev, write heads.json; returns the file's meta block."""
@@ -220,6 +235,7 @@ def build(dev_paths: list[Path], out_path: Path = HEADS_FILE, corpus_dir: Path =
     corpus_sha = digest(sorted(corpus_dir.glob("*.json")))
     dev_sha = digest(dev_paths)
     data["meta"] = {"version": corpus_sha[:8] + dev_sha[:4], "encoder": encoder.name, "seed": SEED,
+                    "encoder_numbers": encoder_numbers(encoder),
                     "corpus_sha256": corpus_sha, "dev_sha256": dev_sha, "examples": counts,
                     "dev": dev_metrics, "false_flag_budget_dev": FALSE_FLAG_BUDGET}
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from safety.evaluation import EvalReport, evaluate, load_cases
@@ -79,7 +80,21 @@ def test_the_shipped_heads_come_from_the_corpus_and_dev_split_as_they_are() -> N
 
 @pytest.mark.slow
 def test_training_rebuilds_the_shipped_heads_bit_for_bit(tmp_path: Path) -> None:
-    from safety.training.build import HEADS_FILE, build
+    """Byte for byte where the arithmetic is the same as where the heads were trained (``encoder_numbers``). Where it
+    is not (another CPU: the same wheels gave slightly different heads on two machines), the rebuild must still be the
+    same model: the same heads, weights that agree, and the dev figures within a point."""
+    from safety.encoder import Encoder
+    from safety.training.build import HEADS_FILE, build, encoder_numbers
 
     build(DEV, tmp_path / "heads.json")
-    assert (tmp_path / "heads.json").read_bytes() == HEADS_FILE.read_bytes()
+    shipped = json.loads(HEADS_FILE.read_text("utf-8"))
+    if encoder_numbers(Encoder()) == shipped["meta"].get("encoder_numbers"):
+        assert (tmp_path / "heads.json").read_bytes() == HEADS_FILE.read_bytes()
+        return
+    rebuilt = json.loads((tmp_path / "heads.json").read_text("utf-8"))
+    assert rebuilt["heads"] == shipped["heads"]
+    for head in shipped["heads"]:
+        agreement = np.corrcoef(shipped["weights"][head], rebuilt["weights"][head])[0, 1]
+        assert agreement > 0.999, (head, agreement)
+    for figure in ("recall", "false_flags"):
+        assert abs(rebuilt["meta"]["dev"][figure] - shipped["meta"]["dev"][figure]) <= 0.01, figure
