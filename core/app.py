@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ParamSpec, Protocol, TypeVar
@@ -155,14 +155,15 @@ class Muralist:
         chat = self._settings.chat(who)
         limits = limits_of(chat)
         params, defaulted = fill_defaults(params, self._settings.mine(who), chat, limits)
-        return self._service.submit(GenerationRequest(who, params, model, self._nsfw(who), who.tiers, limits,
+        return self._service.submit(GenerationRequest(who, params, model, self._nsfw(who, chat), who.tiers, limits,
                                                       defaulted))
 
     def _submit(self, who: Requester, params: GenerationParams, model: str | None = None) -> Outcome:
         """A job the bot built from another (variations, upscale, cartoon, edit): no member defaults — the picture
         it starts from says what it is — but the chat's limits all the same."""
-        return self._service.submit(GenerationRequest(who, params, model, self._nsfw(who), who.tiers,
-                                                      self._settings.limits(who)))
+        chat = self._settings.chat(who)  # read once: the limits and the NSFW switch both live there
+        return self._service.submit(GenerationRequest(who, params, model, self._nsfw(who, chat), who.tiers,
+                                                      limits_of(chat)))
 
     def style_available(self) -> bool:
         """Whether ``--style-image`` can run here (the operator configured IP-Adapter weights): adapters ask before
@@ -288,8 +289,9 @@ class Muralist:
         """Same prompt and settings, a new seed, through every gate again."""
         if self._needs_style(self._service.repo.get_job(job_id[:16])):
             return Rejected("style_unconfigured")
+        chat = self._settings.chat(who)
         return self._for_someone_elses(who, job_id, lambda: self._service.reroll(
-            job_id, who, nsfw_allowed=self._nsfw(who), tiers=who.tiers, limits=self._settings.limits(who)))
+            job_id, who, nsfw_allowed=self._nsfw(who, chat), tiers=who.tiers, limits=limits_of(chat)))
 
     @_busy_when_storage_is_down
     def variations(self, who: Requester, picture: str, *, strength: float = 0.6, count: int | None = None) -> Outcome:
@@ -569,11 +571,16 @@ class Muralist:
         """A job made with a style reference, asked for again where style references are no longer set up."""
         return job is not None and job.spec.style_image is not None and not self._style_configured
 
-    def _nsfw(self, who: Requester) -> bool:
-        """An NSFW context: the platform marks the channel, or the chat's admins switched it on (/nsfw on)."""
+    def _nsfw(self, who: Requester, chat: Mapping[str, str] | None = None) -> bool:
+        """An NSFW context: the platform marks the channel, or the chat's admins switched it on (/nsfw on). ``chat``:
+        the chat's settings where the caller has read them already."""
         if who.nsfw_chat:
             return True
-        return who.chat_id is not None and self._chat_settings.get(who.platform, who.chat_id, NSFW_ALLOWED) == "on"
+        if who.chat_id is None:
+            return False
+        found = chat.get(NSFW_ALLOWED) if chat is not None else \
+            self._chat_settings.get(who.platform, who.chat_id, NSFW_ALLOWED)
+        return found == "on"
 
     def _others_buttons(self, who: Requester) -> str:
         found = self._chat_settings.get(who.platform, who.chat_id, OTHERS_BUTTONS) if who.chat_id else None
