@@ -227,13 +227,9 @@ class SqlJobRepository:
             s.add(job)
             s.add(QuotaLedgerRow(user_id=new.user_id, delta=new.spec.count, reason="reserve", job_id=job.id,
                                  period=period, charged_at=now, created_at=now))
-            self._add_verdict(s, new.user_id, verdict, job.id)
+            if verdict is not None:
+                s.add(self._verdict_row(new.user_id, verdict[0], verdict[1], job.id))
             return job.id
-
-    def _add_verdict(self, s: Session, user_id: int | None, verdict: tuple[Verdict, str] | None,
-                     job_id: str | None) -> None:
-        if verdict is not None:
-            s.add(self._verdict_row(user_id, verdict[0], verdict[1], job_id))
 
     def queue_places(self, job_ids: list[str]) -> dict[str, int | None]:
         """Where each job stands: how many jobs are ahead of a queued one (queued in the same model queue before it;
