@@ -3,8 +3,6 @@ never a traceback (hypothesis, in process through typer's runner)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,13 +18,7 @@ NASTY = ["#99999999999999999999999", "#1", "console:ada", "discord:", ":", "img:
          "--tier", "nope", "/dev/null", "/proc/nope/x", "--as", "\x00", "🦊", "-1"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _in_a_scratch_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Fuzzed arguments name files ("x", "#1", an export path): they land in a scratch folder, not the checkout."""
-    before = os.getcwd()
-    os.chdir(tmp_path_factory.mktemp("cwd"))
-    yield
-    os.chdir(before)
+pytestmark = pytest.mark.usefixtures("in_a_scratch_folder")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,13 +29,7 @@ FUZZ = settings(max_examples=4, deadline=None, database=None, suppress_health_ch
     HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _in_a_scratch_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Fuzzed arguments name files ("x", "#1", an export path): they land in a scratch folder, not the checkout."""
-    before = os.getcwd()
-    os.chdir(tmp_path_factory.mktemp("cwd"))
-    yield
-    os.chdir(before)
+pytestmark = pytest.mark.usefixtures("in_a_scratch_folder")
 
 
 def muralist(*args: str, stdin: bytes | int = b"") -> tuple[int, str, str, float]:
