@@ -363,12 +363,6 @@ async def telegram_session(runtime: Runtime, transcript: Transcript) -> None:
     await fake.start()
     app = build_application(runtime, token=fake_telegram.TOKEN, base_url=fake.base_url, base_file_url=fake.file_url,
                             admin_ids=frozenset({mo}), sweep_interval=0.5)
-    await app.initialize()
-    await app.start()
-    if app.post_init is not None:
-        await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
 
     def count() -> int:
         return len(fake.sent)
@@ -379,33 +373,29 @@ async def telegram_session(runtime: Runtime, transcript: Transcript) -> None:
         await until(lambda: count() >= before + more)
 
     try:
-        # Before the transcript: the bot's moderator chose the moderators' chat; Bob accepted the licence.
-        await answered(lambda: fake.say(mo, "/modchat", chat_id=MOD_CHAT))
-        await answered(lambda: fake.say(bob, "/accept", chat_id=GROUP))
-        transcript.start()
+        async with fake_telegram.polling(app):
+            # Before the transcript: the bot's moderator chose the moderators' chat; Bob accepted the licence.
+            await answered(lambda: fake.say(mo, "/modchat", chat_id=MOD_CHAT))
+            await answered(lambda: fake.say(bob, "/accept", chat_id=GROUP))
+            transcript.start()
 
-        await answered(lambda: fake.say(ada, "/help", chat_id=GROUP))
-        await answered(lambda: fake.say(ada, "/accept", chat_id=GROUP))
-        fake.say(ada, "/imagine a red fox in the snow --steps 40 --size 512x512 --seed 7", chat_id=GROUP)
-        post = (await until(lambda: [s for s in fake.sent if s.chat_id == GROUP and s.photos and s.buttons
-                                     and not s.text.startswith("Job")]))[0]
-        await settle()  # the progress message goes once the result is posted
-        await answered(lambda: fake.press(ada, next(b for b in post.buttons if ":info:" in b), post))
-        await answered(lambda: fake.say(ada, "/quota", chat_id=GROUP))
-        await answered(lambda: fake.say(ada, "/imagine a n.u.d.e woman", chat_id=GROUP))
-        await answered(lambda: fake.press(bob, next(b for b in post.buttons if ":report:" in b), post))
-        mod_post = (await until(lambda: [s for s in fake.sent if s.chat_id == MOD_CHAT and s.photos]))[0]
-        approve = next(b for b in mod_post.buttons if b.startswith("mr:mod_approve:"))
-        fake.press(mo, approve, mod_post)
-        await until(lambda: mod_post.edits)
-        await settle()
-        transcript.stop()
+            await answered(lambda: fake.say(ada, "/help", chat_id=GROUP))
+            await answered(lambda: fake.say(ada, "/accept", chat_id=GROUP))
+            fake.say(ada, "/imagine a red fox in the snow --steps 40 --size 512x512 --seed 7", chat_id=GROUP)
+            post = (await until(lambda: [s for s in fake.sent if s.chat_id == GROUP and s.photos and s.buttons
+                                         and not s.text.startswith("Job")]))[0]
+            await settle()  # the progress message goes once the result is posted
+            await answered(lambda: fake.press(ada, next(b for b in post.buttons if ":info:" in b), post))
+            await answered(lambda: fake.say(ada, "/quota", chat_id=GROUP))
+            await answered(lambda: fake.say(ada, "/imagine a n.u.d.e woman", chat_id=GROUP))
+            await answered(lambda: fake.press(bob, next(b for b in post.buttons if ":report:" in b), post))
+            mod_post = (await until(lambda: [s for s in fake.sent if s.chat_id == MOD_CHAT and s.photos]))[0]
+            approve = next(b for b in mod_post.buttons if b.startswith("mr:mod_approve:"))
+            fake.press(mo, approve, mod_post)
+            await until(lambda: mod_post.edits)
+            await settle()
+            transcript.stop()
     finally:
-        await app.updater.stop()
-        await app.stop()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
-        await app.shutdown()
         await fake.stop()
 
 

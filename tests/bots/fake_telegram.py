@@ -13,6 +13,7 @@ import itertools
 import json
 import re
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -440,3 +441,23 @@ class FakeTelegram:
 
     def photos(self, chat_id: int) -> list[Sent]:
         return [s for s in self.sent if s.chat_id == chat_id and s.photos and not s.deleted]
+
+
+@contextlib.asynccontextmanager
+async def polling(app: Any) -> AsyncIterator[None]:
+    """A python-telegram-bot Application polling the fake Bot API inside the running loop — what ``run_polling``
+    does, without taking over the loop: started with its post_init, stopped with its post_shutdown."""
+    await app.initialize()
+    await app.start()
+    if app.post_init is not None:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        yield
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+        await app.shutdown()

@@ -15,7 +15,7 @@ from core.config import Settings
 from core.domain import Requester
 from core.runtime import Runtime, build_runtime
 from core.storage.models import JobRow, ModerationEventRow
-from tests.bots.fake_telegram import TOKEN, FakeTelegram
+from tests.bots.fake_telegram import TOKEN, FakeTelegram, polling
 from tests.bots.waiting import finished_unannounced
 
 ADA, BOB, MO, ZHANG = 21, 22, 23, 24
@@ -39,20 +39,8 @@ Scenario = Callable[[FakeTelegram], Awaitable[None]]
 async def _with_app(fake: FakeTelegram, runtime: Runtime, scenario: Scenario, deliver: bool) -> None:
     app = build_application(runtime, token=TOKEN, base_url=fake.base_url, base_file_url=fake.file_url,
                             admin_ids=frozenset({MO}), deliver=deliver, sweep_interval=0.3)
-    await app.initialize()
-    await app.start()
-    if app.post_init is not None:
-        await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    try:
+    async with polling(app):
         await scenario(fake)
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
-        await app.shutdown()
 
 
 def run(runtime: Runtime, *scenarios: Scenario, deliver: list[bool] | None = None) -> FakeTelegram:
