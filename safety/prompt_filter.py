@@ -23,6 +23,7 @@ from pathlib import Path
 from safety.normalize import negatively_weighted
 from safety.rules_engine import RuleSet
 from safety.semantic import HeadScore, SemanticCheck
+from safety.stance import without_opposed_harms
 from safety.verdict import Decision, Verdict
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class PromptFilter:
 
     def rule_signals(self, prompt: str, negative: str) -> RuleHits:
         prompt, negative = _clean(prompt), _clean(negative)
-        hits, _ = self.rules.match(_without_free(prompt))
+        hits, _ = self.rules.match(without_opposed_harms(_without_free(prompt)))
         if hits.keys() & STRICT_SIGNALS:
             # A child or a real person is in the prompt: the unsafe reading wins. No allow list, no "X-free".
             hits, _ = self.rules.match(prompt, use_allow=False)
@@ -109,7 +110,7 @@ class PromptFilter:
         removed = [negative, *negatively_weighted(prompt)]
         for text in filter(str.strip, removed):
             neg_hits, _ = self.rules.match(text)
-            if "clothing" in neg_hits:
+            if "clothing" in neg_hits and not _EXCLUDES_NUDITY.search(text):
                 cats.setdefault("sexual", set()).update(f"negative removes {t}" for t in neg_hits["clothing"])
             if "adulthood" in neg_hits:
                 cats.setdefault("minors", set()).update(f"negative removes {t}" for t in neg_hits["adulthood"])
@@ -129,7 +130,7 @@ class PromptFilter:
         unless the prompt is ``strict`` (a child or a real person in it), which is read as written."""
         assert self.semantic is not None
         strict = strict or [False] * len(prompts)
-        texts = [_clean(p) if hard else self.rules.mask_allowed(_without_free(_clean(p)))
+        texts = [_clean(p) if hard else self.rules.mask_allowed(without_opposed_harms(_without_free(_clean(p))))
                  for p, hard in zip(prompts, strict, strict=True)]
         return self.semantic.score_many(texts)
 
@@ -229,6 +230,10 @@ def _clean(text: str) -> str:
     return text[:MAX_CHARS].encode("utf-8", "ignore").decode("utf-8")
 
 
+# A negative prompt that lists nudity itself ("nsfw, nude, lingerie, cleavage") keeps a picture clean: the clothing in
+# it is more of the same, not clothing taken off.
+_EXCLUDES_NUDITY = re.compile(r"(?<!\w)(nsfw|nude|nudity|naked|nackt|desnud[oa]s?|nu[ed]?|nudità|голы[йе]|"
+                              r"обнаж\w*)(?!\w)|裸|ヌード|누드", re.IGNORECASE)
 _FREE = re.compile(r"\b(lingerie|nudity|porn|gore|blood|violence)-free\b", re.IGNORECASE)
 
 

@@ -32,7 +32,9 @@ DEV_SPLIT = tuple(Path(__file__).resolve().parents[2] / "tests" / "data" / name 
                   ("prompt_dev.jsonl", "prompt_dev_allow.jsonl", "prompt_dev_hard.jsonl", "prompt_eval.jsonl"))
 # A second dev set (632 prompts written by a helper who saw neither the rules nor the other splits), kept apart from
 # the thresholds: a candidate calibrated on it too lowered test recall without lowering false flags (README).
-DEV_EXTRA = (Path(__file__).resolve().parents[2] / "tests" / "data" / "prompt_dev_fresh.jsonl",)
+# A third (709 prompts, another helper, 2026-11-23) measures changes made looking at the first two.
+DEV_EXTRA = tuple(Path(__file__).resolve().parents[2] / "tests" / "data" / name
+                  for name in ("prompt_dev_fresh.jsonl", "prompt_dev_fresh2.jsonl"))
 SEED = 20261122
 # Which heads each corpus key is a positive example for; every other head reads it as a negative.
 LABELS: dict[str, frozenset[str]] = {
