@@ -1,4 +1,5 @@
-"""Name-shaped words: two capitalised words in a row ("Helene Fischer", "Ольга Бузова", "Hồ Ngọc Hà").
+"""Name-shaped words: two capitalised words in a row ("Helene Fischer", "Ольга Бузова", "Hồ Ngọc Hà"), or one
+capitalised word that is no common word in any language the filter knows ("Anitta", "Doda").
 
 A list of real people can never be complete. Where nudity is allowed (an NSFW context) the filter therefore also
 treats a name-shaped pair as a possible real person, and blocks sexual content with it: a false alarm costs a member
@@ -16,6 +17,8 @@ from safety.normalize import strip_invisible
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)?")
 EVERYDAY_ZIPF = 4.0
+# German capitalises every noun: a capitalised word that German uses at all ("Rücksitz", "Fetzen") is no name.
+GERMAN_NOUN_ZIPF = 2.5
 
 
 def _titled(word: str) -> bool:
@@ -30,6 +33,28 @@ def _everyday(word: str) -> bool:
     except ImportError:
         return False
     return zipf_frequency(word.casefold(), "en") >= EVERYDAY_ZIPF
+
+
+@cache
+def _unknown_word(word: str) -> bool:
+    """Not a common word of any language the filter knows (and not a German noun): a stage name, a surname."""
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:
+        return False
+    from safety.normalize import WORD_LANGUAGES
+
+    folded = word.casefold()
+    if zipf_frequency(folded, "de") >= GERMAN_NOUN_ZIPF:
+        return False
+    return all(zipf_frequency(folded, lang) < EVERYDAY_ZIPF for lang in WORD_LANGUAGES)
+
+
+def name_words(text: str) -> list[str]:
+    """Single capitalised words that are no common word anywhere: "Anitta pelada" names someone."""
+    text = strip_invisible(unicodedata.normalize("NFKC", text))
+    return [w for w in dict.fromkeys(m.group(0) for m in _WORD.finditer(text))
+            if len(w) >= 3 and _titled(w) and _unknown_word(w)]
 
 
 def name_pairs(text: str) -> list[str]:

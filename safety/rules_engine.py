@@ -26,7 +26,7 @@ from pathlib import Path
 
 from safety.ages import minor_ages
 from safety.fuzzy import Misspellings
-from safety.names import name_pairs
+from safety.names import name_pairs, name_words
 from safety.normalize import (
     Normalised,
     accented_words,
@@ -42,6 +42,7 @@ from safety.normalize import (
 
 CATEGORIES = ("sexual", "suggestive", "minors", "person", "gore", "hate", "self_harm", "clothing", "adulthood")
 FUZZY_CATEGORIES = ("sexual", "suggestive")
+GLUED_NAME_CHARS = 8  # a joined first and last name this long is found inside a longer run of letters
 CHILD_EMOJI = frozenset("👶🧒👦👧🚸🍼")
 _STAR = "*"
 # Rule files named for a language (``de.txt``) carry that language; these carry several, or none (names, emoji).
@@ -75,6 +76,14 @@ def glue(text: str) -> str:
 def squeeze(text: str) -> str:
     """A glued term's own form (see :func:`glue`), without the padding."""
     return glue(text).strip()
+
+
+def _joinings(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The phrase with each gap between its words either kept or closed: (a, b, c), (ab, c), (a, bc), (abc)."""
+    forms = [tokens[:1]]
+    for token in tokens[1:]:
+        forms = [f + (token,) for f in forms] + [f[:-1] + (f[-1] + token,) for f in forms]
+    return forms
 
 
 @dataclass(frozen=True)
@@ -209,8 +218,10 @@ class RuleSet:
     def _add_tokens(self, category: str, tokens: tuple[str, ...], glued: bool) -> None:
         squeezed = tuple(collapse(t) for t in tokens)
         if category == "allow":
-            self.allow.add(tokens)
-            self._lengths[tokens[0]].add(len(tokens))
+            # Every hyphen-joined form too: text is read both ways ("blue-footed" is also "bluefooted").
+            for form in _joinings(tokens) if len(tokens) <= 4 else [tokens]:
+                self.allow.add(form)
+                self._lengths[form[0]].add(len(form))
             self.collapsed_allow.add(squeezed)
             self._collapsed_lengths[squeezed[0]].add(len(squeezed))
             return
@@ -219,6 +230,8 @@ class RuleSet:
         if category == "person" and len(tokens) > 1:  # "E m m a  W a t s o n" and #emmawatson read as one word
             self.phrases[("".join(tokens),)].add(category)
             self._lengths["".join(tokens)].add(1)
+            if len("".join(tokens)) >= GLUED_NAME_CHARS:  # … and inside one: "T a y l o r  S w i f t  n u d e"
+                self.glued["".join(tokens)].add(category)
         # Collapsed forms ("boobs" -> "bobs") catch "boooobs"; too-short ones would match ordinary words.
         if len("".join(squeezed)) >= 4:
             self.collapsed[squeezed].add(category)
@@ -340,7 +353,7 @@ class RuleSet:
         ages = minor_ages(norm.base) or minor_ages(skeleton(norm.base))  # "еlеvеn уеаr оld" in Cyrillic letters
         if ages:
             hits["minors"].update(ages)
-        names = name_pairs(text)
+        names = name_pairs(text) + name_words(text)
         if names:  # only read in NSFW contexts, with sexual content (see prompt_filter)
             hits["name?"].update(names)
         emoji = CHILD_EMOJI.intersection(text)
