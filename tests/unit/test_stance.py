@@ -65,3 +65,11 @@ def test_capitalised_common_words_are_no_names(prompt_filter: PromptFilter) -> N
 def test_an_allowed_phrase_holds_hyphenated_too(prompt_filter: PromptFilter) -> None:
     assert prompt_filter.check("blue-footed boobies dancing on a Galápagos rock").decision is Decision.ALLOW
     assert prompt_filter.check("a woman showing her boobies").decision is not Decision.ALLOW
+
+
+@pytest.mark.parametrize("prompt", ["a pair of nude pumps on a marble floor, luxury catalogue",
+                                    "a bowl of bukkake udon with grated daikon, overhead shot",
+                                    "a murder of crows on a rusty farm gate at dusk",
+                                    "a suicide squeeze bunt at home plate, baseball action shot"])
+def test_everyday_phrases_are_read_as_phrases(prompt_filter: PromptFilter, prompt: str) -> None:
+    assert prompt_filter.check(prompt).decision is Decision.ALLOW
