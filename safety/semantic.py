@@ -2,7 +2,8 @@
 
 Each prompt is cut into clauses (so a long harmless prefix cannot dilute a bad clause at the end, and there is no
 limit on their number), each clause is embedded once (``encoder``), and one small logistic-regression head per
-category scores it. A prompt's score per category is its worst clause. The heads and their thresholds live in
+category scores it. A prompt's score per category is its worst clause — for hate, its worst clause that names a
+target (a group, a hate symbol or movement: ``hate_targets``). The heads and their thresholds live in
 ``safety/models/heads.json``, which ``muralist safety train`` rebuilds bit for bit from the generated corpus
 (``safety/training``); the thresholds come from the dev split, never from the test split.
 """
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from safety.encoder import EmbeddingUnavailable, Encoder, windows
+from safety.hate_targets import has_hate_target, names_hate
 from safety.normalize import clause_texts, light_form
 
 HEADS = ("sexual", "suggestive", "minor", "person", "gore", "hate", "self_harm")
@@ -90,6 +92,10 @@ class SemanticCheck:
             block = probs[start:start + len(cs)]
             best: dict[str, HeadScore] = {}
             if len(cs):
+                if "hate" in self.heads.names and not names_hate(" , ".join(cs)):
+                    # Hate needs a target: a group in the clause, or hate named anywhere (see hate_targets).
+                    block = block.copy()
+                    block[[not has_hate_target(c) for c in cs], self.heads.names.index("hate")] = 0.0
                 rows = block.argmax(axis=0)
                 for j, name in enumerate(self.heads.names):
                     best[name] = HeadScore(name, float(block[rows[j], j]), cs[rows[j]])
