@@ -15,8 +15,9 @@ import re
 # Groups of people: peoples, religions, origins, orientations and genders, in the languages the filter covers.
 _GROUPS = (
     "jew", "jewish", "muslim", "moslem", "islam", "arab", "black", "negro", "african", "asian", "chinese", "mexican",
-    "immigrant", "migrant", "refugee", "foreigner", "gay", "lesbian", "homosexual", "queer", "lgbt", "trans",
-    "gypsy", "gypsies", "roma", "romani", "indian", "hindu", "sikh", "christian", "catholic", "kurd", "armenian",
+    "immigrant", "migrant", "refugee", "foreigner", "gay", "lesbian", "homosexual", "queer", "lgbt",
+    "transgender", "trans people", "trans women", "trans men",
+    "gypsy", "gypsies", "roma people", "romani", "indian", "hindu", "sikh", "christian", "catholic", "kurd", "armenian",
     "turk", "latino", "hispanic", "native american", "aborigin", "jude", "juden", "jüd", "muslim", "moslem", "araber",
     "schwarze", "ausländer", "flüchtling", "zigeuner", "schwul", "judío", "judio", "musulm", "árabe", "negros",
     "inmigrante", "gitano", "maric", "juif", "juive", "musulman", "arabe", "noirs", "immigré", "bougnoul", "ebre",
@@ -59,12 +60,22 @@ def _word_starts(stems: tuple[str, ...]) -> str:
 
 _TARGET = re.compile(_word_starts(_GROUPS + _MARKS) + "|" + "|".join(map(re.escape, _GLUED_GROUPS + _GLUED_MARKS)),
                      re.IGNORECASE)
+# Remembering the victims is not hating them: a clause about a memorial, a museum or a vigil is read by the rules only.
+_REMEMBRANCE = re.compile(_word_starts((
+    "memorial", "remembrance", "commemorat", "museum", "monument", "vigil", "in memory", "gedenk", "mahnmal",
+    "museo", "monumento", "homenaje", "homenagem", "mémorial", "commémor", "musée", "memoriale", "commemoraz",
+    "herdenking", "monument", "pomnik", "upamiętn", "muzeum", "мемориал", "памят", "музей", "меморіал", "пам'ят",
+    "anıt", "anma", "müze", "نصب تذكاري", "ذكرى", "یادبود", "אנדרטה", "יד ושם", "זיכרון", "स्मारक", "श्रद्धांजलि",
+    "tưởng niệm", "bảo tàng", "peringatan", "monumen", "minnesmärke", "minnes"))
+    + "|纪念|紀念|記念|追悼|慰霊|기념|추모|อนุสรณ์",
+    re.IGNORECASE)
 _MARK = re.compile(_word_starts(_MARKS) + "|" + "|".join(map(re.escape, _GLUED_MARKS)), re.IGNORECASE)
 
 
 def has_hate_target(clause: str) -> bool:
-    """Whether a clause names a group of people, a hate symbol or movement, or hate itself."""
-    return bool(_TARGET.search(clause))
+    """Whether a clause names a group of people, a hate symbol or movement, or hate itself — and is not about
+    remembering its victims."""
+    return bool(_TARGET.search(clause)) and not _REMEMBRANCE.search(clause)
 
 
 def names_hate(text: str) -> bool:

@@ -29,12 +29,12 @@ CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 HEADS_FILE = Path(__file__).resolve().parents[1] / "models" / "heads.json"
 # The dev split, in a checkout (an installed wheel has no tests/): thresholds are chosen on these files only.
 DEV_SPLIT = tuple(Path(__file__).resolve().parents[2] / "tests" / "data" / name for name in
-                  ("prompt_dev.jsonl", "prompt_dev_allow.jsonl", "prompt_dev_hard.jsonl", "prompt_eval.jsonl"))
-# A second dev set (632 prompts written by a helper who saw neither the rules nor the other splits), kept apart from
-# the thresholds: a candidate calibrated on it too lowered test recall without lowering false flags (README).
-# A third (709 prompts, another helper, 2026-11-23) measures changes made looking at the first two.
-DEV_EXTRA = tuple(Path(__file__).resolve().parents[2] / "tests" / "data" / name
-                  for name in ("prompt_dev_fresh.jsonl", "prompt_dev_fresh2.jsonl"))
+                  ("prompt_dev.jsonl", "prompt_dev_allow.jsonl", "prompt_dev_hard.jsonl", "prompt_eval.jsonl",
+                   "prompt_dev_fresh.jsonl"))
+# The first fresh dev set (632 prompts by a helper who saw neither the rules nor the other splits) is part of the dev
+# split above since 2026-11-23; a second one (708 prompts, another helper) is kept out of the thresholds, to measure
+# changes made looking at the others.
+DEV_EXTRA = (Path(__file__).resolve().parents[2] / "tests" / "data" / "prompt_dev_fresh2.jsonl",)
 SEED = 20261122
 # Which heads each corpus key is a positive example for; every other head reads it as a negative.
 LABELS: dict[str, frozenset[str]] = {
@@ -46,7 +46,7 @@ LABELS: dict[str, frozenset[str]] = {
 SUBJECTS = ("minor", "adult", "neutral")
 PREDICATES = ("sexual", "suggestive", "gore", "hate", "self_harm", "neutral", "hard_negative")
 COMBOS_PER_LANGUAGE = 240
-FALSE_FLAG_BUDGET = 0.0075  # on dev; the promise on the test split is 1%
+FALSE_FLAG_BUDGET = 0.005  # on dev; the promise on the test split is 1%, and unseen prompts flag more than dev
 NSFW_ADULT_BUDGET = 0.10  # adult nudity refused in NSFW contexts (it might show a minor or a real person), on dev
 # L2 strength per head, chosen on the dev split (recall at two false flags): the sexual head generalises better
 # smooth, the hate head needs to tell "a flag" from "a nazi flag" and wants a sharper fit.
