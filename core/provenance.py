@@ -170,8 +170,35 @@ def stamp(image: Image.Image, mark_id: str | None = None) -> tuple[Image.Image, 
     """Embed a new mark at the weakest strength that survives JPEG quality 80 and check it reads back. A mark that
     reads back only losslessly is kept as :attr:`MarkStatus.FRAGILE` (at the default strength, the less visible);
     none at all leaves the picture unchanged, :attr:`MarkStatus.NONE` (a flat or saturated picture clips the change
-    away)."""
-    mark_id = mark_id or new_mark_id()
+    away).
+
+    Whether a mark survives JPEG depends a little on its bits: on a small picture about one id in ten misses by a few
+    bits. So when a freshly drawn id came that close, a few other ids are tried before settling for FRAGILE; a
+    picture that scrambles most bits (noise) is not retried, since no id would do."""
+    if mark_id is not None:
+        return _stamp_with(image, mark_id)
+    first = _stamp_with(image, new_mark_id())
+    if first[1].status is not MarkStatus.FRAGILE or not _nearly_robust(image, first[1].mark_id or ""):
+        return first
+    for _ in range(RETRIES_WHEN_CLOSE):
+        again = _stamp_with(image, new_mark_id())
+        if again[1].status is MarkStatus.ROBUST:
+            return again
+    return first
+
+
+RETRIES_WHEN_CLOSE = 3
+CLOSE_BIT_ERRORS = 0.15  # measured on 128² photo-like pictures: misses have 4–6% bit errors after JPEG, noise ~60%
+
+
+def _nearly_robust(image: Image.Image, mark_id: str) -> bool:
+    """Whether the mark at the strongest strength lost only a few bits to JPEG (another id would likely survive)."""
+    copy = jpeg_round_trip(embed(image, mark_id, SCALES[-1]))
+    wrong = (bit_scores(copy, SCALES[-1]) > 0.5) != (_bits(mark_id) > 0.5)
+    return float(np.mean(wrong)) < CLOSE_BIT_ERRORS
+
+
+def _stamp_with(image: Image.Image, mark_id: str) -> tuple[Image.Image, Mark]:
     fragile: Image.Image | None = None
     for scale in SCALES:
         try:
