@@ -145,6 +145,8 @@ class RuleSet:
     substrings: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     conjunctions: list[Conjunction] = field(default_factory=list)
     allow: set[tuple[str, ...]] = field(default_factory=set)
+    # Phrases that settle a word's sense even next to a child ("jogando pelada" is football): kept in strict reading.
+    allow_always: set[tuple[str, ...]] = field(default_factory=set)
     allow_glued: set[str] = field(default_factory=set)
     allow_substr: list[str] = field(default_factory=list)
     ambiguous: set[str] = field(default_factory=set)
@@ -177,7 +179,7 @@ class RuleSet:
                 category = line[1:-1].strip()
                 if category == "allow_zh":  # the older name of allow_substr
                     category = "allow_substr"
-                if category not in (*CATEGORIES, "allow", "allow_glued", "allow_substr", "ambiguous"):
+                if category not in (*CATEGORIES, "allow", "allow_always", "allow_glued", "allow_substr", "ambiguous"):
                     raise ValueError(f"unknown rule category [{category}]")
                 continue
             if category is None:
@@ -217,7 +219,9 @@ class RuleSet:
 
     def _add_tokens(self, category: str, tokens: tuple[str, ...], glued: bool) -> None:
         squeezed = tuple(collapse(t) for t in tokens)
-        if category == "allow":
+        if category in ("allow", "allow_always"):
+            if category == "allow_always":
+                self.allow_always.update(_joinings(tokens) if len(tokens) <= 4 else [tokens])
             # Every hyphen-joined form too: text is read both ways ("blue-footed" is also "bluefooted").
             for form in _joinings(tokens) if len(tokens) <= 4 else [tokens]:
                 self.allow.add(form)
@@ -307,7 +311,8 @@ class RuleSet:
         return allowed
 
     def _match_tokens(self, tokens: list[str], hits: dict[str, set[str]], use_allow: bool = True) -> None:
-        allowed = self._phrase_hits(tokens, self.phrases, self.allow if use_allow else set(), self._lengths, hits)
+        allowed = self._phrase_hits(tokens, self.phrases, self.allow if use_allow else self.allow_always,
+                                    self._lengths, hits)
         for i, tok in enumerate(tokens):
             if i in allowed or (tok,) in self.phrases:
                 continue
