@@ -50,18 +50,26 @@ def _unknown_word(word: str) -> bool:
     return all(zipf_frequency(folded, lang) < EVERYDAY_ZIPF for lang in WORD_LANGUAGES)
 
 
-def name_words(text: str) -> list[str]:
-    """Single capitalised words that are no common word anywhere: "Anitta pelada" names someone."""
+def name_like(text: str) -> list[str]:
+    """Name-shaped pairs, then single name-shaped words, in one pass over the cleaned text."""
     text = strip_invisible(unicodedata.normalize("NFKC", text))
-    return [w for w in dict.fromkeys(m.group(0) for m in _WORD.finditer(text))
-            if len(w) >= 3 and _titled(w) and _unknown_word(w)]
+    matches = list(_WORD.finditer(text))
+    return _pairs(text, matches) + _single_names(matches)
+
+
+def _single_names(matches: list[re.Match[str]]) -> list[str]:
+    """Single capitalised words that are no common word anywhere: "Anitta pelada" names someone."""
+    return [w for w in dict.fromkeys(m.group(0) for m in matches) if len(w) >= 3 and _titled(w) and _unknown_word(w)]
 
 
 def name_pairs(text: str) -> list[str]:
     """Every pair of adjacent capitalised words that is not two everyday English words."""
     text = strip_invisible(unicodedata.normalize("NFKC", text))
+    return _pairs(text, list(_WORD.finditer(text)))
+
+
+def _pairs(text: str, matches: list[re.Match[str]]) -> list[str]:
     found = []
-    matches = list(_WORD.finditer(text))
     for a, b in zip(matches, matches[1:], strict=False):
         gap = text[a.end():b.start()]
         if gap.strip() or not gap or not (_titled(a.group(0)) and _titled(b.group(0))):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from safety.ages import minor_ages
 from safety.fuzzy import Misspellings
-from safety.names import name_pairs, name_words
+from safety.names import name_like
 from safety.normalize import (
     Normalised,
     accented_words,
@@ -358,7 +358,7 @@ class RuleSet:
         ages = minor_ages(norm.base) or minor_ages(skeleton(norm.base))  # "еlеvеn уеаr оld" in Cyrillic letters
         if ages:
             hits["minors"].update(ages)
-        names = name_pairs(text) + name_words(text)
+        names = name_like(text)
         if names:  # only read in NSFW contexts, with sexual content (see prompt_filter)
             hits["name?"].update(names)
         emoji = CHILD_EMOJI.intersection(text)
