@@ -23,6 +23,22 @@ from safety.hate_targets import has_hate_target, names_hate
 from safety.normalize import clause_texts, light_form
 
 HEADS = ("sexual", "suggestive", "minor", "person", "gore", "hate", "self_harm")
+# Quality and camera tags that Stable Diffusion prompts end with. As a whole clause they say nothing about what is in
+# the picture, so they are not embedded: on a tag-heavy prompt they were most of the encoder's work (each clause costs
+# six tokens of framing on top of its own), and the slowest single prompts are exactly those.
+BOILERPLATE = frozenset({
+    "masterpiece", "best quality", "high quality", "highest quality", "top quality", "ultra quality",
+    "highly detailed", "ultra detailed", "extremely detailed", "very detailed", "hyper detailed", "intricate",
+    "intricate details", "intricate detail", "fine details", "sharp focus", "soft focus", "depth of field", "bokeh",
+    "4k", "8k", "16k", "hd", "uhd", "hdr", "4k uhd", "8k uhd", "high resolution", "highres", "absurdres",
+    "photorealistic", "hyperrealistic", "realistic", "ultra realistic", "hyper realistic", "photorealism",
+    "cinematic", "cinematic lighting", "dramatic lighting", "studio lighting", "volumetric lighting", "soft lighting",
+    "natural lighting", "rim lighting", "global illumination", "ray tracing", "octane render", "unreal engine",
+    "unreal engine 5", "trending on artstation", "artstation", "trending on pixiv", "concept art", "digital art",
+    "digital painting", "award winning", "award winning photography", "professional photography", "film grain",
+    "35mm", "50mm", "85mm", "35mm film", "dslr", "vivid colors", "vibrant colors", "wallpaper", "4k wallpaper",
+    "8k wallpaper", "sharp", "detailed", "high detail", "trending", "featured on artstation",
+})
 
 
 def prompt_clauses(text: str) -> list[str]:
@@ -83,7 +99,7 @@ class SemanticCheck:
 
     def score_many(self, texts: list[str]) -> list[dict[str, HeadScore]]:
         """For each text, the worst clause per head; an empty text scores nothing."""
-        pieces = [prompt_clauses(t) for t in texts]
+        pieces = [[c for c in prompt_clauses(t) if c not in BOILERPLATE] for t in texts]
         flat = [c for cs in pieces for c in cs]
         probs = self.heads.probabilities(self.encoder.embed(flat)) if flat else np.zeros((0, len(self.heads.names)))
         results: list[dict[str, HeadScore]] = []

@@ -113,3 +113,12 @@ def test_self_harm_acts_are_read_in_their_inflected_forms(prompt_filter: PromptF
                                     "cortes de pelo para muñecas", "a mobile hanging from the ceiling fan"])
 def test_the_same_words_about_things_are_not_self_harm(prompt_filter: PromptFilter, prompt: str) -> None:
     assert prompt_filter.check(prompt).decision is Decision.ALLOW
+
+
+def test_quality_tags_are_not_embedded_and_change_no_verdict(prompt_filter: PromptFilter) -> None:
+    from safety.semantic import BOILERPLATE, prompt_clauses
+
+    tagged = "a knight on a cliff at dawn, masterpiece, best quality, 8k, trending on artstation, octane render"
+    assert [c for c in prompt_clauses(tagged) if c not in BOILERPLATE] == ["a knight on a cliff at dawn"]
+    assert prompt_filter.check(tagged).decision is Decision.ALLOW
+    assert prompt_filter.check("nude woman on a bed, masterpiece, best quality, 8k").decision is Decision.BLOCK
