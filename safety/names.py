@@ -62,13 +62,8 @@ def _single_names(matches: list[re.Match[str]]) -> list[str]:
     return [w for w in dict.fromkeys(m.group(0) for m in matches) if len(w) >= 3 and _titled(w) and _unknown_word(w)]
 
 
-def name_pairs(text: str) -> list[str]:
-    """Every pair of adjacent capitalised words that is not two everyday English words."""
-    text = strip_invisible(unicodedata.normalize("NFKC", text))
-    return _pairs(text, list(_WORD.finditer(text)))
-
-
 def _pairs(text: str, matches: list[re.Match[str]]) -> list[str]:
+    """Every pair of adjacent capitalised words that is not two everyday English words."""
     found = []
     for a, b in zip(matches, matches[1:], strict=False):
         gap = text[a.end():b.start()]

@@ -220,10 +220,11 @@ class RuleSet:
     def _add_tokens(self, category: str, tokens: tuple[str, ...], glued: bool) -> None:
         squeezed = tuple(collapse(t) for t in tokens)
         if category in ("allow", "allow_always"):
-            if category == "allow_always":
-                self.allow_always.update(_joinings(tokens) if len(tokens) <= 4 else [tokens])
             # Every hyphen-joined form too: text is read both ways ("blue-footed" is also "bluefooted").
-            for form in _joinings(tokens) if len(tokens) <= 4 else [tokens]:
+            forms = _joinings(tokens) if len(tokens) <= 4 else [tokens]
+            if category == "allow_always":
+                self.allow_always.update(forms)
+            for form in forms:
                 self.allow.add(form)
                 self._lengths[form[0]].add(len(form))
             self.collapsed_allow.add(squeezed)
