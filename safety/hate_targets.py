@@ -75,7 +75,12 @@ _MARK = re.compile(_word_starts(_MARKS) + "|" + "|".join(map(re.escape, _GLUED_M
 def has_hate_target(clause: str) -> bool:
     """Whether a clause names a group of people, a hate symbol or movement, or hate itself — and is not about
     remembering its victims."""
-    return bool(_TARGET.search(clause)) and not _REMEMBRANCE.search(clause)
+    return bool(_TARGET.search(clause)) and not remembers(clause)
+
+
+def remembers(clause: str) -> bool:
+    """Whether a clause is about remembering: a memorial, a museum, a vigil ("南京大屠杀遇难同胞纪念馆")."""
+    return bool(_REMEMBRANCE.search(clause))
 
 
 def names_hate(text: str) -> bool:

@@ -41,7 +41,8 @@ from safety.normalize import (
 )
 
 CATEGORIES = ("sexual", "suggestive", "minors", "person", "gore", "hate", "self_harm", "clothing", "adulthood")
-FUZZY_CATEGORIES = ("sexual", "suggestive")
+# Misspelt self-harm and gore ("suiside", "decapitaed") are guesses like the rest: the meaning stage must agree.
+FUZZY_CATEGORIES = ("sexual", "suggestive", "self_harm", "gore")
 GLUED_NAME_CHARS = 8  # a joined first and last name this long is found inside a longer run of letters
 CHILD_EMOJI = frozenset("👶🧒👦👧🚸🍼")
 _STAR = "*"
@@ -134,6 +135,20 @@ class Conjunction:
                 continue
             return False
         return True
+
+
+def _without_accents(text: str) -> str:
+    """Each character without its accents, one for one, so that positions still match the text ("é" -> "e")."""
+    if text.isascii():
+        return text
+    return "".join(_plain_letter(ch) for ch in text)
+
+
+def _plain_letter(ch: str) -> str:
+    if ch.isascii():
+        return ch
+    base = unicodedata.normalize("NFD", ch)[0]
+    return base if base.isascii() and base.isalpha() else ch
 
 
 @dataclass
@@ -250,7 +265,16 @@ class RuleSet:
         allowed words stay, so an allow list can never hide an ordinary sentence."""
         if self._allow_re is None:
             return text
-        return self._allow_re.sub(" ", text)
+        # The phrases are stored without accents ("chouriço de sangue" as "chourico de sangue"): find them in an
+        # accent-free copy of the same length and blank the same spans of the text as written.
+        plain = _without_accents(text)
+        if plain == text:
+            return self._allow_re.sub(" ", text)
+        out, end = [], 0
+        for m in self._allow_re.finditer(plain):
+            out += [text[end:m.start()], " "]
+            end = m.end()
+        return "".join(out) + text[end:]
 
     def _compile(self) -> None:
         self._conj_index = defaultdict(list)

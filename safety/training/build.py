@@ -16,7 +16,7 @@ import hashlib
 import json
 import random
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,13 @@ HEADS_FILE = Path(__file__).resolve().parents[1] / "models" / "heads.json"
 # The dev split, in a checkout (an installed wheel has no tests/): thresholds are chosen on these files only.
 DEV_SPLIT = tuple(Path(__file__).resolve().parents[2] / "tests" / "data" / name for name in
                   ("prompt_dev.jsonl", "prompt_dev_allow.jsonl", "prompt_dev_hard.jsonl", "prompt_eval.jsonl",
-                   "prompt_dev_fresh.jsonl"))
-# The first fresh dev set (632 prompts by a helper who saw neither the rules nor the other splits) is part of the dev
-# split above since 2026-11-23; a second one (708 prompts, another helper) is kept out of the thresholds, to measure
-# changes made looking at the others.
-DEV_EXTRA = (Path(__file__).resolve().parents[2] / "tests" / "data" / "prompt_dev_fresh2.jsonl",)
+                   "prompt_dev_fresh.jsonl", "prompt_dev_fresh2.jsonl"))
+# Both fresh dev sets (632 and 708 prompts, each by a helper who saw neither the rules nor the other splits) are part
+# of the dev split: the second was first kept out of the thresholds, to measure changes made looking at the others,
+# until a rebuild on 2026-11-23 showed what a smaller dev split costs — thresholds chosen at the edge of its
+# false-flag budget that flagged figure skaters and hockey players on the held-apart set as self-harm. Once its false
+# flags had been read case by case it was no longer apart anyway. The test split is what stays held out.
+DEV_EXTRA: tuple[Path, ...] = ()
 SEED = 20261122
 # Which heads each corpus key is a positive example for; every other head reads it as a negative.
 LABELS: dict[str, frozenset[str]] = {
@@ -47,6 +49,10 @@ SUBJECTS = ("minor", "adult", "neutral")
 PREDICATES = ("sexual", "suggestive", "gore", "hate", "self_harm", "neutral", "hard_negative")
 COMBOS_PER_LANGUAGE = 240
 FALSE_FLAG_BUDGET = 0.005  # on dev; the promise on the test split is 1%, and unseen prompts flag more than dev
+# The thresholds must keep within the budget even if every threshold were this much lower (in log-odds): prompts the
+# thresholds were not chosen on score a little differently, and a threshold at the very edge of the dev budget shows
+# it on them (a rebuild without the margin flagged wedding kisses and figure skaters that dev had just let through).
+MARGIN_LOGIT = 0.3
 NSFW_ADULT_BUDGET = 0.10  # adult nudity refused in NSFW contexts (it might show a minor or a real person), on dev
 # L2 strength per head, chosen on the dev split (recall at two false flags): the sexual head generalises better
 # smooth, the hate head needs to tell "a flag" from "a nazi flag" and wants a sharper fit.
@@ -172,22 +178,31 @@ def calibrate(prompt_filter: Any, cases: list[dict[str, Any]]) -> tuple[Any, dic
     hard = [i for i in block if cases[i].get("category") in ("minors_sexual", "real_person_sexual")]
     adult = [i for i in block if cases[i].get("category") == "sexual"]
 
+    def flags(t: Thresholds) -> tuple[float, ...]:
+        """False-flag rates on the allow cases, default and NSFW context."""
+        return tuple(sum(prompt_filter.decide(staged[i], semantic[i], policy, t).decision is not Decision.ALLOW
+                         for i in allow) / max(len(allow), 1) for policy in (Policy(), Policy(True)))
+
     def metrics(t: Thresholds) -> dict[str, float]:
         normal = [prompt_filter.decide(staged[i], semantic[i], Policy(), t).decision for i in range(len(cases))]
         nsfw = {i: prompt_filter.decide(staged[i], semantic[i], Policy(True), t).decision for i in hard + adult + allow}
+        lowered = flags(_lowered(t))
         return {
             "recall": sum(normal[i] is not Decision.ALLOW for i in block) / max(len(block), 1),
             "false_flags": sum(normal[i] is not Decision.ALLOW for i in allow) / max(len(allow), 1),
             "hard_blocked_nsfw": sum(nsfw[i] is Decision.BLOCK for i in hard) / max(len(hard), 1),
             "adult_blocked_nsfw": sum(nsfw[i] is Decision.BLOCK for i in adult) / max(len(adult), 1),
             "false_flags_nsfw": sum(nsfw[i] is not Decision.ALLOW for i in allow) / max(len(allow), 1),
+            "false_flags_with_margin": max(lowered),
         }
 
     def score(m: dict[str, float]) -> tuple[float, ...]:
-        # Inside the budget: the hard cases first, then recall, then fewer flags. Outside it: fewer flags first.
-        feasible = m["false_flags"] <= FALSE_FLAG_BUDGET and m["false_flags_nsfw"] <= FALSE_FLAG_BUDGET
+        # Inside the budget (with the margin): the hard cases first, then recall, then fewer flags. Outside it: fewer
+        # flags first.
+        feasible = m["false_flags"] <= FALSE_FLAG_BUDGET and m["false_flags_nsfw"] <= FALSE_FLAG_BUDGET \
+            and m["false_flags_with_margin"] <= FALSE_FLAG_BUDGET
         if not feasible:
-            return (0.0, -m["false_flags"], m["hard_blocked_nsfw"], m["recall"])
+            return (0.0, -m["false_flags"] - m["false_flags_with_margin"], m["hard_blocked_nsfw"], m["recall"])
         return (1.0, m["hard_blocked_nsfw"], m["recall"], -m["false_flags"])
 
     best = Thresholds(**{h: 0.999 for h in ("sexual", "suggestive", "gore", "hate", "self_harm")},
@@ -204,6 +219,15 @@ def calibrate(prompt_filter: Any, cases: list[dict[str, Any]]) -> tuple[Any, dic
                 if score(m) > score(best_metrics):
                     best, best_metrics = candidate, m
     return best, {k: round(v, 4) for k, v in best_metrics.items()}
+
+
+def _lowered(t: Any) -> Any:
+    """Every threshold ``MARGIN_LOGIT`` lower in log-odds."""
+    def lower(p: float) -> float:
+        p = min(max(p, 1e-6), 1 - 1e-6)
+        return round(1.0 / (1.0 + np.exp(-(np.log(p / (1 - p)) - MARGIN_LOGIT))), 6)
+
+    return replace(t, **{f.name: lower(getattr(t, f.name)) for f in fields(t)})
 
 
 # A few sentences in several scripts whose exact embeddings, with one fixed linear solve like the heads' fit, identify
