@@ -137,6 +137,25 @@ class Conjunction:
         return True
 
 
+TAG_WORDS = 3  # a clause of at most this many words is a tag ("noose", "ceiling fan", "heroic portrait")
+
+
+def _with_tag_runs(clauses: list[str]) -> list[str]:
+    """The clauses, plus each run of two or more consecutive tags read as one clause. Stable Diffusion prompts are
+    often lists of tags — "adolf hitler, heroic portrait, glorious", "noose, ceiling fan, chair" — where what a
+    conjunction needs is spread over several tags; in prose, a clause holds it."""
+    out = list(clauses)
+    run: list[str] = []
+    for clause in [*clauses, ""]:
+        if clause and len(clause.split()) <= TAG_WORDS:
+            run.append(clause)
+            continue
+        if len(run) >= 2:
+            out.append(" ".join(run))
+        run = []
+    return out
+
+
 def _without_accents(text: str) -> str:
     """Each character without its accents, one for one, so that positions still match the text ("é" -> "e")."""
     if text.isascii():
@@ -418,7 +437,7 @@ class RuleSet:
         candidates = [c for c in dict.fromkeys(pool) if c.matches(norm.variants, glued_text)]
         if not candidates:
             return
-        for clause in clause_texts(norm.base):
+        for clause in _with_tag_runs(clause_texts(norm.base)):
             clause_norm = normalise(clause)
             clause_glued = self._squeezed(clause_norm.base)
             for conj in candidates:

@@ -24,6 +24,8 @@ EVERY_CONTEXT = [Policy(nsfw_allowed=False), Policy(nsfw_allowed=True)]
     # memorial is not hate even when it names the massacre.
     "chouriço de sangue com batatas numa tasca", "anak-anak berlari telanjang kaki di pantai",
     "a baby bottle nipple, product photo", "南京大屠杀纪念馆的白花", "a boy hanging from a rope swing over a lake",
+    # … and tags that only meet across a longer clause do not make a conjunction.
+    "Hitler, a documentary still about the Second World War in colour, glorious sunset over the sea",
 ])
 def test_ordinary_prompts_pass(prompt_filter: PromptFilter, prompt: str) -> None:
     verdict = prompt_filter.check(prompt)
@@ -82,6 +84,8 @@ def test_pictures_of_minors_and_real_people_keep_the_strict_bands(prompt_filter:
     ("a decapitated corpse in a pool of blood", "gore"),
     ("immigrants depicted as filthy disgusting rats", "hate"), ("a mosque on fire with worshippers inside", "hate"),
     ("suiside by hanging, cinematic", "self_harm"),
+    # Tag lists: what a conjunction needs is spread over several short tags.
+    ("adolf hitler, heroic portrait, glorious", "hate"), ("noose, ceiling fan, chair", "self_harm"),
 ])
 def test_hate_self_harm_and_gore_are_matched_by_structure(prompt_filter: PromptFilter, prompt: str,
                                                           category: str) -> None:
