@@ -78,6 +78,23 @@ def has_hate_target(clause: str) -> bool:
     return bool(_TARGET.search(clause)) and not remembers(clause)
 
 
+# The swastika is also a Hindu, Jain and Buddhist sign. In a prompt about one of those, it is not a hate mark by
+# itself: the heads read it as hate at 1.00 ("hindu temple, swastika symbol carved, diwali"). The rules still judge
+# it (a swastika flag, armband or rally is the Nazi one whatever the prompt says).
+_DHARMIC = re.compile(r"(?<!\w)(?:hindu|jain|buddhis|diwali|deepavali|rangoli|ganesh|mandir|temple|puja|pooja|"
+                      r"sanskrit|tibet|bali|vedic|mantra|om symbol|lakshmi|manji)|寺|佛|仏|寺院", re.IGNORECASE)
+_SWASTIKA = re.compile(r"(?<!\w)(?:swastikas?|svastikas?|suastika|esvásticas?|svastica)(?!\w)|卍|卐", re.IGNORECASE)
+
+
+def hate_readable(clauses: list[str]) -> list[bool]:
+    """For each clause of one prompt, whether the meaning stage's hate reading of it counts: the clause names a
+    target, or the prompt names hate anywhere — and the clause is not about remembering victims."""
+    if _DHARMIC.search(" , ".join(clauses)):
+        clauses = [_SWASTIKA.sub(" ", c) for c in clauses]
+    anywhere = names_hate(" , ".join(clauses))
+    return [not remembers(c) and (anywhere or has_hate_target(c)) for c in clauses]
+
+
 def remembers(clause: str) -> bool:
     """Whether a clause is about remembering: a memorial, a museum, a vigil ("南京大屠杀遇难同胞纪念馆")."""
     return bool(_REMEMBRANCE.search(clause))

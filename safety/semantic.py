@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from safety.encoder import EmbeddingUnavailable, Encoder, windows
-from safety.hate_targets import has_hate_target, names_hate, remembers
+from safety.hate_targets import hate_readable
 from safety.normalize import clause_texts, light_form
 
 HEADS = ("sexual", "suggestive", "minor", "person", "gore", "hate", "self_harm")
@@ -109,13 +109,10 @@ class SemanticCheck:
             best: dict[str, HeadScore] = {}
             if len(cs):
                 if "hate" in self.heads.names:
-                    # Hate needs a target: a group in the clause, or hate named anywhere (see hate_targets). A clause
-                    # about remembering ("the massacre's memorial hall") is left to the rules even then: the
-                    # massacre it names is what makes the head read it as hate.
-                    anywhere = names_hate(" , ".join(cs))
+                    # Hate needs a target: a group in the clause, or hate named anywhere; never a clause about
+                    # remembering victims, nor a Hindu or Jain swastika (see hate_targets).
                     block = block.copy()
-                    block[[remembers(c) or not (anywhere or has_hate_target(c)) for c in cs],
-                          self.heads.names.index("hate")] = 0.0
+                    block[[not ok for ok in hate_readable(cs)], self.heads.names.index("hate")] = 0.0
                 rows = block.argmax(axis=0)
                 for j, name in enumerate(self.heads.names):
                     best[name] = HeadScore(name, float(block[rows[j], j]), cs[rows[j]])
