@@ -42,6 +42,18 @@ _ABSENT = (r"gore|blood|bloodshed|violence|nudity|nsfw|porn|sex|sexual content|w
 _NONE = (r"no|without|zero|sin|sem|ohne|kein|keine|sans|senza|bez|без|geen|tanpa|không có|"
          r"无|無|不含|没有|沒有|なし|없는|없이")
 
+# The Nazi regime named as what was fought or defeated: "the heroes who defeated Hitler", "Helden gegen die Nazis",
+# "victory over fascism". Only the name right after the opposing words goes — "glorious SS men fighting against the
+# partisans" keeps its SS, and "against the Jews" is no regime.
+_REGIME = (r"nazis?|nazism|nazi germany|nazi occupation|hitler|adolf hitler|the third reich|third reich|wehrmacht|"
+           r"fascis\w*|faschis\w*|nazisme|fascisme|nazismus|nazistas?|nazistes?|nazismo|нацист\w*|нацизм\w*|фашист\w*|"
+           r"фашизм\w*|гитлер\w*|hitlera?|hitlerowc\w*|nazist\w*")
+_AGAINST = (r"against|fought|fighting|fight|fights|defeated|defeating|the defeat of|victory over|triumph over|"
+            r"resisting|resistance against|resistance to|liberated from|liberation from|escaped from|hiding from|"
+            r"hid from|gegen|kampf gegen|sieg über|widerstand gegen|befreiung von|contra|lucharon contra|"
+            r"luchando contra|victoria sobre|contre|victoire sur|résistance contre|contro|vittoria sul|"
+            r"vittoria sui|tegen|przeciw\w*|против|победа над|победы над|над|karşı|melawan|抗击|反抗")
+_ARTICLE = r"(?:(?:the|die|den|dem|der|los|las|les|el|la|le|il|i|gli|de|het)\s+)?"
 _B = r"(?<![\w-])"  # a word's start (a hyphen joins: "anti-racism" is one opposing phrase)
 _E = r"(?![\w])"
 
@@ -57,6 +69,7 @@ _HATE_RE, _OPPOSE_RE = _words(_HATE), _words(_OPPOSE)
 # "no gore", "without blood", "sin sangre"… and the CJK forms that put "none" first (无血腥) or last (血なし).
 _ABSENCE_RE = re.compile(rf"{_B}(?:{_NONE})[\s-]+(?:(?:any|visible|graphic|explicit|de|di|la|el)\s+)?(?:{_ABSENT}){_E}"
                          rf"|(?:无|無|不含|没有|沒有)(?:{_ABSENT})|(?:{_ABSENT})(?:なし|無し|없는|없이)", re.IGNORECASE)
+_AGAINST_REGIME_RE = re.compile(rf"({_B}(?:{_AGAINST})\s+{_ARTICLE})(?:{_REGIME}){_E}", re.IGNORECASE)
 _CLAUSE_SPLIT = re.compile(r"([,;.!?，、；。！？\n]+)")
 
 
@@ -64,7 +77,8 @@ def without_opposed_harms(text: str) -> str:
     """The prompt with the names of harms it opposes, or says are absent, blanked out (see the module's docstring).
     The rest of every clause stays as written."""
     # Most prompts name no harm at all: one pass over the whole text settles them.
-    if not text or not (_SELF_HARM_RE.search(text) or _HATE_RE.search(text) or _ABSENCE_RE.search(text)):
+    if not text or not (_SELF_HARM_RE.search(text) or _HATE_RE.search(text) or _ABSENCE_RE.search(text)
+                        or _AGAINST_REGIME_RE.search(text)):
         return text
     parts = _CLAUSE_SPLIT.split(text)
     out = []
@@ -77,6 +91,7 @@ def without_opposed_harms(text: str) -> str:
             clause = _SELF_HARM_RE.sub(" ", clause)
         if _OPPOSE_RE.search(_HATE_RE.sub(" ", clause)) and _HATE_RE.search(clause):
             clause = _HATE_RE.sub(" ", clause)
+        clause = _AGAINST_REGIME_RE.sub(lambda m: m.group(1) + " ", clause)
         out.append(clause)
     return "".join(out)
 
