@@ -106,7 +106,7 @@ class PromptFilter:
         if hits.keys() & STRICT_SIGNALS:
             # A child or a real person is in the prompt: the unsafe reading wins. No allow list, no "X-free".
             hits, _ = self.rules.match(prompt, use_allow=False)
-        cats = {c: set(e) for c, e in hits.items() if c not in ("clothing", "adulthood")}
+        cats = {c: set(e) for c, e in hits.items() if c not in ("clothing", "adulthood", "human", "thing")}
         removed = [negative, *negatively_weighted(prompt)]
         for text in filter(str.strip, removed):
             neg_hits, _ = self.rules.match(text)
@@ -114,6 +114,10 @@ class PromptFilter:
                 cats.setdefault("sexual", set()).update(f"negative removes {t}" for t in neg_hits["clothing"])
             if "adulthood" in neg_hits:
                 cats.setdefault("minors", set()).update(f"negative removes {t}" for t in neg_hits["adulthood"])
+        if "thing" in hits and "human" not in hits and _said_of_things(cats):
+            # "a sexy red sports car", "sexy typography": no one in the picture to be sexy. It still counts next to a
+            # child or a real person, however weak the cue (see decide).
+            cats[THINGS_ONLY] = cats.pop("suggestive")
         return cats
 
     def semantic_scores(self, prompts: list[str], staged: list[RuleHits]) -> dict[int, dict[str, HeadScore]]:
@@ -140,8 +144,9 @@ class PromptFilter:
         # The stricter settings can only ever be stricter: a weaker cue, less evidence.
         minor_nsfw = min(t.minor_nsfw, t.minor)
         sexual_with_minor = min(t.sexual_with_minor, t.sexual, t.suggestive)
-        signals = {c for c in cats if not c.endswith("?")}
-        evidence = {f"{c}: {term}" for c, terms in cats.items() for term in terms if not c.endswith("?")}
+        signals = {c for c in cats if not c.endswith("?") and c != THINGS_ONLY}
+        evidence = {f"{c}: {term}" for c, terms in cats.items() for term in terms
+                    if not c.endswith("?") and c != THINGS_ONLY}
         scores: dict[str, float] = {}
         # With a child or a real person in the prompt, an ambiguous sexual word is read the unsafe way, and the
         # meaning stage needs less evidence: fail closed where the harm is worst ("naked" next to "12 year old" is
@@ -157,6 +162,9 @@ class PromptFilter:
             if head is None or head.score >= t.confirm or (hard_subject and category in SEXUALISH):
                 signals.add(category)
                 evidence.update(f"{category}: {term}" for term in cats[key])
+        if THINGS_ONLY in cats and hard_subject:
+            signals.add("suggestive")
+            evidence.update(f"suggestive: {term}" for term in cats[THINGS_ONLY])
         minor_score = person_score = 0.0
         if semantic:
             for name, s in semantic.items():
@@ -241,6 +249,23 @@ def _without_free(text: str) -> str:
     """"A lingerie-free runway" has no lingerie. Only for things whose absence is harmless — "underwear-free" and
     "clothes-free" mean nudity and stay — and never with a child or a real person in the prompt (see rule_signals)."""
     return _FREE.sub(" ", text)
+
+
+# Adjectives that only suggest something when said of a person. Alone with no person in the prompt ("a sexy sports
+# car", "섹시한 스포츠카") they are recorded under THINGS_ONLY instead of "suggestive".
+WEAK_SUGGESTIVE = frozenset({
+    "sexy", "sexi", "sexier", "sexiest", "sultry", "sensual", "sensuous", "seductive", "seductively", "sensuale",
+    "sensuel", "sensuelle", "sinnlich", "verführerisch", "seducente", "sedutora", "sedutor", "seductora", "seductor",
+    "сексуальная", "сексуальный", "сексуальныи", "сексуальнои", "сексуальное", "сексуальные", "сексі", "섹시",
+    "섹시한", "セクシー", "性感", "seksi", "seksowna", "seksowny", "seksowne", "सेक्सी"})
+THINGS_ONLY = "suggestive~"
+
+
+def _said_of_things(cats: RuleHits) -> bool:
+    """The only signal is a weak suggestive adjective: nothing sexual, no child, no real person, no name-like word."""
+    if set(cats) - {"suggestive", "name?"} or "name?" in cats or "suggestive" not in cats:
+        return False
+    return all(term.split(" (in ", 1)[0] in WEAK_SUGGESTIVE for term in cats["suggestive"])
 
 
 def _settled(cats: RuleHits) -> bool:
