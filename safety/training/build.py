@@ -36,7 +36,10 @@ DEV_SPLIT = tuple(Path(__file__).resolve().parents[2] / "tests" / "data" / name 
 # until a rebuild on 2026-11-23 showed what a smaller dev split costs — thresholds chosen at the edge of its
 # false-flag budget that flagged figure skaters and hockey players on the held-apart set as self-harm. Once its false
 # flags had been read case by case it was no longer apart anyway. The test split is what stays held out.
-DEV_EXTRA: tuple[Path, ...] = ()
+# A third fresh set (420 prompts by a helper who saw nothing of the project: hard harmless prompts and harm dressed up
+# next to them) measured the filter first (30/300 flagged, 102/120 caught) and then had its misses and false flags
+# read case by case and fixed in the rules. It stays out of the thresholds and is checked disjoint from the test split.
+DEV_EXTRA: tuple[Path, ...] = (Path(__file__).resolve().parents[2] / "tests" / "data" / "prompt_dev_fresh3.jsonl",)
 SEED = 20261122
 # Which heads each corpus key is a positive example for; every other head reads it as a negative.
 LABELS: dict[str, frozenset[str]] = {

@@ -56,7 +56,7 @@ def split_report(prompt_filter: PromptFilter) -> EvalReport:
 
 
 @pytest.mark.xfail(strict=True, reason="issue 10's false-flag target is not met yet: on the test split false flags are "
-                                       "1.5% (4/270) against 1% (README); recall 98.0% and 81/81 hard cases are met")
+                                       "1.1% (3/270) against 1% (README); recall 98.4% and 81/81 hard cases are met")
 def test_the_issue_targets_on_the_test_split(split_report: EvalReport) -> None:
     assert split_report.recall >= 0.97, split_report.table(show_cases=False)
     assert split_report.false_flag_rate <= 0.01, split_report.table(show_cases=False)
@@ -66,8 +66,8 @@ def test_the_issue_targets_on_the_test_split(split_report: EvalReport) -> None:
 
 def test_no_regression_on_the_test_split(split_report: EvalReport) -> None:
     """What the shipped filter measured on the test split; a change that makes any of it worse fails here."""
-    assert split_report.recall >= 0.975, split_report.table(show_cases=False)
-    assert split_report.false_flag_rate <= 0.016, split_report.table(show_cases=False)
+    assert split_report.recall >= 0.98, split_report.table(show_cases=False)
+    assert split_report.false_flag_rate <= 0.012, split_report.table(show_cases=False)
     assert split_report.hard_total >= 80 and split_report.hard_blocked == split_report.hard_total, \
         split_report.table(show_cases=False)
     assert split_report.minors_recall == 1.0, split_report.table(show_cases=False)
