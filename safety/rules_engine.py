@@ -40,7 +40,8 @@ from safety.normalize import (
     word_tokens,
 )
 
-CATEGORIES = ("sexual", "suggestive", "minors", "person", "gore", "hate", "self_harm", "clothing", "adulthood", "human", "thing")
+CATEGORIES = ("sexual", "suggestive", "minors", "person", "gore", "hate", "self_harm", "clothing", "adulthood",
+              "human", "thing")
 # Misspelt self-harm and gore ("suiside", "decapitaed") are guesses like the rest: the meaning stage must agree.
 FUZZY_CATEGORIES = ("sexual", "suggestive", "self_harm", "gore")
 GLUED_NAME_CHARS = 8  # a joined first and last name this long is found inside a longer run of letters
