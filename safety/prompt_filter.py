@@ -263,7 +263,7 @@ THINGS_ONLY = "suggestive~"
 
 def _said_of_things(cats: RuleHits) -> bool:
     """The only signal is a weak suggestive adjective: nothing sexual, no child, no real person, no name-like word."""
-    if set(cats) - {"suggestive", "name?"} or "name?" in cats or "suggestive" not in cats:
+    if cats.keys() != {"suggestive"}:
         return False
     return all(term.split(" (in ", 1)[0] in WEAK_SUGGESTIVE for term in cats["suggestive"])
 
